@@ -1,0 +1,192 @@
+#include "vp_valid.h"
+#include "vp_json.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t vp_utf8_len(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+int vp_is_uuid(const char *s)
+{
+    static const int dash[] = {8, 13, 18, 23};
+    int i, d = 0;
+
+    if (strlen(s) != 36)
+        return 0;
+    for (i = 0; i < 36; i++) {
+        if (d < 4 && i == dash[d]) {
+            if (s[i] != '-')
+                return 0;
+            d++;
+        }
+        else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')
+                   || (s[i] >= 'A' && s[i] <= 'F'))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int vp_in_enum(const char *s, const char *const *choices)
+{
+    for (; choices && *choices; choices++)
+        if (strcmp(s, *choices) == 0)
+            return 1;
+    return 0;
+}
+
+int vp_parse_long(const char *s, long *out)
+{
+    char *end;
+    long v;
+
+    if (!s || !*s)
+        return 0;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || *end || end == s || s[0] == ' ' || s[0] == '+')
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static const vp_field_t *field_named(const vp_field_t *fields, const char *name)
+{
+    for (; fields->name; fields++)
+        if (strcmp(fields->name, name) == 0)
+            return fields;
+    return NULL;
+}
+
+static const char *type_name(vp_type_t t)
+{
+    switch (t) {
+    case VP_STRING: case VP_UUID: case VP_ENUM: return "a string";
+    case VP_INTEGER: return "an integer";
+    case VP_NUMBER: return "a number";
+    case VP_BOOLEAN: return "a boolean";
+    case VP_OBJECT: return "an object";
+    case VP_ARRAY: return "an array";
+    }
+    return "a value";
+}
+
+static int type_ok(const vp_field_t *f, const json_t *v)
+{
+    switch (f->type) {
+    case VP_STRING: case VP_UUID: case VP_ENUM: return json_is_string(v);
+    case VP_INTEGER: return json_is_integer(v);
+    case VP_NUMBER: return json_is_number(v);
+    case VP_BOOLEAN: return json_is_boolean(v);
+    case VP_OBJECT: return json_is_object(v);
+    case VP_ARRAY: return json_is_array(v);
+    }
+    return 0;
+}
+
+static int bounded(const vp_field_t *f)
+{
+    return f->min != 0 || f->max != 0;
+}
+
+/* Checks the constraints of a value of the right type; 1 when it passes. */
+static int constraint_ok(const vp_field_t *f, const json_t *v, json_t *details)
+{
+    char msg[160];
+    double n;
+    const char *unit;
+
+    switch (f->type) {
+    case VP_UUID:
+        if (vp_is_uuid(json_string_value(v)))
+            return 1;
+        vp_detail_add(details, f->name, "must be a UUID");
+        return 0;
+    case VP_ENUM:
+        if (vp_in_enum(json_string_value(v), f->choices))
+            return 1;
+        {
+            size_t len = 0;
+            const char *const *c;
+
+            len += (size_t)snprintf(msg, sizeof msg, "must be one of:");
+            for (c = f->choices; *c && len < sizeof msg; c++)
+                len += (size_t)snprintf(msg + len, sizeof msg - len, " %s", *c);
+        }
+        vp_detail_add(details, f->name, msg);
+        return 0;
+    case VP_STRING:
+        n = (double)vp_utf8_len(json_string_value(v));
+        unit = " characters";
+        break;
+    case VP_ARRAY:
+        n = (double)json_array_size(v);
+        unit = " items";
+        break;
+    case VP_INTEGER: case VP_NUMBER:
+        n = json_number_value(v);
+        unit = "";
+        break;
+    default:
+        return 1;
+    }
+    if (!bounded(f) || (n >= f->min && n <= f->max))
+        return 1;
+    if (f->type == VP_STRING || f->type == VP_ARRAY)
+        snprintf(msg, sizeof msg, "must have %g to %g%s", f->min, f->max, unit);
+    else
+        snprintf(msg, sizeof msg, "must be between %g and %g", f->min, f->max);
+    vp_detail_add(details, f->name, msg);
+    return 0;
+}
+
+int vp_validate(const json_t *obj, const vp_field_t *fields, json_t *details)
+{
+    const char *key;
+    const json_t *v;
+    const vp_field_t *f;
+    int malformed = 0, invalid = 0;
+
+    json_object_foreach((json_t *)obj, key, v) {
+        char msg[64];
+
+        f = field_named(fields, key);
+        if (!f) {
+            vp_detail_add(details, key, "unknown field");
+            malformed = 1;
+        }
+        else if (json_is_null(v)) {
+            if (!f->nullable) {
+                snprintf(msg, sizeof msg, "must be %s, not null", type_name(f->type));
+                vp_detail_add(details, key, msg);
+                invalid = 1;
+            }
+        }
+        else if (!type_ok(f, v)) {
+            snprintf(msg, sizeof msg, "must be %s", type_name(f->type));
+            vp_detail_add(details, key, msg);
+            malformed = 1;
+        }
+        else if (!constraint_ok(f, v, details)) {
+            invalid = 1;
+        }
+    }
+    for (f = fields; f->name; f++) {
+        if (f->required && !json_object_get(obj, f->name)) {
+            vp_detail_add(details, f->name, "is required");
+            invalid = 1;
+        }
+    }
+    return malformed ? 400 : invalid ? 422 : 0;
+}

@@ -1,0 +1,48 @@
+/* Validation of JSON request bodies against a field table. httpd-free.
+ *
+ * Outcome: 0 when valid; 400 when the body is malformed for the table (an
+ * unknown field, a wrong JSON type); 422 when types are right but a
+ * constraint fails (length, range, format, enum, missing field). Every
+ * problem is added to details as {"field": ["message", ...]}. */
+#ifndef VP_VALID_H
+#define VP_VALID_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+typedef enum {
+    VP_STRING,     /* min/max: length in characters */
+    VP_INTEGER,    /* min/max: value */
+    VP_NUMBER,     /* min/max: value */
+    VP_BOOLEAN,
+    VP_UUID,       /* a string in canonical 8-4-4-4-12 hex form */
+    VP_ENUM,       /* a string, one of choices */
+    VP_OBJECT,
+    VP_ARRAY       /* min/max: number of items */
+} vp_type_t;
+
+typedef struct {
+    const char *name;
+    vp_type_t type;
+    int required;
+    double min, max;            /* both 0: unbounded */
+    const char *const *choices; /* VP_ENUM: NULL-terminated */
+    int nullable;               /* JSON null accepted */
+} vp_field_t;
+
+/* fields ends with an entry whose name is NULL. */
+int vp_validate(const json_t *obj, const vp_field_t *fields, json_t *details);
+
+/* Number of characters (code points) of valid UTF-8 text. */
+size_t vp_utf8_len(const char *s);
+
+/* 1 for a canonical UUID (any version, either letter case). */
+int vp_is_uuid(const char *s);
+
+/* 1 when s is one of the NULL-terminated choices. */
+int vp_in_enum(const char *s, const char *const *choices);
+
+/* Parses a whole decimal integer (optional sign); 1 on success. */
+int vp_parse_long(const char *s, long *out);
+
+#endif

@@ -1,0 +1,242 @@
+/* Connections come from mod_dbd and are healed here: after a PostgreSQL
+ * restart a pooled connection fails its next command; when nothing of a
+ * transaction is lost yet we reconnect, prepare the statements again and
+ * retry once, so only requests issued while the database is really down
+ * see a 503. */
+#include "db.h"
+#include "core/vp_json.h"
+#include "core/vp_sql.h"
+
+#include <apr_hash.h>
+#include <apr_dbd.h>
+#include <apr_optional.h>
+#include <apr_strings.h>
+#include <mod_dbd.h>
+#include <stdlib.h>
+
+struct vp_db {
+    ap_dbd_t *dbd;
+    PGconn *conn;
+    int in_tx;
+};
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+
+/* Backend pid for which this connection's statements were prepared: kept in
+ * the connection's own record, so a reset done by mod_dbd's health check
+ * (which loses prepared statements) is noticed on the next use. */
+#define PID_KEY "vplanet:backend-pid"
+
+const char *vp_db_register(apr_pool_t *p, server_rec *s)
+{
+    const vp_stmt_t *st;
+
+    dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    if (!dbd_prepare || !dbd_acquire)
+        return "mod_dbd is not loaded: LoadModule dbd_module before mod_vplanet";
+    for (; s; s = s->next)
+        for (st = vp_statements; st->label; st++)
+            dbd_prepare(s, st->sql, st->label);
+    return NULL;
+}
+
+static int prepare_all(vp_req_t *q, PGconn *conn)
+{
+    const vp_stmt_t *st;
+
+    for (st = vp_statements; st->label; st++) {
+        PGresult *res = PQprepare(conn, st->label, st->sql, 0, NULL);
+        int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+        if (!ok)
+            VP_LOG(q, APLOG_ERR, "VP0101: preparing %s failed: %s", st->label,
+                   PQerrorMessage(conn));
+        PQclear(res);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static void remember_pid(struct vp_db *db)
+{
+    int *pid = apr_hash_get(db->dbd->prepared, PID_KEY, APR_HASH_KEY_STRING);
+
+    if (!pid) {
+        pid = apr_palloc(db->dbd->pool, sizeof *pid);
+        apr_hash_set(db->dbd->prepared, PID_KEY, APR_HASH_KEY_STRING, pid);
+    }
+    *pid = PQbackendPID(db->conn);
+}
+
+/* Reconnects a broken connection and restores its statements. */
+static int heal(vp_req_t *q)
+{
+    struct vp_db *db = q->db;
+
+    PQreset(db->conn);
+    if (PQstatus(db->conn) != CONNECTION_OK)
+        return 0;
+    if (!prepare_all(q, db->conn))
+        return 0;
+    remember_pid(db);
+    VP_LOG(q, APLOG_NOTICE, "VP0102: database connection re-established");
+    return 1;
+}
+
+static apr_status_t end_tx(void *data)
+{
+    struct vp_db *db = data;
+
+    /* A handler that bailed out mid-transaction must not hand the next user
+     * of this pooled connection an open transaction. */
+    if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+        PQclear(PQexec(db->conn, "ROLLBACK"));
+    return APR_SUCCESS;
+}
+
+int vp_db_open(vp_req_t *q)
+{
+    struct vp_db *db;
+    int *pid;
+
+    if (q->db)
+        return 0;
+    db = apr_pcalloc(q->r->pool, sizeof *db);
+    db->dbd = dbd_acquire ? dbd_acquire(q->r) : NULL;
+    if (!db->dbd)
+        return vp_fail_internal(q, HTTP_SERVICE_UNAVAILABLE, "the database is unavailable",
+                                "VP0103: no database connection (mod_dbd acquire failed)");
+    db->conn = apr_dbd_native_handle(db->dbd->driver, db->dbd->handle);
+    q->db = db;
+    pid = apr_hash_get(db->dbd->prepared, PID_KEY, APR_HASH_KEY_STRING);
+    if (!pid)
+        remember_pid(db);
+    else if (*pid != PQbackendPID(db->conn) && !heal(q))
+        return vp_fail_internal(q, HTTP_SERVICE_UNAVAILABLE, "the database is unavailable",
+                                "VP0104: cannot restore a reset connection: %s",
+                                PQerrorMessage(db->conn));
+    apr_pool_cleanup_register(q->r->pool, db, end_tx, apr_pool_cleanup_null);
+    return 0;
+}
+
+static int result_ok(const PGresult *res)
+{
+    ExecStatusType st = PQresultStatus(res);
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+static apr_status_t clear_result(void *res)
+{
+    PQclear(res);
+    return APR_SUCCESS;
+}
+
+/* Runs a prepared statement (label) or a plain command (label NULL). */
+static PGresult *run(struct vp_db *db, const char *label, const char *command,
+                     int n, const char *const *params)
+{
+    return label ? PQexecPrepared(db->conn, label, n, params, NULL, NULL, 0)
+                 : PQexec(db->conn, command);
+}
+
+static int exec(vp_req_t *q, const char *label, const char *command,
+                PGresult **out, int n, const char *const *params)
+{
+    struct vp_db *db = q->db;
+    PGresult *res;
+    const char *state;
+
+    res = run(db, label, command, n, params);
+    if (!result_ok(res) && PQstatus(db->conn) == CONNECTION_BAD && !db->in_tx) {
+        PQclear(res);
+        res = heal(q) ? run(db, label, command, n, params) : NULL;
+    }
+    if (res && result_ok(res)) {
+        apr_pool_cleanup_register(q->r->pool, res, clear_result, apr_pool_cleanup_null);
+        if (out)
+            *out = res;
+        else
+            apr_pool_cleanup_run(q->r->pool, res, clear_result);
+        return 0;
+    }
+    state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    VP_LOG(q, APLOG_ERR, "VP0105: %s failed (SQLSTATE %s): %s",
+           label ? label : command, state ? state : "none", PQerrorMessage(db->conn));
+    PQclear(res);
+    /* class 08: connection exception; 57P0x: server shutting down */
+    if (PQstatus(db->conn) == CONNECTION_BAD
+        || (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0)))
+        return vp_fail(q, HTTP_SERVICE_UNAVAILABLE, NULL, "the database is unavailable", NULL);
+    return vp_fail(q, HTTP_INTERNAL_SERVER_ERROR, NULL, "internal error", NULL);
+}
+
+int vp_db_exec(vp_req_t *q, const char *label, PGresult **res, int n,
+               const char *const *params)
+{
+    int rc = vp_db_open(q);
+    return rc ? rc : exec(q, label, NULL, res, n, params);
+}
+
+int vp_db_tx(vp_req_t *q, int (*fn)(vp_req_t *q, void *ctx), void *ctx)
+{
+    int rc = vp_db_open(q);
+
+    if (rc || (rc = exec(q, NULL, "BEGIN", NULL, 0, NULL)))
+        return rc;
+    q->db->in_tx = 1;
+    rc = fn(q, ctx);
+    q->db->in_tx = 0;
+    if (rc) {
+        PQclear(PQexec(q->db->conn, "ROLLBACK"));
+        return rc;
+    }
+    q->db->in_tx = 1;   /* a failed COMMIT must not be retried on a new connection */
+    rc = exec(q, NULL, "COMMIT", NULL, 0, NULL);
+    q->db->in_tx = 0;
+    return rc;
+}
+
+static json_t *value(const PGresult *res, int i, int col)
+{
+    const char *v = PQgetvalue(res, i, col);
+
+    if (PQgetisnull(res, i, col))
+        return json_null();
+    switch (PQftype(res, col)) {
+    case 16:                        /* bool */
+        return json_boolean(v[0] == 't');
+    case 20: case 21: case 23:      /* int8, int2, int4 */
+        return json_integer(strtoll(v, NULL, 10));
+    case 700: case 701: case 1700:  /* float4, float8, numeric */
+        return json_real(strtod(v, NULL));
+    case 114: case 3802: {          /* json, jsonb */
+        json_t *j = json_loads(v, JSON_DECODE_ANY, NULL);
+        return j ? j : json_null();
+    }
+    default:
+        return json_string(v);
+    }
+}
+
+json_t *vp_db_row(const PGresult *res, int i)
+{
+    json_t *o = json_object();
+    int col, ncols = PQnfields(res);
+
+    for (col = 0; col < ncols; col++)
+        json_object_set_new(o, PQfname(res, col), value(res, i, col));
+    return o;
+}
+
+json_t *vp_db_rows(const PGresult *res)
+{
+    json_t *a = json_array();
+    int i, n = PQntuples(res);
+
+    for (i = 0; i < n; i++)
+        json_array_append_new(a, vp_db_row(res, i));
+    return a;
+}

@@ -1,0 +1,32 @@
+/* Database access on mod_dbd: pooled connections, statements prepared by
+ * label at configuration time (core/vp_sql.c), executed through libpq so
+ * results keep their types, NULLs and SQLSTATEs. */
+#ifndef VP_DB_H
+#define VP_DB_H
+
+#include <libpq-fe.h>
+#include "vplanet.h"
+
+/* Registers every statement with mod_dbd for every server (post_config,
+ * before mod_dbd's own). NULL or an error text. */
+const char *vp_db_register(apr_pool_t *p, server_rec *s);
+
+/* Acquires this request's connection; 0, or 503 recorded with vp_fail. */
+int vp_db_open(vp_req_t *q);
+
+/* Runs the prepared statement label with n text parameters (NULL = SQL
+ * NULL). 0 with *res (freed with the request), or a recorded 503/500. */
+int vp_db_exec(vp_req_t *q, const char *label, PGresult **res, int n,
+               const char *const *params);
+
+/* Runs fn(q, ctx) inside one transaction: committed when fn returns 0,
+ * rolled back otherwise. Returns fn's status or the commit's. */
+int vp_db_tx(vp_req_t *q, int (*fn)(vp_req_t *q, void *ctx), void *ctx);
+
+/* Row i of res as an object (column names, values typed by column type);
+ * new reference. */
+json_t *vp_db_row(const PGresult *res, int i);
+/* All rows as an array; new reference. */
+json_t *vp_db_rows(const PGresult *res);
+
+#endif

@@ -1,0 +1,95 @@
+/* mod_vplanet: the VideoPlanet REST API as an httpd module.
+ * One request flow: request id -> route -> handler (authenticate, authorize,
+ * validate, one transaction) -> one envelope. */
+#include "vplanet.h"
+#include "db.h"
+#include "routes.h"
+#include "core/vp_reqid.h"
+
+#include <apr_strings.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <util_script.h>
+
+static const char *request_id(request_rec *r)
+{
+    const char *in = apr_table_get(r->headers_in, "X-Request-ID");
+    const char *id = in && vp_reqid_sane(in) ? in : vp_uuid_new(r->pool);
+
+    if (!id)    /* no randomness: still unique enough for log correlation */
+        id = apr_psprintf(r->pool, "%" APR_TIME_T_FMT "-%" APR_PID_T_FMT,
+                          r->request_time, getpid());
+    apr_table_setn(r->notes, VP_NOTE_REQUEST_ID, id);
+    apr_table_setn(r->subprocess_env, VP_ENV_REQUEST_ID, id);
+    apr_table_setn(r->err_headers_out, "X-Request-ID", id);
+    return id;
+}
+
+static int vp_handler(request_rec *r)
+{
+    vp_req_t *q;
+    const vp_route_t *route;
+    const char *allow = NULL;
+    int status;
+
+    if (!r->handler || strcmp(r->handler, VP_HANDLER_NAME))
+        return DECLINED;
+    q = apr_pcalloc(r->pool, sizeof *q);
+    q->r = r;
+    q->cfg = ap_get_module_config(r->server->module_config, &vplanet_module);
+    q->id = request_id(r);
+
+    switch (vp_route_find(r->pool, vp_routes, vp_nroutes, r->method, r->uri,
+                          &route, &q->params, &allow)) {
+    case VP_ROUTE_FOUND:
+        ap_args_to_table(r, &q->args);
+        status = ((vp_handler_fn)route->target)(q);
+        break;
+    case VP_ROUTE_NO_METHOD:
+        apr_table_setn(r->headers_out, "Allow", allow);
+        status = vp_fail(q, HTTP_METHOD_NOT_ALLOWED, NULL,
+                         apr_psprintf(r->pool, "method %s is not allowed here", r->method),
+                         NULL);
+        break;
+    default:
+        status = vp_fail(q, HTTP_NOT_FOUND, NULL, "no such resource", NULL);
+        break;
+    }
+    /* The request body, if any, was not needed: drain it so the connection
+     * can be reused (nothing to do after a 413). */
+    if (r->connection->keepalive != AP_CONN_CLOSE && ap_discard_request_body(r) != OK)
+        r->connection->keepalive = AP_CONN_CLOSE;
+    return vp_respond(q, status);
+}
+
+static int vp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    const char *err;
+
+    if ((err = vp_config_load_keys(pconf, s)) || (err = vp_db_register(pconf, s))) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VP0001: mod_vplanet cannot start: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+static void vp_register_hooks(apr_pool_t *p)
+{
+    /* our statements must reach mod_dbd before it groups its pools */
+    static const char *const before_dbd[] = {"mod_dbd.c", NULL};
+
+    ap_hook_post_config(vp_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
+    ap_hook_handler(vp_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(vplanet) = {
+    STANDARD20_MODULE_STUFF,
+    NULL,
+    NULL,
+    vp_config_create,
+    vp_config_merge,
+    vp_cmds,
+    vp_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

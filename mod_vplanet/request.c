@@ -1,0 +1,182 @@
+/* The wire: reading JSON bodies and writing the one envelope. Handlers
+ * record their answer (vp_ok / vp_fail); vp_respond() writes it. */
+#include "vplanet.h"
+#include "core/vp_json.h"
+
+#include <apr_strings.h>
+#include <http_core.h>
+#include <http_protocol.h>
+#include <stdarg.h>
+
+int vp_fail(vp_req_t *q, int status, const char *code, const char *message,
+            json_t *details)
+{
+    q->message = message;
+    q->error_code = code;
+    q->details = details ? json_incref(details) : NULL;
+    if (q->details)
+        vp_json_pool(q->r->pool, q->details);
+    /* 5xx causes are logged where they are known (vp_fail_internal, db.c). */
+    if (status < 500)
+        VP_LOG(q, APLOG_INFO, "VP0201: %d %s: %s", status,
+               code ? code : vp_error_code(status), message);
+    return status;
+}
+
+int vp_fail_internal(vp_req_t *q, int status, const char *message,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    const char *cause;
+
+    va_start(ap, fmt);
+    cause = apr_pvsprintf(q->r->pool, fmt, ap);
+    va_end(ap);
+    VP_LOG(q, APLOG_ERR, "%s", cause);
+    q->message = message;
+    q->error_code = NULL;
+    q->details = NULL;
+    return status;
+}
+
+int vp_ok(vp_req_t *q, int status, const char *message, json_t *data)
+{
+    q->message = message;
+    q->data = vp_json_pool(q->r->pool, data);
+    return status;
+}
+
+/* application/json, optionally with charset=utf-8 (any letter case). */
+static int json_content_type(const char *ct)
+{
+    const char *p;
+
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0)
+        return 0;
+    p = ct + 16;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '\0')
+        return 1;
+    if (*p != ';')
+        return 0;
+    p++;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return *p == '\0' || strncasecmp(p, "charset=utf-8", 13) == 0
+           || strncasecmp(p, "charset=\"utf-8\"", 15) == 0;
+}
+
+static int too_large(vp_req_t *q, apr_off_t max)
+{
+    /* The rest of the body is not read: do not reuse the connection. */
+    q->r->connection->keepalive = AP_CONN_CLOSE;
+    return vp_fail(q, HTTP_REQUEST_ENTITY_TOO_LARGE, NULL,
+                   apr_psprintf(q->r->pool, "request body exceeds %" APR_OFF_T_FMT " bytes", max),
+                   NULL);
+}
+
+static int read_body(vp_req_t *q, char **buf, apr_size_t *len)
+{
+    request_rec *r = q->r;
+    apr_off_t max = vp_config_max_body(q->cfg);
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_size_t cap, got = 0;
+    long n;
+    apr_off_t declared;
+
+    if (cl && apr_strtoff(&declared, cl, NULL, 10) == APR_SUCCESS && declared > max)
+        return too_large(q, max);
+    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
+        return vp_fail(q, HTTP_BAD_REQUEST, NULL, "the request body cannot be read", NULL);
+    cap = cl && declared > 0 ? (apr_size_t)declared : 8192;
+    *buf = apr_palloc(r->pool, cap + 1);
+    if (ap_should_client_block(r)) {
+        for (;;) {
+            if (got == cap) {
+                char *bigger;
+
+                if ((apr_off_t)got > max)
+                    return too_large(q, max);
+                cap = cap * 2 > (apr_size_t)max + 1 ? (apr_size_t)max + 1 : cap * 2;
+                bigger = apr_palloc(r->pool, cap + 1);
+                memcpy(bigger, *buf, got);
+                *buf = bigger;
+            }
+            n = ap_get_client_block(r, *buf + got, cap - got);
+            if (n == 0)
+                break;
+            if (n < 0)
+                return vp_fail(q, HTTP_BAD_REQUEST, NULL, "the request body cannot be read", NULL);
+            got += (apr_size_t)n;
+        }
+    }
+    if ((apr_off_t)got > max)
+        return too_large(q, max);
+    (*buf)[got] = '\0';
+    *len = got;
+    return 0;
+}
+
+int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body)
+{
+    char *buf = NULL;
+    apr_size_t len = 0;
+    const char *why;
+    json_t *details;
+    int rc;
+
+    if (!json_content_type(apr_table_get(q->r->headers_in, "Content-Type")))
+        return vp_fail(q, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
+                       "Content-Type must be application/json", NULL);
+    if ((rc = read_body(q, &buf, &len)))
+        return rc;
+    *body = vp_json_parse_object(q->r->pool, buf, len, &why);
+    if (!*body)
+        return vp_fail(q, HTTP_BAD_REQUEST, "invalid_json", why, NULL);
+    details = vp_json_pool(q->r->pool, json_object());
+    rc = vp_validate(*body, fields, details);
+    if (rc)
+        return vp_fail(q, rc, NULL, rc == HTTP_BAD_REQUEST
+                       ? "the body does not match the expected fields"
+                       : "validation failed", details);
+    return 0;
+}
+
+const char *vp_url(vp_req_t *q, const char *path)
+{
+    return q->cfg->public_url ? apr_pstrcat(q->r->pool, q->cfg->public_url, path, NULL)
+                              : ap_construct_url(q->r->pool, path, q->r);
+}
+
+int vp_respond(vp_req_t *q, int status)
+{
+    request_rec *r = q->r;
+    double ms = (double)(apr_time_now() - r->request_time) / 1000.0;
+    vp_envelope_t e = {
+        .status = status,
+        .message = q->message ? q->message
+                 : status >= 500 ? "internal error" : "",
+        .data = q->data,
+        .code = q->error_code,
+        .details = q->details,
+        .request_id = q->id,
+        .timestamp = (double)apr_time_now() / APR_USEC_PER_SEC,
+        .elapsed_ms = ms,
+    };
+    json_t *env = vp_json_pool(r->pool, vp_envelope(&e));
+    const char *body = vp_json_dump(r->pool, env);
+
+    r->status = status;
+    ap_set_content_type(r, "application/json; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    apr_table_setn(r->headers_out, "X-Response-Time",
+                   apr_psprintf(r->pool, "%.3fms", ms));
+    if (status == HTTP_UNAUTHORIZED && !apr_table_get(r->headers_out, "WWW-Authenticate"))
+        apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    ap_set_content_length(r, (apr_off_t)strlen(body));
+    if (!r->header_only)
+        ap_rputs(body, r);
+    return OK;
+}

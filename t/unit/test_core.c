@@ -1,0 +1,245 @@
+/* Unit tests of the httpd-free core: routing, validation, pagination,
+ * request ids, JSON parsing and the envelope. */
+#include "tap.h"
+
+#include <apr_general.h>
+#include <apr_strings.h>
+
+#include "core/vp_json.h"
+#include "core/vp_page.h"
+#include "core/vp_reqid.h"
+#include "core/vp_route.h"
+#include "core/vp_sql.h"
+#include "core/vp_valid.h"
+
+static apr_pool_t *p;
+
+static void test_route_match(void)
+{
+    vp_params_t m;
+
+    ok(vp_route_match(p, "/api/health", "/api/health", &m), "literal path matches");
+    ok(vp_route_match(p, "/api/health", "/api/health/", &m), "trailing slash ignored");
+    ok(!vp_route_match(p, "/api/health", "/api/health//", &m), "only one trailing slash");
+    ok(!vp_route_match(p, "/api/health", "/api/healthz", &m), "longer path does not match");
+    ok(!vp_route_match(p, "/api/health", "/api/healt", &m), "prefix does not match");
+    ok(!vp_route_match(p, "/api/health/ready", "/api/health", &m), "shorter path does not match");
+    ok(vp_route_match(p, "/api/v1/projects/{id}", "/api/v1/projects/abc", &m), "parameter matches");
+    is_int(m.n, 1, "one parameter captured");
+    is_str(vp_param(&m, "id"), "abc", "parameter value");
+    is_str(vp_param(&m, "nope"), NULL, "unknown parameter is NULL");
+    ok(vp_route_match(p, "/api/v1/projects/{id}/members/{user_id}",
+                      "/api/v1/projects/p1/members/u2/", &m), "two parameters, trailing slash");
+    is_str(vp_param(&m, "id"), "p1", "first of two");
+    is_str(vp_param(&m, "user_id"), "u2", "second of two");
+    ok(!vp_route_match(p, "/api/v1/projects/{id}", "/api/v1/projects/", &m), "empty parameter does not match");
+    ok(!vp_route_match(p, "/api/v1/projects/{id}", "/api/v1/projects//x", &m), "empty segment does not match");
+    ok(!vp_route_match(p, "/api/v1/projects/{id}", "/api/v1/projects/a/b", &m), "parameter is one segment");
+    ok(vp_route_match(p, "/", "/", &m), "root matches root");
+}
+
+static const vp_route_t routes[] = {
+    {"GET", "/api/things", "list"},
+    {"POST", "/api/things", "create"},
+    {"GET", "/api/things/{id}", "read"},
+    {"DELETE", "/api/things/{id}", "delete"},
+};
+
+static void test_route_find(void)
+{
+    const vp_route_t *r = NULL;
+    vp_params_t m;
+    const char *allow = NULL;
+
+    is_int(vp_route_find(p, routes, 4, "POST", "/api/things/", &r, &m, &allow),
+           VP_ROUTE_FOUND, "POST found with trailing slash");
+    is_str(r->target, "create", "dispatches to the POST row");
+    is_int(vp_route_find(p, routes, 4, "HEAD", "/api/things/7", &r, &m, &allow),
+           VP_ROUTE_FOUND, "HEAD served by GET");
+    is_str(vp_param(&m, "id"), "7", "id from found route");
+    is_int(vp_route_find(p, routes, 4, "PUT", "/api/things/7", &r, &m, &allow),
+           VP_ROUTE_NO_METHOD, "PUT on a known path is 405");
+    is_str(allow, "GET, HEAD, DELETE", "Allow lists the path's methods");
+    is_int(vp_route_find(p, routes, 4, "GET", "/api/other", &r, &m, &allow),
+           VP_ROUTE_NO_PATH, "unknown path is 404");
+}
+
+static const char *const colors[] = {"red", "green", NULL};
+static const vp_field_t fields[] = {
+    {"name", VP_STRING, 1, 2, 5, NULL, 0},
+    {"age", VP_INTEGER, 0, 0, 150, NULL, 0},
+    {"score", VP_NUMBER, 0, 0, 1, NULL, 0},
+    {"id", VP_UUID, 0, 0, 0, NULL, 0},
+    {"color", VP_ENUM, 0, 0, 0, colors, 0},
+    {"ok", VP_BOOLEAN, 0, 0, 0, NULL, 0},
+    {"list", VP_ARRAY, 0, 0, 2, NULL, 0},
+    {"note", VP_STRING, 0, 0, 3, NULL, 1},
+    {NULL}
+};
+
+static int validate(const char *text, json_t **details)
+{
+    json_t *obj = json_loads(text, 0, NULL);
+    int rc;
+
+    *details = vp_json_pool(p, json_object());
+    rc = vp_validate(obj, fields, *details);
+    json_decref(obj);
+    return rc;
+}
+
+static void test_validation(void)
+{
+    json_t *d;
+
+    is_int(validate("{\"name\":\"abc\"}", &d), 0, "minimal valid body");
+    is_int(validate("{\"name\":\"abc\",\"age\":150,\"score\":0.5,\"id\":\"0b6f1c1e-2d3a-4c5b-9e8f-7a6b5c4d3e2f\","
+                    "\"color\":\"red\",\"ok\":true,\"list\":[1,2],\"note\":null}", &d), 0, "every field valid");
+    is_int(validate("{}", &d), 422, "missing required field is 422");
+    ok(json_object_get(d, "name") != NULL, "missing field named in details");
+    is_int(validate("{\"name\":\"abc\",\"extra\":1}", &d), 400, "unknown field is 400");
+    ok(json_object_get(d, "extra") != NULL, "unknown field named");
+    is_int(validate("{\"name\":5}", &d), 400, "wrong type is 400");
+    is_int(validate("{\"name\":\"a\"}", &d), 422, "too short is 422");
+    is_int(validate("{\"name\":\"abcdef\"}", &d), 422, "too long is 422");
+    /* five Hangul syllables: 15 bytes, 5 characters */
+    is_int(validate("{\"name\":\"\xea\xb0\x80\xea\xb0\x80\xea\xb0\x80\xea\xb0\x80\xea\xb0\x80\"}", &d), 0,
+           "length counts characters, not bytes");
+    is_int(validate("{\"name\":\"abc\",\"age\":151}", &d), 422, "integer above range");
+    is_int(validate("{\"name\":\"abc\",\"age\":-1}", &d), 422, "integer below range");
+    is_int(validate("{\"name\":\"abc\",\"age\":1.5}", &d), 400, "real for integer is a type error");
+    is_int(validate("{\"name\":\"abc\",\"score\":1.01}", &d), 422, "number above range");
+    is_int(validate("{\"name\":\"abc\",\"id\":\"not-a-uuid\"}", &d), 422, "bad uuid");
+    is_int(validate("{\"name\":\"abc\",\"id\":\"' OR 1=1 --\"}", &d), 422, "injection string is not a uuid");
+    is_int(validate("{\"name\":\"abc\",\"color\":\"blue\"}", &d), 422, "value outside enum");
+    is_int(validate("{\"name\":\"abc\",\"ok\":\"true\"}", &d), 400, "string for boolean");
+    is_int(validate("{\"name\":\"abc\",\"list\":[1,2,3]}", &d), 422, "array too long");
+    is_int(validate("{\"name\":null}", &d), 422, "null for non-nullable field");
+    is_int(validate("{\"name\":\"abc\",\"note\":\"abcd\"}", &d), 422, "nullable field still checked");
+
+    ok(vp_is_uuid("0B6F1C1E-2D3A-4C5B-9E8F-7A6B5C4D3E2F"), "upper-case uuid");
+    ok(!vp_is_uuid("0b6f1c1e2d3a4c5b9e8f7a6b5c4d3e2f0000"), "uuid without dashes");
+    ok(!vp_is_uuid("0b6f1c1e-2d3a-4c5b-9e8f-7a6b5c4d3e2g"), "uuid with non-hex");
+    ok(!vp_is_uuid(""), "empty is not a uuid");
+    is_int(vp_utf8_len("h\xc3\xa9llo"), 5, "utf8 length");
+    long v;
+    ok(vp_parse_long("42", &v) && v == 42, "parse long");
+    ok(!vp_parse_long("42x", &v), "trailing garbage refused");
+    ok(!vp_parse_long("", &v), "empty refused");
+    ok(!vp_parse_long("99999999999999999999", &v), "overflow refused");
+}
+
+static void test_pagination(void)
+{
+    vp_page_t pg;
+    json_t *d = vp_json_pool(p, json_object()), *data;
+
+    is_int(vp_page_parse(NULL, NULL, &pg, d), 0, "defaults");
+    is_int(pg.page, 1, "default page");
+    is_int(pg.size, 20, "default page size");
+    is_int(vp_page_parse("3", "10", &pg, d), 0, "explicit page");
+    is_int(pg.offset, 20, "offset of page 3 of 10");
+    is_int(vp_page_parse("1", "101", &pg, d), 422, "page_size over 100");
+    is_int(vp_page_parse("0", "10", &pg, d), 422, "page 0");
+    is_int(vp_page_parse("x", "10", &pg, d), 400, "page not a number");
+
+    vp_page_parse("2", "10", &pg, d);
+    data = vp_json_pool(p, vp_page_data(p, &pg, 25, json_array(), "http://h/api/x",
+                                        "q=a&page=2&page_size=10"));
+    is_int(json_integer_value(json_object_get(data, "count")), 25, "count");
+    is_str(json_string_value(json_object_get(data, "next")),
+           "http://h/api/x?q=a&page_size=10&page=3", "next keeps other parameters");
+    is_str(json_string_value(json_object_get(data, "previous")),
+           "http://h/api/x?q=a&page_size=10&page=1", "previous");
+    is_int(json_integer_value(json_object_get(json_object_get(data, "page_info"), "total_pages")),
+           3, "total pages");
+
+    vp_page_parse("9", "10", &pg, d);
+    data = vp_json_pool(p, vp_page_data(p, &pg, 25, json_array(), "http://h/x", NULL));
+    ok(json_is_null(json_object_get(data, "next")), "no next past the end");
+    is_str(json_string_value(json_object_get(data, "previous")), "http://h/x?page=3",
+           "previous past the end is the last page");
+
+    vp_page_parse(NULL, NULL, &pg, d);
+    data = vp_json_pool(p, vp_page_data(p, &pg, 0, json_array(), "http://h/x", NULL));
+    ok(!json_is_true(json_object_get(json_object_get(data, "page_info"), "has_next")), "empty list has no next");
+
+    {
+        static const char *const allowed[] = {"id", "name", "secret", NULL};
+        json_t *rows = vp_json_pool(p, json_loads("[{\"id\":1,\"name\":\"a\",\"secret\":2}]", 0, NULL));
+        json_t *det = vp_json_pool(p, json_object());
+
+        is_int(vp_fields_select(p, rows, "id,name", allowed, det), 0, "fields select");
+        is_str(vp_json_dump(p, rows), "[{\"id\":1,\"name\":\"a\"}]", "only chosen fields kept");
+        is_int(vp_fields_select(p, rows, "id,bogus", allowed, det), 400, "unknown field refused");
+    }
+}
+
+static void test_json(void)
+{
+    const char *why = NULL;
+    json_t *j;
+
+    ok(vp_json_parse_object(p, "{\"a\":1}", 7, &why) != NULL, "object parses");
+    ok(vp_json_parse_object(p, "{\"a\":1,\"a\":2}", 13, &why) == NULL, "duplicate keys refused");
+    ok(why && strstr(why, "duplicate") != NULL, "duplicate key reason given");
+    ok(vp_json_parse_object(p, "[1]", 3, &why) == NULL, "array refused");
+    ok(vp_json_parse_object(p, "{\"a\":", 5, &why) == NULL, "truncated JSON refused");
+    ok(vp_json_parse_object(p, "{\"a\":\"\xff\"}", 9, &why) == NULL, "invalid UTF-8 refused");
+    ok(vp_json_parse_object(p, "{\"a\":\"\\u0000\"}", 14, &why) == NULL, "NUL character refused");
+    ok(vp_json_parse_object(p, "", 0, &why) == NULL, "empty body refused");
+
+    {
+        vp_envelope_t e = {.status = 404, .message = "gone", .request_id = "r1",
+                           .timestamp = 1691234567.1234, .elapsed_ms = 1.23456};
+        j = vp_json_pool(p, vp_envelope(&e));
+        is_str(vp_json_dump(p, j),
+               "{\"success\":false,\"status\":\"error\",\"message\":\"gone\","
+               "\"error\":{\"code\":\"not_found\",\"details\":{}},\"timestamp\":1691234567.123,"
+               "\"request_id\":\"r1\",\"performance\":{\"response_time_ms\":1.235}}",
+               "error envelope shape");
+    }
+    {
+        json_t *data = vp_json_pool(p, json_pack("{s:i}", "x", 1));
+        vp_envelope_t e = {.status = 200, .message = "ok", .data = data, .request_id = "r2",
+                           .timestamp = 1.5, .elapsed_ms = 0.5};
+        j = vp_json_pool(p, vp_envelope(&e));
+        ok(json_is_true(json_object_get(j, "success")), "success flag");
+        ok(json_object_get(j, "error") == NULL, "no error member on success");
+        is_int(json_integer_value(json_object_get(json_object_get(j, "data"), "x")), 1, "data kept");
+    }
+}
+
+static void test_reqid_and_sql(void)
+{
+    const vp_stmt_t *st;
+    int clean = 1;
+
+    ok(vp_reqid_sane("abc-123_x.y:z"), "sane id");
+    ok(!vp_reqid_sane(""), "empty id");
+    ok(!vp_reqid_sane("a b"), "space in id");
+    ok(!vp_reqid_sane("a\r\nX-Evil: 1"), "header injection in id");
+    ok(!vp_reqid_sane("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "65 chars too long");
+    ok(vp_is_uuid(vp_uuid_new(p)), "generated id is a uuid");
+    ok(strcmp(vp_uuid_new(p), vp_uuid_new(p)) != 0, "generated ids differ");
+
+    for (st = vp_statements; st->label; st++)
+        if (strchr(st->sql, '%'))
+            clean = 0;
+    ok(clean, "no statement contains '%' (apr_dbd placeholder syntax)");
+}
+
+int main(void)
+{
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    test_route_match();
+    test_route_find();
+    test_validation();
+    test_pagination();
+    test_json();
+    test_reqid_and_sql();
+    apr_pool_destroy(p);
+    apr_terminate();
+    return done_testing();
+}
