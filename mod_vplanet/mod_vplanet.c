@@ -29,7 +29,7 @@ static int vp_handler(request_rec *r)
 {
     vp_req_t *q;
     const vp_route_t *route;
-    const char *allow = NULL;
+    const char *allow = NULL, *redirected;
     int status;
 
     if (!r->handler || strcmp(r->handler, VP_HANDLER_NAME))
@@ -38,6 +38,16 @@ static int vp_handler(request_rec *r)
     q->r = r;
     q->cfg = ap_get_module_config(r->server->module_config, &vplanet_module);
     q->id = request_id(r);
+
+    /* httpd's own errors under /api (an unusable URI, LimitRequestBody)
+     * come here through ErrorDocument and get the envelope too. */
+    if (r->prev && (redirected = apr_table_get(r->subprocess_env, "REDIRECT_STATUS"))) {
+        status = atoi(redirected);
+        if (status < 400 || status > 599)
+            status = HTTP_INTERNAL_SERVER_ERROR;
+        status = vp_fail(q, status, NULL, ap_get_status_line(status) + 4, NULL);
+        return vp_respond(q, status);
+    }
 
     switch (vp_route_find(r->pool, vp_routes, vp_nroutes, r->method, r->uri,
                           &route, &q->params, &allow)) {
@@ -83,7 +93,7 @@ static void vp_register_hooks(apr_pool_t *p)
     ap_hook_handler(vp_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
-AP_DECLARE_MODULE(vplanet) = {
+module AP_MODULE_DECLARE_DATA vplanet_module = {
     STANDARD20_MODULE_STUFF,
     NULL,
     NULL,
