@@ -87,13 +87,14 @@ json_t *vp_envelope(const vp_envelope_t *e)
     json_object_set_new(env, "status", json_string(ok ? "success" : "error"));
     json_object_set_new(env, "message", json_string(e->message ? e->message : ""));
     if (ok) {
-        json_object_set(env, "data", e->data ? e->data : json_null());
+        json_object_set_new(env, "data", e->data ? json_incref(e->data) : json_null());
     }
     else {
         json_t *err = json_object();
         json_object_set_new(err, "code",
                             json_string(e->code ? e->code : vp_error_code(e->status)));
-        json_object_set(err, "details", e->details ? e->details : json_object());
+        json_object_set_new(err, "details",
+                            e->details ? json_incref(e->details) : json_object());
         json_object_set_new(env, "error", err);
     }
     json_object_set_new(env, "timestamp", json_real(round_to(e->timestamp, 0.001)));

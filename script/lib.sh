@@ -1,0 +1,48 @@
+# Shared by script/server and script/test: Debian packages and the build.
+# shellcheck shell=bash
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Everything the build, the stack, the tests and the benchmarks use.
+PACKAGES=(
+    build-essential autoconf automake libtool pkg-config
+    apache2 apache2-dev libaprutil1-dbd-pgsql
+    libjansson-dev libjwt-dev libargon2-dev libpq-dev
+    postgresql-15 postgresql-client-15
+    perl libwww-perl curl wrk
+)
+
+say() { printf '==> %s\n' "$*"; }
+
+ensure_packages() {
+    local missing=() p
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "missing Debian packages: ${missing[*]}; run as root or install them" >&2
+        exit 1
+    fi
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build DIR [configure options]: an out-of-tree build of the source.
+build() {
+    local dir=$1; shift
+    if [ ! -x "$SRC/configure" ] || [ "$SRC/configure.ac" -nt "$SRC/configure" ] \
+       || [ "$SRC/Makefile.am" -nt "$SRC/Makefile.in" ]; then
+        say "autoreconf"
+        (cd "$SRC" && autoreconf -fi >/dev/null 2>&1) || { (cd "$SRC" && autoreconf -fi); exit 1; }
+    fi
+    mkdir -p "$dir"
+    if [ ! -f "$dir/Makefile" ] || [ "$SRC/configure" -nt "$dir/config.status" ]; then
+        say "configure $* (in $dir)"
+        (cd "$dir" && "$SRC/configure" -q "$@")
+    fi
+    say "make (in $dir)"
+    make -C "$dir" -s -j"$(nproc)" >/dev/null
+}
