@@ -4,30 +4,52 @@
 #include <apr_file_io.h>
 #include <apr_strings.h>
 #include <http_log.h>
+#include <errno.h>
+#include <stdlib.h>
 
 #define VP_MAX_BODY_DEFAULT (1024 * 1024)
-#define VP_JWT_KEY_MIN 32
 #define VP_JWT_KEY_MAX (64 * 1024)
+#define VP_ACCESS_TTL_DEFAULT 900
+#define VP_REFRESH_TTL_DEFAULT (7 * 86400)
+
+/* socache provider[:arguments] shared by every child (global scope) */
+static const char *ratelimit_cache = "shmcb";
 
 void *vp_config_create(apr_pool_t *p, server_rec *s)
 {
     vp_config_t *c = apr_pcalloc(p, sizeof *c);
+    int i;
 
+    c->access_ttl = c->refresh_ttl = -1;
     c->max_body = -1;
     c->diagnostics = -1;
+    for (i = 0; i < VP_RL_COUNT; i++)
+        c->limits[i].count = -1;
     return c;
 }
+
+#define MERGE_PTR(f) c->f = add->f ? add->f : base->f
+#define MERGE_NUM(f) c->f = add->f >= 0 ? add->f : base->f
 
 void *vp_config_merge(apr_pool_t *p, void *base_, void *add_)
 {
     const vp_config_t *base = base_, *add = add_;
     vp_config_t *c = apr_pcalloc(p, sizeof *c);
+    int i;
 
-    c->jwt_key_file = add->jwt_key_file ? add->jwt_key_file : base->jwt_key_file;
-    c->media_root = add->media_root ? add->media_root : base->media_root;
-    c->public_url = add->public_url ? add->public_url : base->public_url;
-    c->max_body = add->max_body >= 0 ? add->max_body : base->max_body;
-    c->diagnostics = add->diagnostics >= 0 ? add->diagnostics : base->diagnostics;
+    MERGE_PTR(jwt_key_file);
+    MERGE_PTR(jwt_alg);
+    MERGE_PTR(jwt_issuer);
+    MERGE_PTR(jwt_audience);
+    MERGE_NUM(access_ttl);
+    MERGE_NUM(refresh_ttl);
+    MERGE_PTR(media_root);
+    MERGE_PTR(public_url);
+    MERGE_NUM(max_body);
+    MERGE_NUM(diagnostics);
+    c->argon2 = add->argon2.m_kib ? add->argon2 : base->argon2;
+    for (i = 0; i < VP_RL_COUNT; i++)
+        c->limits[i] = add->limits[i].count >= 0 ? add->limits[i] : base->limits[i];
     return c;
 }
 
@@ -81,6 +103,99 @@ static const char *set_diagnostics(cmd_parms *cmd, void *dummy, int on)
     return NULL;
 }
 
+static const char *set_jwt_alg(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    if (vp_token_alg(arg) == JWT_ALG_INVAL)
+        return "VPlanetJWTAlgorithm must be HS256, RS256 or ES256";
+    server_config(cmd)->jwt_alg = arg;
+    return NULL;
+}
+
+static const char *set_claim(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    vp_config_t *c = server_config(cmd);
+
+    if (!*arg || strlen(arg) > 200)
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " must be 1 to 200 characters", NULL);
+    if (cmd->info == (void *)0)
+        c->jwt_issuer = arg;
+    else
+        c->jwt_audience = arg;
+    return NULL;
+}
+
+/* A whole decimal number in [min, max]. */
+static int number(const char *arg, long min, long max, long *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtol(arg, &end, 10);
+    return errno == 0 && end != arg && *end == '\0' && *out >= min && *out <= max;
+}
+
+static const char *set_ttl(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    vp_config_t *c = server_config(cmd);
+    long v;
+
+    if (cmd->info == (void *)0) {
+        if (!number(arg, 60, 86400, &v))
+            return "VPlanetAccessTTL must be seconds from 60 to 86400";
+        c->access_ttl = (int)v;
+    }
+    else {
+        if (!number(arg, 300, 90 * 86400, &v))
+            return "VPlanetRefreshTTL must be seconds from 300 to 7776000 (90 days)";
+        c->refresh_ttl = (int)v;
+    }
+    return NULL;
+}
+
+static const char *set_argon2(cmd_parms *cmd, void *dummy, const char *m,
+                              const char *t, const char *par)
+{
+    vp_config_t *c = server_config(cmd);
+    long vm, vt, vpar;
+
+    if (!number(m, 19456, 4194304, &vm) || !number(t, 2, 100, &vt)
+        || !number(par, 1, 64, &vpar))
+        return "VPlanetArgon2 takes memory in KiB (19456 to 4194304), iterations "
+               "(2 to 100) and lanes (1 to 64)";
+    c->argon2.m_kib = (uint32_t)vm;
+    c->argon2.t = (uint32_t)vt;
+    c->argon2.p = (uint32_t)vpar;
+    return NULL;
+}
+
+static const char *set_ratelimit_cache(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    if (err)
+        return err;
+    ratelimit_cache = arg;
+    return NULL;
+}
+
+static const char *set_ratelimit(cmd_parms *cmd, void *dummy, const char *name,
+                                 const char *count, const char *seconds)
+{
+    vp_config_t *c = server_config(cmd);
+    int kind = vp_rl_kind(name);
+    long n, secs;
+
+    if (kind < 0)
+        return apr_psprintf(cmd->pool, "VPlanetRateLimit: unknown limit %s (one of login, "
+                            "login_long, signup, password_reset, feedback, default)", name);
+    if (!number(count, 0, 1000000000, &n) || !number(seconds, 1, 86400 * 31, &secs))
+        return "VPlanetRateLimit takes a name, a count (0 turns the limit off) and a "
+               "window in seconds (1 to 2678400)";
+    c->limits[kind].count = (int)n;
+    c->limits[kind].seconds = (int)secs;
+    return NULL;
+}
+
 const command_rec vp_cmds[] = {
     AP_INIT_TAKE1("VPlanetJWTKeyFile", set_path, (void *)0, RSRC_CONF,
         "File holding the token signing key (at least 32 bytes); required"),
@@ -92,13 +207,58 @@ const command_rec vp_cmds[] = {
         "Largest JSON request body in bytes (default 1048576)"),
     AP_INIT_FLAG("VPlanetDiagnostics", set_diagnostics, NULL, RSRC_CONF,
         "On enables /api/v1/diagnostics/* (request-pipeline checks); default Off"),
+    AP_INIT_TAKE1("VPlanetJWTAlgorithm", set_jwt_alg, NULL, RSRC_CONF,
+        "HS256 (default; the key file is the secret), RS256 or ES256 (the key "
+        "file is a PEM private key)"),
+    AP_INIT_TAKE1("VPlanetJWTIssuer", set_claim, (void *)0, RSRC_CONF,
+        "The iss claim of issued tokens, required on presented ones (default vplanet)"),
+    AP_INIT_TAKE1("VPlanetJWTAudience", set_claim, (void *)1, RSRC_CONF,
+        "The aud claim of issued tokens, required on presented ones (default vplanet-api)"),
+    AP_INIT_TAKE1("VPlanetAccessTTL", set_ttl, (void *)0, RSRC_CONF,
+        "Lifetime of access tokens in seconds (default 900)"),
+    AP_INIT_TAKE1("VPlanetRefreshTTL", set_ttl, (void *)1, RSRC_CONF,
+        "Lifetime of refresh tokens in seconds (default 604800)"),
+    AP_INIT_TAKE3("VPlanetArgon2", set_argon2, NULL, RSRC_CONF,
+        "argon2id cost of new password hashes: memory KiB, iterations, lanes "
+        "(default 19456 2 1); weaker stored hashes are upgraded at login"),
+    AP_INIT_TAKE1("VPlanetRateLimitCache", set_ratelimit_cache, NULL, RSRC_CONF,
+        "socache provider[:arguments] holding the rate-limit counters (default shmcb)"),
+    AP_INIT_TAKE3("VPlanetRateLimit", set_ratelimit, NULL, RSRC_CONF,
+        "Rate limit NAME COUNT SECONDS; names: login, login_long, signup, "
+        "password_reset, feedback, default; COUNT 0 turns it off"),
     {NULL}
 };
 
-/* Resolved value of a possibly unset setting. */
+/* Resolved values of possibly unset settings. */
 apr_off_t vp_config_max_body(const vp_config_t *c)
 {
     return c->max_body >= 0 ? c->max_body : VP_MAX_BODY_DEFAULT;
+}
+
+int vp_config_access_ttl(const vp_config_t *c)
+{
+    return c->access_ttl >= 0 ? c->access_ttl : VP_ACCESS_TTL_DEFAULT;
+}
+
+int vp_config_refresh_ttl(const vp_config_t *c)
+{
+    return c->refresh_ttl >= 0 ? c->refresh_ttl : VP_REFRESH_TTL_DEFAULT;
+}
+
+vp_argon2_params_t vp_config_argon2(const vp_config_t *c)
+{
+    static const vp_argon2_params_t dflt = VP_ARGON2_DEFAULT;
+    return c->argon2.m_kib ? c->argon2 : dflt;
+}
+
+vp_limit_t vp_config_limit(const vp_config_t *c, vp_rl_kind_t kind)
+{
+    return c->limits[kind].count >= 0 ? c->limits[kind] : vp_rl_default(kind);
+}
+
+const char *vp_config_ratelimit_cache(void)
+{
+    return ratelimit_cache;
 }
 
 static const char *load_key(apr_pool_t *p, vp_config_t *c)
@@ -107,6 +267,7 @@ static const char *load_key(apr_pool_t *p, vp_config_t *c)
     apr_finfo_t fi;
     apr_size_t n;
     unsigned char *buf;
+    const char *err;
     apr_status_t rv;
 
     if (!c->jwt_key_file)
@@ -115,11 +276,11 @@ static const char *load_key(apr_pool_t *p, vp_config_t *c)
     if (rv != APR_SUCCESS)
         return apr_psprintf(p, "cannot read VPlanetJWTKeyFile %s: %pm", c->jwt_key_file, &rv);
     rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv == APR_SUCCESS && (fi.size < VP_JWT_KEY_MIN || fi.size > VP_JWT_KEY_MAX)) {
+    if (rv == APR_SUCCESS && (fi.size < VP_TOKEN_HS_KEY_MIN || fi.size > VP_JWT_KEY_MAX)) {
         apr_file_close(f);
         return apr_psprintf(p, "VPlanetJWTKeyFile %s holds %" APR_OFF_T_FMT
                             " bytes; a key needs %d to %d bytes",
-                            c->jwt_key_file, fi.size, VP_JWT_KEY_MIN, VP_JWT_KEY_MAX);
+                            c->jwt_key_file, fi.size, VP_TOKEN_HS_KEY_MIN, VP_JWT_KEY_MAX);
     }
     n = (apr_size_t)fi.size;
     buf = apr_palloc(p, n + 1);
@@ -129,8 +290,12 @@ static const char *load_key(apr_pool_t *p, vp_config_t *c)
     if (rv != APR_SUCCESS)
         return apr_psprintf(p, "cannot read VPlanetJWTKeyFile %s: %pm", c->jwt_key_file, &rv);
     buf[n] = '\0';
-    c->jwt_key = buf;
-    c->jwt_key_len = n;
+    err = vp_token_keys_init(p, &c->keys, vp_token_alg(c->jwt_alg ? c->jwt_alg : "HS256"),
+                             buf, n);
+    if (err)
+        return apr_psprintf(p, "VPlanetJWTKeyFile %s: %s", c->jwt_key_file, err);
+    c->keys.issuer = c->jwt_issuer ? c->jwt_issuer : "vplanet";
+    c->keys.audience = c->jwt_audience ? c->jwt_audience : "vplanet-api";
     return NULL;
 }
 

@@ -13,4 +13,29 @@ int vp_h_version(vp_req_t *q);
 /* handlers/diagnostics.c (only with VPlanetDiagnostics On) */
 int vp_h_diag_echo(vp_req_t *q);
 
+/* handlers/auth.c */
+int vp_h_signup(vp_req_t *q);
+int vp_h_login(vp_req_t *q);
+int vp_h_refresh(vp_req_t *q);
+int vp_h_logout(vp_req_t *q);
+int vp_h_check_email(vp_req_t *q);
+int vp_h_check_nickname(vp_req_t *q);
+int vp_h_verify_email(vp_req_t *q);
+int vp_h_password_reset(vp_req_t *q);
+int vp_h_password_reset_confirm(vp_req_t *q);
+int vp_h_recover(vp_req_t *q);
+/* post_config: the decoy hash for unknown emails; NULL or an error */
+const char *vp_auth_prepare(apr_pool_t *p, server_rec *s);
+/* shared field checks: 0 or a recorded 422 */
+int vp_check_password(vp_req_t *q, const char *field, const char *pw, const char *email);
+int vp_check_nickname(vp_req_t *q, const char *nickname);
+/* the string member key of a validated body, or NULL */
+const char *vp_str(const json_t *body, const char *key);
+
+/* handlers/users.c */
+int vp_h_me_get(vp_req_t *q);
+int vp_h_me_patch(vp_req_t *q);
+int vp_h_me_delete(vp_req_t *q);
+int vp_h_user_search(vp_req_t *q);
+
 #endif

@@ -3,6 +3,7 @@
  * validate, one transaction) -> one envelope. */
 #include "vplanet.h"
 #include "db.h"
+#include "handlers.h"
 #include "routes.h"
 #include "core/vp_reqid.h"
 
@@ -23,6 +24,23 @@ static const char *request_id(request_rec *r)
     apr_table_setn(r->subprocess_env, VP_ENV_REQUEST_ID, id);
     apr_table_setn(r->err_headers_out, "X-Request-ID", id);
     return id;
+}
+
+/* Checks that hold for every routed request: query arguments are UTF-8
+ * text, and the per-client default limit of /api/v1. */
+static int common_checks(vp_req_t *q)
+{
+    const apr_array_header_t *args = apr_table_elts(q->args);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)args->elts;
+    int i;
+
+    for (i = 0; i < args->nelts; i++)
+        if (!vp_utf8_valid(e[i].key) || !vp_utf8_valid(e[i].val))
+            return vp_fail(q, HTTP_BAD_REQUEST, NULL,
+                           "query arguments must be UTF-8 text", NULL);
+    if (strncmp(q->r->uri, "/api/v1/", 8) == 0)
+        return vp_rate_limit(q, VP_RL_DEFAULT, vp_client_ip(q));
+    return 0;
 }
 
 static int vp_handler(request_rec *r)
@@ -53,7 +71,8 @@ static int vp_handler(request_rec *r)
                           &route, &q->params, &allow)) {
     case VP_ROUTE_FOUND:
         ap_args_to_table(r, &q->args);
-        status = ((vp_handler_fn)route->target)(q);
+        if (!(status = common_checks(q)))
+            status = ((vp_handler_fn)route->target)(q);
         break;
     case VP_ROUTE_NO_METHOD:
         apr_table_setn(r->headers_out, "Allow", allow);
@@ -77,7 +96,8 @@ static int vp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     const char *err;
 
-    if ((err = vp_config_load_keys(pconf, s)) || (err = vp_db_register(pconf, s))) {
+    if ((err = vp_config_load_keys(pconf, s)) || (err = vp_db_register(pconf, s))
+        || (err = vp_auth_prepare(pconf, s))) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VP0001: mod_vplanet cannot start: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -91,6 +111,7 @@ static void vp_register_hooks(apr_pool_t *p)
 
     ap_hook_post_config(vp_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
     ap_hook_handler(vp_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    vp_ratelimit_hooks();
 }
 
 module AP_MODULE_DECLARE_DATA vplanet_module = {

@@ -39,6 +39,15 @@ int vp_fail_internal(vp_req_t *q, int status, const char *message,
     return status;
 }
 
+int vp_fail_field(vp_req_t *q, int status, const char *field, const char *msg)
+{
+    json_t *details = vp_json_pool(q->r->pool, json_object());
+
+    vp_detail_add(details, field, msg);
+    return vp_fail(q, status, NULL,
+                   apr_pstrcat(q->r->pool, field, " ", msg, NULL), details);
+}
+
 int vp_ok(vp_req_t *q, int status, const char *message, json_t *data)
 {
     q->message = message;
@@ -141,6 +150,17 @@ int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body)
                        ? "the body does not match the expected fields"
                        : "validation failed", details);
     return 0;
+}
+
+int vp_read_json_opt(vp_req_t *q, const vp_field_t *fields, json_t **body)
+{
+    const char *cl = apr_table_get(q->r->headers_in, "Content-Length");
+
+    if (!apr_table_get(q->r->headers_in, "Transfer-Encoding") && (!cl || strcmp(cl, "0") == 0)) {
+        *body = vp_json_pool(q->r->pool, json_object());
+        return 0;
+    }
+    return vp_read_json(q, fields, body);
 }
 
 const char *vp_url(vp_req_t *q, const char *path)

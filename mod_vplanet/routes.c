@@ -9,6 +9,21 @@ const vp_route_t vp_routes[] = {
     ROUTE("GET",  "/api/health/ready",           vp_h_health_ready),
     ROUTE("GET",  "/api/version",                vp_h_version),
     ROUTE("POST", "/api/v1/diagnostics/echo",    vp_h_diag_echo),
+
+    ROUTE("POST", "/api/v1/auth/signup",         vp_h_signup),
+    ROUTE("POST", "/api/v1/auth/login",          vp_h_login),
+    ROUTE("POST", "/api/v1/auth/refresh",        vp_h_refresh),
+    ROUTE("POST", "/api/v1/auth/logout",         vp_h_logout),
+    ROUTE("POST", "/api/v1/auth/check-email",    vp_h_check_email),
+    ROUTE("POST", "/api/v1/auth/check-nickname", vp_h_check_nickname),
+    ROUTE("POST", "/api/v1/auth/verify-email",   vp_h_verify_email),
+    ROUTE("POST", "/api/v1/auth/password-reset", vp_h_password_reset),
+    ROUTE("POST", "/api/v1/auth/password-reset/confirm", vp_h_password_reset_confirm),
+    ROUTE("POST", "/api/v1/auth/recover",        vp_h_recover),
+    ROUTE("GET",  "/api/v1/users/me",            vp_h_me_get),
+    ROUTE("PATCH", "/api/v1/users/me",           vp_h_me_patch),
+    ROUTE("DELETE", "/api/v1/users/me",          vp_h_me_delete),
+    ROUTE("GET",  "/api/v1/users/search",        vp_h_user_search),
 };
 
 const int vp_nroutes = sizeof vp_routes / sizeof vp_routes[0];

@@ -9,7 +9,10 @@
 #include <jansson.h>
 
 #include "core/vp_json.h"
+#include "core/vp_password.h"
+#include "core/vp_ratelimit.h"
 #include "core/vp_route.h"
+#include "core/vp_token.h"
 #include "core/vp_valid.h"
 
 extern module AP_MODULE_DECLARE_DATA vplanet_module;
@@ -19,16 +22,36 @@ APLOG_USE_MODULE(vplanet);
 #define VP_NOTE_REQUEST_ID "vplanet-request-id"
 #define VP_ENV_REQUEST_ID "VPLANET_REQUEST_ID"
 
+/* Server configuration; unset values (NULL, -1, 0 lengths) are merged from
+ * the main server and resolved to defaults by the vp_config_* accessors. */
 typedef struct {
     const char *jwt_key_file;
+    const char *jwt_alg;        /* HS256 | RS256 | ES256 */
+    const char *jwt_issuer;
+    const char *jwt_audience;
+    int access_ttl;             /* seconds */
+    int refresh_ttl;
     const char *media_root;
     const char *public_url;     /* NULL: derived from the request */
-    apr_off_t max_body;         /* -1: unset (merge) */
-    int diagnostics;            /* -1: unset */
-    /* loaded in post_config */
-    const unsigned char *jwt_key;
-    apr_size_t jwt_key_len;
+    apr_off_t max_body;
+    int diagnostics;
+    vp_argon2_params_t argon2;  /* m_kib 0: unset */
+    vp_limit_t limits[VP_RL_COUNT];
+    /* resolved in post_config */
+    vp_token_keys_t keys;
 } vp_config_t;
+
+/* The caller of a request: a user (access token) or a guest (guest token,
+ * scoped to one project and role). */
+typedef struct {
+    const char *id;             /* user id; guest: the token's sub */
+    const char *sid;            /* session (refresh family); NULL for guests */
+    int guest;
+    const char *project_id;     /* guests only */
+    const char *role;           /* guests only */
+    const char *email;          /* guests only */
+    json_t *user;               /* users only: the public user object */
+} vp_principal_t;
 
 typedef struct vp_req vp_req_t;
 typedef int (*vp_handler_fn)(vp_req_t *q);
@@ -45,15 +68,23 @@ struct vp_req {
     const char *error_code;
     json_t *details;
     struct vp_db *db;           /* set by vp_db_open() */
+    const vp_principal_t *who;  /* set by vp_authenticate() */
 };
 
 /* ---- config.c ---- */
 extern const command_rec vp_cmds[];
 void *vp_config_create(apr_pool_t *p, server_rec *s);
 void *vp_config_merge(apr_pool_t *p, void *base, void *add);
-/* Reads and checks the key file of every server; NULL or an error text. */
+/* Reads and checks the key file of every server, fills its signing and
+ * verification keys and the other post_config values; NULL or an error. */
 const char *vp_config_load_keys(apr_pool_t *p, server_rec *s);
 apr_off_t vp_config_max_body(const vp_config_t *c);
+int vp_config_access_ttl(const vp_config_t *c);
+int vp_config_refresh_ttl(const vp_config_t *c);
+vp_argon2_params_t vp_config_argon2(const vp_config_t *c);
+vp_limit_t vp_config_limit(const vp_config_t *c, vp_rl_kind_t kind);
+/* The socache provider spec of VPlanetRateLimitCache (global). */
+const char *vp_config_ratelimit_cache(void);
 
 /* ---- request.c ---- */
 /* Records an error answer and returns status (>= 400). details may be NULL
@@ -64,6 +95,8 @@ int vp_fail(vp_req_t *q, int status, const char *code, const char *message,
 /* A 5xx whose cause stays in the error log: the client sees only message. */
 int vp_fail_internal(vp_req_t *q, int status, const char *message,
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* An error about one field: details {field: [msg]}, message "field msg". */
+int vp_fail_field(vp_req_t *q, int status, const char *field, const char *msg);
 /* Success: records data (stolen) and message, returns status. */
 int vp_ok(vp_req_t *q, int status, const char *message, json_t *data);
 /* Reads the JSON object body (415 wrong type, 413 too big, 400 malformed)
@@ -73,6 +106,24 @@ int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body);
 int vp_respond(vp_req_t *q, int status);
 /* Absolute URL for a path of this API (VPlanetPublicURL, else the request's). */
 const char *vp_url(vp_req_t *q, const char *path);
+
+/* Like vp_read_json, but a request without a body reads as {}. */
+int vp_read_json_opt(vp_req_t *q, const vp_field_t *fields, json_t **body);
+
+/* ---- auth.c ---- */
+#define VP_ALLOW_GUEST 1
+/* Authenticates the Bearer token: sets q->who and returns 0, or records
+ * 401 (no/invalid token, user gone) or 403 (guest token where guests are
+ * not allowed) and returns it. */
+int vp_authenticate(vp_req_t *q, int flags);
+/* The client's address as httpd sees it (after mod_remoteip, if used). */
+const char *vp_client_ip(vp_req_t *q);
+
+/* ---- ratelimit.c ---- */
+/* Counts a hit of kind for subject (e.g. "ip|email"); 0, or 429 recorded
+ * with Retry-After. Sets RateLimit-Limit/Remaining/Reset either way. */
+int vp_rate_limit(vp_req_t *q, vp_rl_kind_t kind, const char *subject);
+void vp_ratelimit_hooks(void);
 
 /* Every log line of a request carries its id. */
 #define VP_LOG(q, level, fmt, ...) \

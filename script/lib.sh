@@ -7,7 +7,7 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PACKAGES=(
     build-essential autoconf automake libtool pkg-config
     apache2 apache2-dev libaprutil1-dbd-pgsql
-    libjansson-dev libjwt-dev libargon2-dev libpq-dev
+    libjansson-dev libjwt-dev libargon2-dev libssl-dev libpq-dev
     postgresql-15 postgresql-client-15
     perl libwww-perl curl wrk
 )

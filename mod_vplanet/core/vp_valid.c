@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 size_t vp_utf8_len(const char *s)
@@ -15,6 +16,32 @@ size_t vp_utf8_len(const char *s)
         if (((unsigned char)*s & 0xC0) != 0x80)
             n++;
     return n;
+}
+
+int vp_utf8_valid(const char *s)
+{
+    const unsigned char *c = (const unsigned char *)s;
+
+    while (*c) {
+        unsigned cp;
+        int n, i;
+
+        if (*c < 0x80) { c++; continue; }
+        if ((*c & 0xE0) == 0xC0) { n = 1; cp = *c & 0x1F; }
+        else if ((*c & 0xF0) == 0xE0) { n = 2; cp = *c & 0x0F; }
+        else if ((*c & 0xF8) == 0xF0) { n = 3; cp = *c & 0x07; }
+        else return 0;
+        for (i = 1; i <= n; i++) {
+            if ((c[i] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (c[i] & 0x3F);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
+            || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        c += n + 1;
+    }
+    return 1;
 }
 
 int vp_is_uuid(const char *s)
@@ -189,4 +216,33 @@ int vp_validate(const json_t *obj, const vp_field_t *fields, json_t *details)
         }
     }
     return malformed ? 400 : invalid ? 422 : 0;
+}
+
+int vp_is_email(const char *s)
+{
+    const char *at = strchr(s, '@'), *c, *dot;
+    size_t n = strlen(s);
+
+    if (!at || strchr(at + 1, '@') || at == s || at - s > 64 || n > 254)
+        return 0;
+    for (c = s; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == 0x7f)
+            return 0;
+    dot = strrchr(at + 1, '.');
+    /* a dot inside the domain, no empty labels */
+    return dot && dot > at + 1 && dot[1] && at[1] != '.' && !strstr(at, "..")
+           && s[n - 1] != '.';
+}
+
+int vp_is_clean_text(const char *s)
+{
+    const unsigned char *c = (const unsigned char *)s;
+    size_t n = strlen(s);
+
+    if (n && (isspace(c[0]) || isspace(c[n - 1])))
+        return 0;
+    for (; *c; c++)
+        if (*c < ' ' || *c == 0x7f)
+            return 0;
+    return 1;
 }

@@ -36,11 +36,22 @@ int vp_validate(const json_t *obj, const vp_field_t *fields, json_t *details);
 /* Number of characters (code points) of valid UTF-8 text. */
 size_t vp_utf8_len(const char *s);
 
+/* 1 when s is well-formed UTF-8 (no overlong forms, no surrogates). */
+int vp_utf8_valid(const char *s);
+
 /* 1 for a canonical UUID (any version, either letter case). */
 int vp_is_uuid(const char *s);
 
 /* 1 when s is one of the NULL-terminated choices. */
 int vp_in_enum(const char *s, const char *const *choices);
+
+/* 1 for a plausible email address: one @, a local part of 1..64 and a
+ * dotted domain, no spaces or control characters, at most 254 bytes. */
+int vp_is_email(const char *s);
+
+/* 1 for a display name without control characters and without leading or
+ * trailing white space (lengths are checked by the field table). */
+int vp_is_clean_text(const char *s);
 
 /* Parses a whole decimal integer (optional sign); 1 on success. */
 int vp_parse_long(const char *s, long *out);

@@ -1,0 +1,183 @@
+#include "vp_token.h"
+
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <errno.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdlib.h>
+#include <string.h>
+
+jwt_alg_t vp_token_alg(const char *name)
+{
+    if (strcmp(name, "HS256") == 0) return JWT_ALG_HS256;
+    if (strcmp(name, "RS256") == 0) return JWT_ALG_RS256;
+    if (strcmp(name, "ES256") == 0) return JWT_ALG_ES256;
+    return JWT_ALG_INVAL;
+}
+
+/* The public half of a PEM private key, checked for alg. */
+static const char *derive_public(apr_pool_t *p, vp_token_keys_t *k, jwt_alg_t alg,
+                                 const unsigned char *data, size_t len)
+{
+    BIO *in = BIO_new_mem_buf(data, (int)len), *out = BIO_new(BIO_s_mem());
+    EVP_PKEY *key = in ? PEM_read_bio_PrivateKey(in, NULL, NULL, NULL) : NULL;
+    const char *why = NULL;
+    char group[64] = "";
+    char *pem;
+    long n;
+
+    if (!key)
+        why = "the key file holds no PEM private key";
+    else if (alg == JWT_ALG_RS256 && (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA
+                                      || EVP_PKEY_get_bits(key) < 2048))
+        why = "RS256 needs an RSA private key of at least 2048 bits";
+    else if (alg == JWT_ALG_ES256
+             && (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC
+                 || !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
+                                                    group, sizeof group, NULL)
+                 || strcmp(group, "prime256v1")))
+        why = "ES256 needs an EC private key on the P-256 curve";
+    else if (!out || !PEM_write_bio_PUBKEY(out, key)
+             || (n = BIO_get_mem_data(out, &pem)) <= 0)
+        why = "cannot derive the public key";
+    else {
+        k->verify_key = (unsigned char *)apr_pstrmemdup(p, pem, (apr_size_t)n);
+        k->verify_len = (size_t)n;
+    }
+    EVP_PKEY_free(key);
+    BIO_free(in);
+    BIO_free(out);
+    return why;
+}
+
+const char *vp_token_keys_init(apr_pool_t *p, vp_token_keys_t *k, jwt_alg_t alg,
+                               const unsigned char *data, size_t len)
+{
+    k->alg = alg;
+    k->sign_key = data;
+    k->sign_len = len;
+    k->verify_key = data;
+    k->verify_len = len;
+    switch (alg) {
+    case JWT_ALG_HS256:
+        return len < VP_TOKEN_HS_KEY_MIN ? "an HS256 key needs at least 32 bytes" : NULL;
+    case JWT_ALG_RS256:
+    case JWT_ALG_ES256:
+        return derive_public(p, k, alg, data, len);
+    default:
+        return "unsupported algorithm";
+    }
+}
+
+static int add(jwt_t *jwt, const char *name, const char *value)
+{
+    return value ? jwt_add_grant(jwt, name, value) : 0;
+}
+
+char *vp_token_sign(apr_pool_t *p, const vp_token_keys_t *k, const vp_claims_t *c)
+{
+    jwt_t *jwt = NULL;
+    char *enc = NULL, *out = NULL;
+
+    if (jwt_new(&jwt))
+        return NULL;
+    if (!jwt_set_alg(jwt, k->alg, k->sign_key, (int)k->sign_len)
+        && !add(jwt, "iss", k->issuer) && !add(jwt, "aud", k->audience)
+        && !add(jwt, "sub", c->sub) && !add(jwt, "jti", c->jti)
+        && !add(jwt, "typ", c->typ) && !add(jwt, "sid", c->sid)
+        && !add(jwt, "project_id", c->project_id) && !add(jwt, "role", c->role)
+        && !add(jwt, "email", c->email)
+        && !jwt_add_grant_int(jwt, "iat", c->iat)
+        && !jwt_add_grant_int(jwt, "exp", c->exp)
+        && (enc = jwt_encode_str(jwt)) != NULL) {
+        out = apr_pstrdup(p, enc);
+        free(enc);
+    }
+    jwt_free(jwt);
+    return out;
+}
+
+static const char *grant(apr_pool_t *p, jwt_t *jwt, const char *name)
+{
+    const char *v = jwt_get_grant(jwt, name);
+    return v ? apr_pstrdup(p, v) : NULL;
+}
+
+/* A numeric claim; 0 when absent or not a number. */
+static int grant_int(jwt_t *jwt, const char *name, long *v)
+{
+    errno = 0;
+    *v = jwt_get_grant_int(jwt, name);
+    return errno == 0;
+}
+
+const char *vp_token_verify(apr_pool_t *p, const vp_token_keys_t *k,
+                            const char *token, const char *typ, long now,
+                            vp_claims_t *out)
+{
+    jwt_t *jwt = NULL;
+    const char *why = NULL;
+    long nbf;
+
+    memset(out, 0, sizeof *out);
+    /* Always with the key: without one libjwt accepts alg "none". */
+    if (jwt_decode(&jwt, token, k->verify_key, (int)k->verify_len) || !jwt)
+        return "malformed token or bad signature";
+    if (jwt_get_alg(jwt) != k->alg)
+        why = "unexpected algorithm";
+    else if (!(out->typ = grant(p, jwt, "typ")) || (typ && strcmp(out->typ, typ)))
+        why = "wrong token type";
+    else if (!grant_int(jwt, "exp", &out->exp) || out->exp <= now)
+        why = "expired or without exp";
+    else if (grant_int(jwt, "nbf", &nbf) && nbf > now + 30)
+        why = "not valid yet";
+    else if (!jwt_get_grant(jwt, "iss") || strcmp(jwt_get_grant(jwt, "iss"), k->issuer))
+        why = "wrong issuer";
+    else if (!jwt_get_grant(jwt, "aud") || strcmp(jwt_get_grant(jwt, "aud"), k->audience))
+        why = "wrong audience";
+    else if (!(out->sub = grant(p, jwt, "sub")) || !(out->jti = grant(p, jwt, "jti")))
+        why = "missing sub or jti";
+    else {
+        grant_int(jwt, "iat", &out->iat);
+        out->sid = grant(p, jwt, "sid");
+        out->project_id = grant(p, jwt, "project_id");
+        out->role = grant(p, jwt, "role");
+        out->email = grant(p, jwt, "email");
+    }
+    jwt_free(jwt);
+    return why;
+}
+
+char *vp_token_random(apr_pool_t *p)
+{
+    unsigned char b[32];
+    char *out, *c;
+
+    if (apr_generate_random_bytes(b, sizeof b) != APR_SUCCESS)
+        return NULL;
+    out = apr_palloc(p, 45);
+    EVP_EncodeBlock((unsigned char *)out, b, sizeof b);
+    /* base64 -> base64url, unpadded */
+    for (c = out; *c; c++) {
+        if (*c == '+') *c = '-';
+        else if (*c == '/') *c = '_';
+        else if (*c == '=') { *c = '\0'; break; }
+    }
+    return out;
+}
+
+char *vp_sha256_hex(apr_pool_t *p, const char *s)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0, i;
+    char *hex;
+
+    EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
+    hex = apr_palloc(p, n * 2 + 1);
+    for (i = 0; i < n; i++)
+        apr_snprintf(hex + i * 2, 3, "%02x", md[i]);
+    return hex;
+}

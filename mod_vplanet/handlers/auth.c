@@ -1,0 +1,633 @@
+/* Accounts and sessions (spec section 3, /api/v1/auth): signup, login,
+ * refresh-token rotation, logout, availability checks, email verification,
+ * password reset and account recovery. */
+#include "../handlers.h"
+#include "../db.h"
+#include "core/vp_mail.h"
+#include "core/vp_reqid.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#define VERIFY_TTL (7 * 86400)
+#define RESET_TTL 3600
+#define BAD_CREDENTIALS "invalid email or password"
+
+/* Hash of nothing anybody knows: an unknown email costs the same argon2
+ * work as a wrong password, so response times do not reveal accounts. */
+static const char *dummy_hash;
+
+const char *vp_auth_prepare(apr_pool_t *p, server_rec *s)
+{
+    vp_config_t *c = ap_get_module_config(s->module_config, &vplanet_module);
+    vp_argon2_params_t prm = vp_config_argon2(c);
+
+    dummy_hash = vp_password_hash(p, &prm, "vplanet: not a password of anyone");
+    return dummy_hash ? NULL : "cannot compute an argon2id hash";
+}
+
+const char *vp_str(const json_t *body, const char *key)
+{
+    return json_string_value(json_object_get(body, key));
+}
+
+/* lower-case ASCII copy: the key of per-email limits and comparisons */
+static const char *lower(apr_pool_t *p, const char *s)
+{
+    char *out = apr_pstrdup(p, s), *c;
+
+    for (c = out; *c; c++)
+        *c = (char)apr_tolower(*c);
+    return out;
+}
+
+int vp_check_password(vp_req_t *q, const char *field, const char *pw, const char *email)
+{
+    if (email && strcasecmp(pw, email) == 0)
+        return vp_fail_field(q, 422, field, "must not be the email address");
+    return 0;
+}
+
+int vp_check_nickname(vp_req_t *q, const char *nickname)
+{
+    return vp_is_clean_text(nickname) ? 0
+         : vp_fail_field(q, 422, "nickname",
+                         "must not start or end with spaces or hold control characters");
+}
+
+static int check_email(vp_req_t *q, const char *email)
+{
+    return vp_is_email(email) ? 0 : vp_fail_field(q, 422, "email", "is not a valid email address");
+}
+
+/* Signs a new access + refresh pair in session family and stores the
+ * refresh token's hash; runs inside the caller's transaction. */
+static int issue(vp_req_t *q, const char *user_id, const char *family, json_t *user,
+                 json_t **out)
+{
+    apr_pool_t *p = q->r->pool;
+    long now = (long)apr_time_sec(apr_time_now());
+    int access_ttl = vp_config_access_ttl(q->cfg), refresh_ttl = vp_config_refresh_ttl(q->cfg);
+    vp_claims_t rc = {.typ = "refresh", .sub = user_id, .jti = vp_uuid_new(p), .sid = family,
+                      .iat = now, .exp = now + refresh_ttl};
+    vp_claims_t ac = {.typ = "access", .sub = user_id, .jti = vp_uuid_new(p), .sid = family,
+                      .iat = now, .exp = now + access_ttl};
+    const char *refresh = rc.jti ? vp_token_sign(p, &q->cfg->keys, &rc) : NULL;
+    const char *access = ac.jti ? vp_token_sign(p, &q->cfg->keys, &ac) : NULL;
+    int st;
+
+    if (!refresh || !access)
+        return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
+                                "VP0601: cannot sign tokens");
+    st = vp_db_exec(q, "vp_refresh_insert", NULL, 5,
+                    (const char *[]){rc.jti, user_id, family, vp_sha256_hex(p, refresh),
+                                     apr_ltoa(p, rc.exp)});
+    if (st)
+        return st;
+    *out = vp_json_pool(p, json_pack("{s:s, s:s, s:s, s:i, s:i, s:O}",
+                                     "access_token", access, "refresh_token", refresh,
+                                     "token_type", "Bearer", "expires_in", access_ttl,
+                                     "refresh_expires_in", refresh_ttl, "user", user));
+    return 0;
+}
+
+/* A single-use token for purpose and the email carrying its link, both
+ * in the caller's transaction. */
+static int mail_token(vp_req_t *q, const char *user_id, const char *purpose, const char *email,
+                      const char *nickname)
+{
+    apr_pool_t *p = q->r->pool;
+    const char *token = vp_token_random(p), *base = vp_url(q, "");
+    int reset = strcmp(purpose, "password_reset") == 0, st;
+    vp_mail_t m;
+
+    if (!token)
+        return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
+                                "VP0602: no randomness for a token");
+    st = vp_db_exec(q, "vp_token_insert", NULL, 4,
+                    (const char *[]){user_id, purpose, vp_sha256_hex(p, token),
+                                     apr_itoa(p, reset ? RESET_TTL : VERIFY_TTL)});
+    if (st)
+        return st;
+    (reset ? vp_mail_password_reset : vp_mail_verify_email)(p, base, nickname, token, &m);
+    return vp_db_exec(q, "vp_outbox_insert", NULL, 5,
+                      (const char *[]){email, m.subject, m.text, m.html, m.kind});
+}
+
+/* 409 naming what vp_user_taken found taken; 0 when nothing is. */
+static int taken(vp_req_t *q, PGresult *res)
+{
+    int email = PQgetvalue(res, 0, 0)[0] == 't', nick = PQgetvalue(res, 0, 1)[0] == 't';
+    json_t *d;
+
+    if (!email && !nick)
+        return 0;
+    d = vp_json_pool(q->r->pool, json_object());
+    if (email)
+        vp_detail_add(d, "email", "is already registered");
+    if (nick)
+        vp_detail_add(d, "nickname", "is already taken");
+    return vp_fail(q, HTTP_CONFLICT, NULL, email ? "the email address is already registered"
+                                                 : "the nickname is already taken", d);
+}
+
+/* ---- signup ---- */
+
+static const vp_field_t signup_fields[] = {
+    {"email",    VP_STRING, 1, 3, 254, NULL, 0},
+    {"password", VP_STRING, 1, 8, 128, NULL, 0},
+    {"nickname", VP_STRING, 1, 2, 30, NULL, 0},
+    {NULL}
+};
+
+struct signup {
+    const char *email, *nickname, *hash;
+    json_t *out;
+};
+
+static int signup_tx(vp_req_t *q, void *ctx)
+{
+    struct signup *s = ctx;
+    PGresult *res;
+    json_t *user;
+    const char *id;
+    int st;
+
+    if ((st = vp_db_exec(q, "vp_user_taken", &res, 3,
+                         (const char *[]){s->email, s->nickname, NULL}))
+        || (st = taken(q, res))
+        || (st = vp_db_exec(q, "vp_user_insert", &res, 3,
+                            (const char *[]){s->email, s->nickname, s->hash})))
+        return st;
+    if (PQntuples(res) != 1)    /* a concurrent signup took it first */
+        return vp_fail(q, HTTP_CONFLICT, NULL, "the email or nickname is already taken", NULL);
+    user = vp_json_pool(q->r->pool, vp_db_row(res, 0));
+    id = json_string_value(json_object_get(user, "id"));
+    if ((st = mail_token(q, id, "verify_email", s->email, s->nickname)))
+        return st;
+    return issue(q, id, vp_uuid_new(q->r->pool), user, &s->out);
+}
+
+int vp_h_signup(vp_req_t *q)
+{
+    struct signup s = {0};
+    vp_argon2_params_t prm = vp_config_argon2(q->cfg);
+    json_t *body;
+    const char *pw;
+    int st;
+
+    if ((st = vp_read_json(q, signup_fields, &body)))
+        return st;
+    s.email = vp_str(body, "email");
+    s.nickname = vp_str(body, "nickname");
+    pw = vp_str(body, "password");
+    if ((st = check_email(q, s.email)) || (st = vp_check_nickname(q, s.nickname))
+        || (st = vp_check_password(q, "password", pw, s.email))
+        || (st = vp_rate_limit(q, VP_RL_SIGNUP, vp_client_ip(q))))
+        return st;
+    if (!(s.hash = vp_password_hash(q->r->pool, &prm, pw)))
+        return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
+                                "VP0603: argon2id hashing failed");
+    if ((st = vp_db_tx(q, signup_tx, &s)))
+        return st;
+    return vp_ok(q, HTTP_CREATED, "account created; a verification email is on its way",
+                 json_incref(s.out));
+}
+
+/* ---- login and recovery: password checks ---- */
+
+static const vp_field_t credential_fields[] = {
+    {"email",    VP_STRING, 1, 1, 254, NULL, 0},
+    {"password", VP_STRING, 1, 1, 1024, NULL, 0},
+    {NULL}
+};
+
+typedef struct {
+    const char *id, *hash;
+    int active, deleted, recoverable;
+    const char *recovery_deadline;
+} credentials_t;
+
+/* Reads the body, applies the login limits and checks the password.
+ * 0 with *c filled, or the recorded error (401 for any mismatch). */
+static int check_credentials(vp_req_t *q, json_t **body, credentials_t *c)
+{
+    const char *email, *pw, *subject;
+    PGresult *res;
+    int st;
+
+    if ((st = vp_read_json(q, credential_fields, body)))
+        return st;
+    email = vp_str(*body, "email");
+    pw = vp_str(*body, "password");
+    subject = apr_pstrcat(q->r->pool, vp_client_ip(q), "|", lower(q->r->pool, email), NULL);
+    if ((st = vp_rate_limit(q, VP_RL_LOGIN, subject))
+        || (st = vp_rate_limit(q, VP_RL_LOGIN_LONG, subject))
+        || (st = vp_db_exec(q, "vp_user_credentials", &res, 1, (const char *[]){email})))
+        return st;
+    if (PQntuples(res) != 1) {
+        vp_password_verify(dummy_hash, pw);
+        return vp_fail(q, HTTP_UNAUTHORIZED, "invalid_credentials", BAD_CREDENTIALS, NULL);
+    }
+    c->id = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 0));
+    c->hash = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 1));
+    c->active = PQgetvalue(res, 0, 2)[0] == 't';
+    c->deleted = PQgetvalue(res, 0, 3)[0] == 't';
+    c->recoverable = PQgetvalue(res, 0, 4)[0] == 't';
+    c->recovery_deadline = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 5));
+    if (!vp_password_verify(c->hash, pw))
+        return vp_fail(q, HTTP_UNAUTHORIZED, "invalid_credentials", BAD_CREDENTIALS, NULL);
+    return 0;
+}
+
+struct login {
+    const char *id, *new_hash, *stmt;
+    json_t *out;
+};
+
+static int login_tx(vp_req_t *q, void *ctx)
+{
+    struct login *l = ctx;
+    PGresult *res;
+    json_t *user;
+    int st;
+
+    if ((st = vp_db_exec(q, l->stmt, &res, 2, (const char *[]){l->id, l->new_hash})))
+        return st;
+    if (PQntuples(res) != 1)
+        return vp_fail(q, HTTP_FORBIDDEN, "recovery_expired", "the account cannot be recovered",
+                       NULL);
+    user = vp_json_pool(q->r->pool, vp_db_row(res, 0));
+    return issue(q, l->id, vp_uuid_new(q->r->pool), user, &l->out);
+}
+
+/* Starts a new session; a hash weaker than configured (or a legacy one)
+ * is replaced now that the password is known. */
+static int start_session(vp_req_t *q, const char *stmt, const credentials_t *c,
+                         const char *pw, const char *message)
+{
+    vp_argon2_params_t prm = vp_config_argon2(q->cfg);
+    struct login l = {c->id, NULL, stmt, NULL};
+    int st;
+
+    if (vp_password_needs_rehash(c->hash, &prm)
+        && !(l.new_hash = vp_password_hash(q->r->pool, &prm, pw)))
+        VP_LOG(q, APLOG_ERR, "VP0604: rehashing a password failed; the old hash stays");
+    if ((st = vp_db_tx(q, login_tx, &l)))
+        return st;
+    return vp_ok(q, HTTP_OK, message, json_incref(l.out));
+}
+
+int vp_h_login(vp_req_t *q)
+{
+    credentials_t c;
+    json_t *body;
+    int st;
+
+    if ((st = check_credentials(q, &body, &c)))
+        return st;
+    if (c.deleted)
+        return vp_fail(q, HTTP_FORBIDDEN, "account_deleted", c.recoverable
+                       ? apr_pstrcat(q->r->pool, "the account was deleted; it can be recovered "
+                                     "through /api/v1/auth/recover until ",
+                                     c.recovery_deadline, NULL)
+                       : "the account was deleted", NULL);
+    if (!c.active)
+        return vp_fail(q, HTTP_FORBIDDEN, "account_disabled", "the account is disabled", NULL);
+    return start_session(q, "vp_user_logged_in", &c, vp_str(body, "password"), "logged in");
+}
+
+int vp_h_recover(vp_req_t *q)
+{
+    credentials_t c;
+    json_t *body;
+    int st;
+
+    if ((st = check_credentials(q, &body, &c)))
+        return st;
+    if (!c.deleted)
+        return vp_fail(q, HTTP_CONFLICT, NULL, "the account is not deleted", NULL);
+    if (!c.recoverable)
+        return vp_fail(q, HTTP_FORBIDDEN, "recovery_expired",
+                       "the recovery window of the account has passed", NULL);
+    return start_session(q, "vp_user_recover", &c, vp_str(body, "password"),
+                         "account recovered");
+}
+
+/* ---- refresh-token rotation ---- */
+
+static const vp_field_t refresh_fields[] = {
+    {"refresh_token", VP_STRING, 1, 1, 4096, NULL, 0},
+    {NULL}
+};
+
+struct refresh {
+    vp_claims_t c;
+    const char *hash;
+    const char *refused;    /* why the token is refused (for the log) */
+    json_t *out;
+};
+
+static int refresh_tx(vp_req_t *q, void *ctx)
+{
+    struct refresh *f = ctx;
+    PGresult *res;
+    const char *user_id, *family;
+    int st;
+
+    if ((st = vp_db_exec(q, "vp_refresh_rotate", &res, 2, (const char *[]){f->c.jti, f->hash})))
+        return st;
+    if (PQntuples(res) != 1) {
+        /* Presented again after rotation (or after logout): somebody holds a
+         * copy. The whole session goes; this revocation is committed. */
+        if ((st = vp_db_exec(q, "vp_refresh_family", &res, 2,
+                             (const char *[]){f->c.jti, f->hash})))
+            return st;
+        f->refused = "unknown refresh token";
+        if (PQntuples(res) == 1) {
+            f->refused = "refresh token reused: session revoked";
+            return vp_db_exec(q, "vp_refresh_revoke_family", NULL, 1,
+                              (const char *[]){PQgetvalue(res, 0, 1)});
+        }
+        return 0;
+    }
+    user_id = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 0));
+    family = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 1));
+    if ((st = vp_db_exec(q, "vp_user_active", &res, 2, (const char *[]){user_id, family})))
+        return st;
+    if (PQntuples(res) != 1) {
+        f->refused = "user gone, inactive or session revoked";
+        return 0;
+    }
+    return issue(q, user_id, family, vp_json_pool(q->r->pool, vp_db_row(res, 0)), &f->out);
+}
+
+int vp_h_refresh(vp_req_t *q)
+{
+    struct refresh f = {0};
+    const char *token, *why;
+    json_t *body;
+    int st;
+
+    if ((st = vp_read_json(q, refresh_fields, &body)))
+        return st;
+    token = vp_str(body, "refresh_token");
+    why = vp_token_verify(q->r->pool, &q->cfg->keys, token, "refresh",
+                          (long)apr_time_sec(apr_time_now()), &f.c);
+    if (!why) {
+        f.hash = vp_sha256_hex(q->r->pool, token);
+        if ((st = vp_db_tx(q, refresh_tx, &f)))
+            return st;
+        why = f.refused;
+    }
+    if (why) {
+        VP_LOG(q, APLOG_INFO, "VP0502: refresh refused: %s", why);
+        return vp_fail(q, HTTP_UNAUTHORIZED, "invalid_token",
+                       "the refresh token is invalid, expired or revoked", NULL);
+    }
+    return vp_ok(q, HTTP_OK, "tokens refreshed", json_incref(f.out));
+}
+
+/* ---- logout ---- */
+
+static const vp_field_t logout_fields[] = {
+    {"refresh_token", VP_STRING,  0, 1, 4096, NULL, 0},
+    {"all",           VP_BOOLEAN, 0, 0, 0, NULL, 0},
+    {NULL}
+};
+
+/* Ends the session of the access token or of the given refresh token, or
+ * every session of the user with "all": either token proves who asks, so a
+ * client whose access token expired can still log out. */
+int vp_h_logout(vp_req_t *q)
+{
+    const char *token, *user = NULL, *family = NULL, *why;
+    json_t *body;
+    PGresult *res = NULL;
+    vp_claims_t c;
+    int all, st;
+
+    if ((st = vp_read_json_opt(q, logout_fields, &body)))
+        return st;
+    token = vp_str(body, "refresh_token");
+    all = json_is_true(json_object_get(body, "all"));
+    if (!token || apr_table_get(q->r->headers_in, "Authorization")) {
+        if ((st = vp_authenticate(q, 0)))
+            return st;
+        user = q->who->id;
+        family = q->who->sid;
+    }
+    if (token) {
+        why = vp_token_verify(q->r->pool, &q->cfg->keys, token, "refresh",
+                              (long)apr_time_sec(apr_time_now()), &c);
+        if (!why && q->who && strcmp(q->who->id, c.sub))
+            why = "refresh token of another user";
+        if (!why && (st = vp_db_exec(q, "vp_refresh_family", &res, 2,
+                                     (const char *[]){c.jti, vp_sha256_hex(q->r->pool, token)})))
+            return st;
+        if (!why && PQntuples(res) != 1)
+            why = "unknown refresh token";
+        if (why) {
+            VP_LOG(q, APLOG_INFO, "VP0503: logout refused: %s", why);
+            return vp_fail(q, HTTP_UNAUTHORIZED, "invalid_token",
+                           "the refresh token is invalid or expired", NULL);
+        }
+        user = c.sub;
+        family = c.sid;
+    }
+    st = all ? vp_db_exec(q, "vp_refresh_revoke_user", NULL, 2, (const char *[]){user, NULL})
+             : vp_db_exec(q, "vp_refresh_revoke_family", NULL, 1, (const char *[]){family});
+    if (st)
+        return st;
+    return vp_ok(q, HTTP_OK, all ? "every session ended" : "session ended",
+                 json_pack("{s:b}", "all", all));
+}
+
+/* ---- availability ---- */
+
+static const vp_field_t email_fields[] = {
+    {"email", VP_STRING, 1, 3, 254, NULL, 0},
+    {NULL}
+};
+
+static const vp_field_t nickname_fields[] = {
+    {"nickname", VP_STRING, 1, 2, 30, NULL, 0},
+    {NULL}
+};
+
+static int availability(vp_req_t *q, int nickname)
+{
+    json_t *body;
+    const char *v;
+    PGresult *res;
+    int st;
+
+    if ((st = vp_read_json(q, nickname ? nickname_fields : email_fields, &body)))
+        return st;
+    v = vp_str(body, nickname ? "nickname" : "email");
+    if ((st = nickname ? vp_check_nickname(q, v) : check_email(q, v))
+        || (st = vp_db_exec(q, "vp_user_taken", &res, 3,
+                            (const char *[]){nickname ? "" : v, nickname ? v : "", NULL})))
+        return st;
+    return vp_ok(q, HTTP_OK, "checked",
+                 json_pack("{s:b}", "available", PQgetvalue(res, 0, nickname)[0] != 't'));
+}
+
+int vp_h_check_email(vp_req_t *q)
+{
+    return availability(q, 0);
+}
+
+int vp_h_check_nickname(vp_req_t *q)
+{
+    return availability(q, 1);
+}
+
+/* ---- single-use email tokens ---- */
+
+static const vp_field_t token_fields[] = {
+    {"token", VP_STRING, 1, 1, 200, NULL, 0},
+    {NULL}
+};
+
+static const vp_field_t confirm_fields[] = {
+    {"token",        VP_STRING, 1, 1, 200, NULL, 0},
+    {"new_password", VP_STRING, 1, 8, 128, NULL, 0},
+    {NULL}
+};
+
+struct email_token {
+    const char *token, *hash;
+    json_t *out;
+};
+
+/* Marks token used for purpose; 0 with *user_id, or 400. */
+static int use_token(vp_req_t *q, const char *token, const char *purpose, const char **user_id)
+{
+    PGresult *res;
+    int st = vp_db_exec(q, "vp_token_use", &res, 2,
+                        (const char *[]){vp_sha256_hex(q->r->pool, token), purpose});
+
+    if (st)
+        return st;
+    if (PQntuples(res) != 1)
+        return vp_fail(q, HTTP_BAD_REQUEST, "invalid_token",
+                       "the link is invalid, expired or already used", NULL);
+    *user_id = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 0));
+    return 0;
+}
+
+static int verify_tx(vp_req_t *q, void *ctx)
+{
+    struct email_token *t = ctx;
+    const char *user_id;
+    PGresult *res;
+    int st;
+
+    if ((st = use_token(q, t->token, "verify_email", &user_id))
+        || (st = vp_db_exec(q, "vp_user_verify_email", &res, 1, (const char *[]){user_id})))
+        return st;
+    if (PQntuples(res) != 1)
+        return vp_fail(q, HTTP_BAD_REQUEST, "invalid_token",
+                       "the link is invalid, expired or already used", NULL);
+    t->out = vp_json_pool(q->r->pool, vp_db_row(res, 0));
+    return 0;
+}
+
+int vp_h_verify_email(vp_req_t *q)
+{
+    struct email_token t = {0};
+    json_t *body;
+    int st;
+
+    if ((st = vp_read_json(q, token_fields, &body)))
+        return st;
+    t.token = vp_str(body, "token");
+    if ((st = vp_db_tx(q, verify_tx, &t)))
+        return st;
+    return vp_ok(q, HTTP_OK, "email address verified", json_pack("{s:O}", "user", t.out));
+}
+
+struct reset {
+    const char *id, *email, *nickname;
+};
+
+static int reset_tx(vp_req_t *q, void *ctx)
+{
+    struct reset *r = ctx;
+    return mail_token(q, r->id, "password_reset", r->email, r->nickname);
+}
+
+/* Always 202: the answer does not tell whether the address has an account. */
+int vp_h_password_reset(vp_req_t *q)
+{
+    struct reset r;
+    json_t *body;
+    const char *email;
+    PGresult *res;
+    int st;
+
+    if ((st = vp_read_json(q, email_fields, &body)))
+        return st;
+    email = vp_str(body, "email");
+    if ((st = check_email(q, email))
+        || (st = vp_rate_limit(q, VP_RL_PASSWORD_RESET, lower(q->r->pool, email)))
+        || (st = vp_db_exec(q, "vp_user_for_mail", &res, 1, (const char *[]){email})))
+        return st;
+    if (PQntuples(res) == 1) {
+        r.id = PQgetvalue(res, 0, 0);
+        r.email = PQgetvalue(res, 0, 1);
+        r.nickname = PQgetvalue(res, 0, 2);
+        if ((st = vp_db_tx(q, reset_tx, &r)))
+            return st;
+    }
+    return vp_ok(q, HTTP_ACCEPTED,
+                 "if the address belongs to an account, a reset link is on its way",
+                 json_object());
+}
+
+struct confirm {
+    const char *token, *password, *hash;
+};
+
+static int confirm_tx(vp_req_t *q, void *ctx)
+{
+    struct confirm *c = ctx;
+    const char *user_id;
+    PGresult *res;
+    int st;
+
+    if ((st = use_token(q, c->token, "password_reset", &user_id))
+        || (st = vp_db_exec(q, "vp_user_set_password", &res, 2,
+                            (const char *[]){user_id, c->hash})))
+        return st;
+    if (PQntuples(res) != 1)
+        return vp_fail(q, HTTP_BAD_REQUEST, "invalid_token",
+                       "the link is invalid, expired or already used", NULL);
+    if ((st = vp_check_password(q, "new_password", c->password, PQgetvalue(res, 0, 1))))
+        return st;
+    /* every session ends, and any other reset link dies with this one */
+    if ((st = vp_db_exec(q, "vp_refresh_revoke_user", NULL, 2, (const char *[]){user_id, NULL})))
+        return st;
+    return vp_db_exec(q, "vp_token_expire_user", NULL, 2,
+                      (const char *[]){user_id, "password_reset"});
+}
+
+int vp_h_password_reset_confirm(vp_req_t *q)
+{
+    struct confirm c = {0};
+    vp_argon2_params_t prm = vp_config_argon2(q->cfg);
+    json_t *body;
+    int st;
+
+    if ((st = vp_read_json(q, confirm_fields, &body)))
+        return st;
+    c.token = vp_str(body, "token");
+    c.password = vp_str(body, "new_password");
+    if (!(c.hash = vp_password_hash(q->r->pool, &prm, c.password)))
+        return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
+                                "VP0603: argon2id hashing failed");
+    if ((st = vp_db_tx(q, confirm_tx, &c)))
+        return st;
+    return vp_ok(q, HTTP_OK, "password changed; every session was signed out", json_object());
+}

@@ -1,0 +1,198 @@
+/* The caller's own account and the user search (spec section 3,
+ * /api/v1/users). */
+#include "../handlers.h"
+#include "../db.h"
+
+#include <apr_strings.h>
+
+int vp_h_me_get(vp_req_t *q)
+{
+    int st = vp_authenticate(q, 0);
+    return st ? st : vp_ok(q, HTTP_OK, "your account", json_incref(q->who->user));
+}
+
+static const vp_field_t me_fields[] = {
+    {"nickname",         VP_STRING, 0, 2, 30, NULL, 0},
+    {"avatar_url",       VP_STRING, 0, 0, 500, NULL, 1},
+    {"current_password", VP_STRING, 0, 1, 1024, NULL, 0},
+    {"new_password",     VP_STRING, 0, 8, 128, NULL, 0},
+    {NULL}
+};
+
+struct me {
+    const char *nickname, *hash;
+    int avatar_set;
+    const char *avatar;
+    json_t *out;
+};
+
+static int me_tx(vp_req_t *q, void *ctx)
+{
+    struct me *m = ctx;
+    const char *id = q->who->id;
+    PGresult *res;
+    int st;
+
+    if (m->nickname) {
+        if ((st = vp_db_exec(q, "vp_user_taken", &res, 3, (const char *[]){"", m->nickname, id})))
+            return st;
+        if (PQgetvalue(res, 0, 1)[0] == 't')
+            return vp_fail_field(q, HTTP_CONFLICT, "nickname", "is already taken");
+    }
+    if ((st = vp_db_exec(q, "vp_user_update", &res, 4,
+                         (const char *[]){id, m->nickname, m->avatar_set ? "true" : "false",
+                                          m->avatar})))
+        return st;
+    m->out = vp_json_pool(q->r->pool, vp_db_row(res, 0));
+    if (!m->hash)
+        return 0;
+    /* a new password ends every other session; this one stays */
+    if ((st = vp_db_exec(q, "vp_user_set_password", NULL, 2, (const char *[]){id, m->hash})))
+        return st;
+    return vp_db_exec(q, "vp_refresh_revoke_user", NULL, 2, (const char *[]){id, q->who->sid});
+}
+
+/* Checks the current password of a password change: limited like a login,
+ * since it is one. */
+static int check_current(vp_req_t *q, const char *current, const char *email)
+{
+    const char *subject = apr_pstrcat(q->r->pool, vp_client_ip(q), "|", email, NULL);
+    PGresult *res;
+    int st;
+
+    if ((st = vp_rate_limit(q, VP_RL_LOGIN, subject))
+        || (st = vp_rate_limit(q, VP_RL_LOGIN_LONG, subject))
+        || (st = vp_db_exec(q, "vp_user_password", &res, 1, (const char *[]){q->who->id})))
+        return st;
+    if (PQntuples(res) != 1 || !vp_password_verify(PQgetvalue(res, 0, 0), current))
+        return vp_fail_field(q, 422, "current_password", "is not correct");
+    return 0;
+}
+
+static int valid_url(const char *s)
+{
+    const char *c;
+
+    if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
+        return 0;
+    for (c = s; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '"' || *c == '<' || *c == '>')
+            return 0;
+    return 1;
+}
+
+int vp_h_me_patch(vp_req_t *q)
+{
+    vp_argon2_params_t prm = vp_config_argon2(q->cfg);
+    struct me m = {0};
+    const char *email, *current, *fresh;
+    json_t *body, *avatar;
+    int st;
+
+    if ((st = vp_authenticate(q, 0)) || (st = vp_read_json(q, me_fields, &body)))
+        return st;
+    email = json_string_value(json_object_get(q->who->user, "email"));
+    m.nickname = vp_str(body, "nickname");
+    if ((avatar = json_object_get(body, "avatar_url"))) {
+        m.avatar_set = 1;
+        m.avatar = json_string_value(avatar);
+        if (m.avatar && !*m.avatar)
+            m.avatar = NULL;    /* "" clears it, like null */
+        if (m.avatar && !valid_url(m.avatar))
+            return vp_fail_field(q, 422, "avatar_url", "must be an http or https URL");
+    }
+    current = vp_str(body, "current_password");
+    fresh = vp_str(body, "new_password");
+    if (m.nickname && (st = vp_check_nickname(q, m.nickname)))
+        return st;
+    if (!current != !fresh)
+        return vp_fail_field(q, 422, fresh ? "current_password" : "new_password",
+                             "is required to change the password");
+    if (fresh) {
+        if ((st = vp_check_password(q, "new_password", fresh, email))
+            || (st = check_current(q, current, email)))
+            return st;
+        if (!(m.hash = vp_password_hash(q->r->pool, &prm, fresh)))
+            return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
+                                    "VP0603: argon2id hashing failed");
+    }
+    if ((st = vp_db_tx(q, me_tx, &m)))
+        return st;
+    return vp_ok(q, HTTP_OK, m.hash ? "account updated; other sessions were signed out"
+                                    : "account updated", json_incref(m.out));
+}
+
+static const vp_field_t delete_fields[] = {
+    {"reason", VP_STRING, 0, 0, 200, NULL, 1},
+    {NULL}
+};
+
+struct deletion {
+    const char *reason;
+    json_t *out;
+};
+
+static int delete_tx(vp_req_t *q, void *ctx)
+{
+    struct deletion *d = ctx;
+    PGresult *res;
+    int st;
+
+    if ((st = vp_db_exec(q, "vp_user_soft_delete", &res, 2,
+                         (const char *[]){q->who->id, d->reason}))
+        || (st = vp_db_exec(q, "vp_refresh_revoke_user", NULL, 2,
+                            (const char *[]){q->who->id, NULL})))
+        return st;
+    d->out = vp_json_pool(q->r->pool, vp_db_row(res, 0));
+    json_object_set_new(d->out, "can_recover", json_true());
+    return 0;
+}
+
+int vp_h_me_delete(vp_req_t *q)
+{
+    struct deletion d = {0};
+    json_t *body;
+    int st;
+
+    if ((st = vp_authenticate(q, 0)) || (st = vp_read_json_opt(q, delete_fields, &body)))
+        return st;
+    d.reason = vp_str(body, "reason");
+    if (!d.reason)
+        d.reason = "";
+    if ((st = vp_db_tx(q, delete_tx, &d)))
+        return st;
+    return vp_ok(q, HTTP_OK, "account deleted; it can be recovered for 30 days",
+                 json_incref(d.out));
+}
+
+/* ?q= prefix of a nickname or email, for invitations: at most 20 matches,
+ * and nothing but id, nickname and avatar of each. */
+int vp_h_user_search(vp_req_t *q)
+{
+    const char *term = apr_table_get(q->args, "q"), *c;
+    char *pattern, *o;
+    PGresult *res;
+    json_t *rows;
+    size_t n;
+    int st;
+
+    if ((st = vp_authenticate(q, 0)))
+        return st;
+    n = term ? vp_utf8_len(term) : 0;
+    if (n < 2 || n > 100)
+        return vp_fail_field(q, 422, "q", "must be 2 to 100 characters");
+    /* a LIKE prefix: the user's % _ and \ match themselves */
+    o = pattern = apr_palloc(q->r->pool, strlen(term) * 2 + 2);
+    for (c = term; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            *o++ = '\\';
+        *o++ = *c;
+    }
+    *o++ = '%';
+    *o = '\0';
+    if ((st = vp_db_exec(q, "vp_user_search", &res, 2, (const char *[]){pattern, q->who->id})))
+        return st;
+    rows = vp_db_rows(res);
+    return vp_ok(q, HTTP_OK, "users found",
+                 json_pack("{s:i, s:o}", "count", (int)json_array_size(rows), "results", rows));
+}

@@ -1,0 +1,136 @@
+/* Rate limits shared by every httpd child: counters live in an Apache
+ * socache (shmcb by default; memcache or redis when scaled out), updated
+ * under a global mutex when the provider is not safe across processes. */
+#include "vplanet.h"
+#include "core/vp_token.h"
+
+#include <ap_provider.h>
+#include <ap_socache.h>
+#include <apr_global_mutex.h>
+#include <apr_strings.h>
+#include <http_protocol.h>
+#include <util_mutex.h>
+
+#define MUTEX_TYPE "vplanet-ratelimit"
+
+static ap_socache_provider_t *provider;
+static ap_socache_instance_t *instance;
+static apr_global_mutex_t *mutex;       /* NULL when the provider needs none */
+
+static int rl_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    return ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0) == APR_SUCCESS
+           ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static apr_status_t destroy_cache(void *s)
+{
+    if (instance)
+        provider->destroy(instance, s);
+    instance = NULL;
+    return APR_SUCCESS;
+}
+
+static int rl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                          server_rec *s)
+{
+    static struct ap_socache_hints hints = {64, sizeof(vp_rl_state_t), 60};
+    const char *spec = vp_config_ratelimit_cache(), *colon = strchr(spec, ':');
+    const char *name = colon ? apr_pstrmemdup(ptemp, spec, colon - spec) : spec;
+    const char *err;
+    apr_status_t rv;
+
+    provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name, AP_SOCACHE_PROVIDER_VERSION);
+    if (!provider) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VP0002: VPlanetRateLimitCache: no socache "
+                     "provider '%s' (is mod_socache_%s loaded?)", name, name);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    err = provider->create(&instance, colon ? colon + 1 : NULL, ptemp, pconf);
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VP0003: VPlanetRateLimitCache: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
+        && (rv = ap_global_mutex_create(&mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0))
+           != APR_SUCCESS)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    rv = provider->init(instance, "vplanet-ratelimit", &hints, s, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "VP0004: cannot set up the rate-limit "
+                     "cache (%s)", spec);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_pool_cleanup_register(pconf, s, destroy_cache, apr_pool_cleanup_null);
+    return OK;
+}
+
+static void rl_child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_status_t rv;
+
+    if (mutex && (rv = apr_global_mutex_child_init(&mutex, apr_global_mutex_lockfile(mutex), p))
+                 != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "VP0005: rate-limit mutex unusable in this "
+                     "child");
+}
+
+void vp_ratelimit_hooks(void)
+{
+    ap_hook_pre_config(rl_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(rl_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(rl_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+/* One read-modify-write of a counter; 0, or non-zero when the cache
+ * cannot be used (the request is then let through and the fault logged:
+ * a broken limiter must not take the API down). */
+static int count_hit(vp_req_t *q, const unsigned char *key, unsigned keylen,
+                     vp_limit_t lim, vp_rl_result_t *res)
+{
+    server_rec *s = q->r->server;
+    vp_rl_state_t st;
+    unsigned int len = sizeof st;
+    int64_t now = (int64_t)apr_time_sec(apr_time_now());
+    apr_status_t rv;
+    int have;
+
+    if (mutex && (rv = apr_global_mutex_lock(mutex)) != APR_SUCCESS)
+        return rv;
+    rv = provider->retrieve(instance, s, key, keylen, (unsigned char *)&st, &len, q->r->pool);
+    have = rv == APR_SUCCESS && len == sizeof st;
+    vp_rl_hit(&st, have, lim, now, res);
+    rv = provider->store(instance, s, key, keylen,
+                         apr_time_from_sec(st.start + lim.seconds),
+                         (unsigned char *)&st, sizeof st, q->r->pool);
+    if (mutex)
+        apr_global_mutex_unlock(mutex);
+    return rv;
+}
+
+int vp_rate_limit(vp_req_t *q, vp_rl_kind_t kind, const char *subject)
+{
+    request_rec *r = q->r;
+    vp_limit_t lim = vp_config_limit(q->cfg, kind);
+    /* hashed: fixed-size keys, and no addresses or emails in shared memory */
+    const char *key = vp_sha256_hex(r->pool, apr_pstrcat(r->pool, vp_rl_name(kind), "|",
+                                                         subject, NULL));
+    vp_rl_result_t res;
+    apr_status_t rv;
+
+    if (lim.count == 0 || !instance)
+        return 0;
+    if ((rv = count_hit(q, (const unsigned char *)key, (unsigned)strlen(key), lim, &res))) {
+        VP_LOG(q, APLOG_ERR, "VP0401: rate-limit cache failed (%d); request let through", rv);
+        return 0;
+    }
+    apr_table_setn(r->headers_out, "RateLimit-Limit", apr_ltoa(r->pool, res.limit));
+    apr_table_setn(r->headers_out, "RateLimit-Remaining", apr_ltoa(r->pool, res.remaining));
+    apr_table_setn(r->headers_out, "RateLimit-Reset", apr_ltoa(r->pool, res.reset));
+    if (res.allowed)
+        return 0;
+    apr_table_setn(r->headers_out, "Retry-After", apr_ltoa(r->pool, res.reset));
+    return vp_fail(q, HTTP_TOO_MANY_REQUESTS, "rate_limited",
+                   apr_psprintf(r->pool, "too many requests; retry in %ld seconds", res.reset),
+                   NULL);
+}
