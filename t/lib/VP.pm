@@ -8,9 +8,13 @@ use Exporter 'import';
 use HTTP::Tiny;
 use JSON::PP;
 use IO::Socket::INET;
+use Digest::SHA qw(hmac_sha256);
+use MIME::Base64 qw(encode_base64url decode_base64url);
 use Test::More;
 
-our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base);
+our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base
+                 new_ip new_user bearer jwt_sign jwt_claims jwt_key
+                 httpd_variant httpd_variant_stop slurp);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
@@ -21,11 +25,17 @@ for (qw(VP_BASE VP_STATE VP_STACK VP_SRC)) {
 
 sub base { $ENV{VP_BASE} }
 
-# http(METHOD, PATH, json => {...} | body => '...', headers => {...})
-# returns {status, headers, body, json}
+# A client address of the 10/8 network. The test httpd trusts
+# X-Forwarded-For from 127.0.0.1 (mod_remoteip), so each test file is its
+# own client for the per-IP rate limits, as behind a real load balancer.
+sub new_ip { sprintf '10.%d.%d.%d', 1 + int rand 250, int rand 256, 1 + int rand 250 }
+our $IP = new_ip();
+
+# http(METHOD, PATH, json => {...} | body => '...', headers => {...},
+#      base => URL) returns {status, headers, body, json}
 sub http {
     my ($method, $path, %o) = @_;
-    my %h = %{ $o{headers} || {} };
+    my %h = (('x-forwarded-for' => $IP), %{ $o{headers} || {} });
     my %opt = (headers => \%h);
     if (exists $o{json}) {
         $opt{content} = ref $o{json} ? $json->encode($o{json}) : $o{json};
@@ -34,7 +44,7 @@ sub http {
     elsif (exists $o{body}) {
         $opt{content} = $o{body};
     }
-    my $res = $ua->request($method, base() . $path, \%opt);
+    my $res = $ua->request($method, ($o{base} // base()) . $path, \%opt);
     my $decoded;
     $decoded = eval { $json->decode($res->{content}) } if length($res->{content} // '');
     return { status => $res->{status}, headers => $res->{headers},
@@ -109,6 +119,101 @@ sub psql {
     close $fh or die "psql failed: $sql\n";
     chomp $out;
     return $out;
+}
+
+sub slurp {
+    my ($file) = @_;
+    open(my $fh, '<', $file) or return '';
+    local $/;
+    return scalar <$fh>;
+}
+
+sub bearer { return { authorization => "Bearer $_[0]" } }
+
+# new_user(email => ..., password => ..., nickname => ...): signs up a new
+# account (from its own client address, so the signup limit stays out of
+# the way) and returns {id, email, password, nickname, access, refresh}.
+my $seq = 0;
+sub new_user {
+    my (%o) = @_;
+    my $tag = sprintf '%x%x%d', $$, time, ++$seq;
+    my $u = { email => $o{email} // "u$tag\@example.com",
+              password => $o{password} // "pw-$tag-secret",
+              nickname => $o{nickname} // substr("n$tag", 0, 30) };
+    my $r = http(POST => '/api/v1/auth/signup', base => $o{base},
+                 json => { map { $_ => $u->{$_} } qw(email password nickname) },
+                 headers => { 'x-forwarded-for' => new_ip() });
+    die "signup failed: $r->{status} $r->{body}\n" unless $r->{status} == 201;
+    $u->{id} = $r->{json}{data}{user}{id};
+    $u->{access} = $r->{json}{data}{access_token};
+    $u->{refresh} = $r->{json}{data}{refresh_token};
+    return $u;
+}
+
+# The stack's HS256 signing key, to forge tokens the server must refuse
+# (expired, wrong audience, ...).
+sub jwt_key { slurp("$ENV{VP_STATE}/jwt.key") }
+
+# jwt_sign(HEADER, CLAIMS, KEY): compact JWT; HS256 with KEY, or an empty
+# signature for any other alg (e.g. "none").
+sub jwt_sign {
+    my ($header, $claims, $key) = @_;
+    my $signing = encode_base64url($json->encode($header)) . '.'
+                . encode_base64url($json->encode($claims));
+    my $sig = $header->{alg} eq 'HS256' ? encode_base64url(hmac_sha256($signing, $key)) : '';
+    return "$signing.$sig";
+}
+
+sub jwt_claims {
+    my ($token) = @_;
+    my (undef, $payload) = split /\./, $token;
+    return $json->decode(decode_base64url($payload));
+}
+
+sub _free_port {
+    IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
+}
+
+# httpd_variant(NAME, EXTRA): a second httpd with the test stack's
+# configuration plus EXTRA (later directives win), on its own port, logs
+# in VP_STATE/NAME. Returns (base URL, folder), or (undef, what it logged)
+# when httpd refuses to start.
+sub httpd_variant {
+    my ($name, $extra) = @_;
+    my $dir = "$ENV{VP_STATE}/$name";
+    mkdir $_ for $dir, "$dir/logs", "$dir/run";
+    my $port = _free_port();
+    my $conf = slurp("$ENV{VP_STATE}/httpd/httpd.conf");
+    $conf =~ s/^Listen .*/Listen 127.0.0.1:$port/m;
+    $conf =~ s/^PidFile .*/PidFile "$dir\/run\/httpd.pid"/m;
+    $conf =~ s/^DefaultRuntimeDir .*/DefaultRuntimeDir "$dir\/run"/m;
+    $conf =~ s/^ErrorLog .*/ErrorLog "$dir\/logs\/error.log"/m;
+    $conf =~ s/^CustomLog "[^"]*"/CustomLog "$dir\/logs\/access.log"/m;
+    open(my $fh, '>', "$dir/httpd.conf") or die "$dir/httpd.conf: $!";
+    print $fh $conf, "\n# variant $name\n", $extra, "\n";
+    close $fh;
+    local $ENV{LD_PRELOAD} = $ENV{VP_ASAN_LIB} if $ENV{VP_ASAN_LIB};
+    local $ENV{ASAN_OPTIONS} = "detect_leaks=0:log_path=$ENV{VP_STATE}/httpd/logs/asan";
+    local $ENV{UBSAN_OPTIONS} = "print_stacktrace=1:log_path=$ENV{VP_STATE}/httpd/logs/ubsan";
+    my $out = `$ENV{VP_HTTPD_BIN} -f $dir/httpd.conf -k start 2>&1`;
+    return (undef, $out . slurp("$dir/logs/error.log")) if $?;
+    my $base = "http://127.0.0.1:$port";
+    for (1 .. 100) {
+        my $r = $ua->get("$base/api/health");
+        return ($base, $dir) if $r->{status} == 200;
+        select(undef, undef, undef, 0.1);
+    }
+    httpd_variant_stop($dir);
+    return (undef, 'variant did not answer: ' . slurp("$dir/logs/error.log"));
+}
+
+sub httpd_variant_stop {
+    my ($dir) = @_;
+    my $pid = slurp("$dir/run/httpd.pid") or return;
+    chomp $pid;
+    kill 'TERM', $pid;
+    for (1 .. 100) { kill(0, $pid) or return; select(undef, undef, undef, 0.1) }
+    kill 'KILL', $pid;
 }
 
 1;
