@@ -10,10 +10,11 @@ use JSON::PP;
 use IO::Socket::INET;
 use Test::More;
 
-our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base);
+our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base pg_env pg_super);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
+my $ua_fresh = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
 
 for (qw(VP_BASE VP_STATE VP_STACK VP_SRC)) {
     die "$_ is not set: run the suite through t/run-suite (make check)\n" unless $ENV{$_};
@@ -21,7 +22,8 @@ for (qw(VP_BASE VP_STATE VP_STACK VP_SRC)) {
 
 sub base { $ENV{VP_BASE} }
 
-# http(METHOD, PATH, json => {...} | body => '...', headers => {...})
+# http(METHOD, PATH, json => {...} | body => '...', headers => {...},
+#      fresh => 1 (a new connection, closed afterwards; default keep-alive))
 # returns {status, headers, body, json}
 sub http {
     my ($method, $path, %o) = @_;
@@ -34,7 +36,7 @@ sub http {
     elsif (exists $o{body}) {
         $opt{content} = $o{body};
     }
-    my $res = $ua->request($method, base() . $path, \%opt);
+    my $res = ($o{fresh} ? $ua_fresh : $ua)->request($method, base() . $path, \%opt);
     my $decoded;
     $decoded = eval { $json->decode($res->{content}) } if length($res->{content} // '');
     return { status => $res->{status}, headers => $res->{headers},
@@ -107,7 +109,32 @@ sub psql {
     local $/;
     my $out = <$fh> // '';
     close $fh or die "psql failed: $sql\n";
-    chomp $out;
+    $out =~ s/\n\z//;   # (chomp does nothing while $/ is undef)
+    return $out;
+}
+
+# pg_env(db => NAME, user => ROLE): libpq's environment for the private
+# cluster (its socket folder and port), as the superuser `postgres` unless a
+# role is given; for commands that read it, like tools/vplanet-migrate.
+# Local connections use trust authentication, so any OS user may be `postgres`.
+sub pg_env {
+    my (%o) = @_;
+    open(my $fh, '<', "$ENV{VP_STATE}/stack.env") or die "stack.env: $!";
+    my %env = map { /^(\w+)=(.*)$/ ? ($1 => $2) : () } <$fh>;
+    return (PGHOST => "$ENV{VP_STATE}/pg/sock", PGPORT => $env{PG_PORT},
+            PGUSER => $o{user} // 'postgres', PGDATABASE => $o{db} // 'postgres');
+}
+
+# pg_super(SQL, db => NAME): runs SQL as the superuser (in database
+# `postgres` unless named), returns its unaligned output; dies on an error.
+sub pg_super {
+    my ($sql, %o) = @_;
+    local %ENV = (%ENV, pg_env(db => $o{db}));
+    open(my $fh, '-|', 'psql', '-X', '-Atq', '-v', 'ON_ERROR_STOP=1', '-c', $sql) or die "psql: $!";
+    local $/;
+    my $out = <$fh> // '';
+    close $fh or die "psql as postgres failed: $sql\n";
+    $out =~ s/\n\z//;   # (chomp does nothing while $/ is undef)
     return $out;
 }
 
