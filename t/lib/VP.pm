@@ -12,12 +12,13 @@ use Digest::SHA qw(hmac_sha256);
 use MIME::Base64 qw(encode_base64url decode_base64url);
 use Test::More;
 
-our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base
+our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base pg_env pg_super
                  new_ip new_user bearer jwt_sign jwt_claims jwt_key
                  httpd_variant httpd_variant_stop slurp);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
+my $ua_fresh = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
 
 for (qw(VP_BASE VP_STATE VP_STACK VP_SRC)) {
     die "$_ is not set: run the suite through t/run-suite (make check)\n" unless $ENV{$_};
@@ -32,7 +33,8 @@ sub new_ip { sprintf '10.%d.%d.%d', 1 + int rand 250, int rand 256, 1 + int rand
 our $IP = new_ip();
 
 # http(METHOD, PATH, json => {...} | body => '...', headers => {...},
-#      base => URL) returns {status, headers, body, json}
+#      base => URL, fresh => 1 (a new connection, closed afterwards;
+#      default keep-alive)) returns {status, headers, body, json}
 sub http {
     my ($method, $path, %o) = @_;
     my %h = (('x-forwarded-for' => $IP), %{ $o{headers} || {} });
@@ -44,7 +46,7 @@ sub http {
     elsif (exists $o{body}) {
         $opt{content} = $o{body};
     }
-    my $res = $ua->request($method, ($o{base} // base()) . $path, \%opt);
+    my $res = ($o{fresh} ? $ua_fresh : $ua)->request($method, ($o{base} // base()) . $path, \%opt);
     my $decoded;
     $decoded = eval { $json->decode($res->{content}) } if length($res->{content} // '');
     return { status => $res->{status}, headers => $res->{headers},
@@ -117,7 +119,32 @@ sub psql {
     local $/;
     my $out = <$fh> // '';
     close $fh or die "psql failed: $sql\n";
-    chomp $out;
+    $out =~ s/\n\z//;   # (chomp does nothing while $/ is undef)
+    return $out;
+}
+
+# pg_env(db => NAME, user => ROLE): libpq's environment for the private
+# cluster (its socket folder and port), as the superuser `postgres` unless a
+# role is given; for commands that read it, like tools/vplanet-migrate.
+# Local connections use trust authentication, so any OS user may be `postgres`.
+sub pg_env {
+    my (%o) = @_;
+    open(my $fh, '<', "$ENV{VP_STATE}/stack.env") or die "stack.env: $!";
+    my %env = map { /^(\w+)=(.*)$/ ? ($1 => $2) : () } <$fh>;
+    return (PGHOST => "$ENV{VP_STATE}/pg/sock", PGPORT => $env{PG_PORT},
+            PGUSER => $o{user} // 'postgres', PGDATABASE => $o{db} // 'postgres');
+}
+
+# pg_super(SQL, db => NAME): runs SQL as the superuser (in database
+# `postgres` unless named), returns its unaligned output; dies on an error.
+sub pg_super {
+    my ($sql, %o) = @_;
+    local %ENV = (%ENV, pg_env(db => $o{db}));
+    open(my $fh, '-|', 'psql', '-X', '-Atq', '-v', 'ON_ERROR_STOP=1', '-c', $sql) or die "psql: $!";
+    local $/;
+    my $out = <$fh> // '';
+    close $fh or die "psql as postgres failed: $sql\n";
+    $out =~ s/\n\z//;   # (chomp does nothing while $/ is undef)
     return $out;
 }
 
