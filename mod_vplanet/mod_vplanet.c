@@ -15,7 +15,9 @@
 static const char *request_id(request_rec *r)
 {
     const char *in = apr_table_get(r->headers_in, "X-Request-ID");
-    const char *id = in && vp_reqid_sane(in) ? in : vp_uuid_new(r->pool);
+    /* an ErrorDocument redirect keeps the id the original request logged */
+    const char *prev = r->prev ? apr_table_get(r->prev->notes, VP_NOTE_REQUEST_ID) : NULL;
+    const char *id = prev ? prev : in && vp_reqid_sane(in) ? in : vp_uuid_new(r->pool);
 
     if (!id)    /* no randomness: still unique enough for log correlation */
         id = apr_psprintf(r->pool, "%" APR_TIME_T_FMT "-%" APR_PID_T_FMT,

@@ -72,8 +72,18 @@ static int json_content_type(const char *ct)
     p++;
     while (*p == ' ' || *p == '\t')
         p++;
-    return *p == '\0' || strncasecmp(p, "charset=utf-8", 13) == 0
-           || strncasecmp(p, "charset=\"utf-8\"", 15) == 0;
+    if (*p == '\0')
+        return 1;
+    if (strncasecmp(p, "charset=utf-8", 13) == 0)
+        p += 13;
+    else if (strncasecmp(p, "charset=\"utf-8\"", 15) == 0)
+        p += 15;
+    else
+        return 0;
+    /* the whole value: not charset=utf-8x */
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return *p == '\0' || *p == ';';
 }
 
 static int too_large(vp_req_t *q, apr_off_t max)

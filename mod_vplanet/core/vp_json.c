@@ -29,8 +29,11 @@ json_t *vp_json_parse_object(apr_pool_t *p, const char *buf, size_t len,
     }
     j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
     if (!j) {
+        /* jansson's text for this one names its own flag (JSON_ALLOW_NUL) */
         *why = apr_psprintf(p, "malformed JSON at line %d, column %d: %s",
-                            err.line, err.column, err.text);
+                            err.line, err.column,
+                            json_error_code(&err) == json_error_null_character
+                            ? "\\u0000 is not allowed in strings" : err.text);
         return NULL;
     }
     if (!json_is_object(j)) {

@@ -187,6 +187,8 @@ static void test_json(void)
     ok(vp_json_parse_object(p, "{\"a\":", 5, &why) == NULL, "truncated JSON refused");
     ok(vp_json_parse_object(p, "{\"a\":\"\xff\"}", 9, &why) == NULL, "invalid UTF-8 refused");
     ok(vp_json_parse_object(p, "{\"a\":\"\\u0000\"}", 14, &why) == NULL, "NUL character refused");
+    ok(why && strstr(why, "\\u0000 is not allowed") && !strstr(why, "JSON_"),
+       "NUL reason given without the library's flag name");
     ok(vp_json_parse_object(p, "", 0, &why) == NULL, "empty body refused");
 
     {
