@@ -102,7 +102,7 @@ static int read_body(vp_req_t *q, char **buf, apr_size_t *len)
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
     apr_size_t cap, got = 0;
     long n;
-    apr_off_t declared;
+    apr_off_t declared = 0;
 
     if (cl && apr_strtoff(&declared, cl, NULL, 10) == APR_SUCCESS && declared > max)
         return too_large(q, max);
