@@ -26,6 +26,8 @@ int vp_h_password_reset_confirm(vp_req_t *q);
 int vp_h_recover(vp_req_t *q);
 /* post_config: the decoy hash for unknown emails; NULL or an error */
 const char *vp_auth_prepare(apr_pool_t *p, server_rec *s);
+/* argon2id hash of pw with the configured cost; 0 or a recorded 500 */
+int vp_hash_password(vp_req_t *q, const char *pw, const char **hash);
 /* shared field checks: 0 or a recorded 422 */
 int vp_check_password(vp_req_t *q, const char *field, const char *pw, const char *email);
 int vp_check_nickname(vp_req_t *q, const char *nickname);

@@ -41,6 +41,16 @@ static const char *lower(apr_pool_t *p, const char *s)
     return out;
 }
 
+int vp_hash_password(vp_req_t *q, const char *pw, const char **hash)
+{
+    vp_argon2_params_t prm = vp_config_argon2(q->cfg);
+
+    if ((*hash = vp_password_hash(q->r->pool, &prm, pw)))
+        return 0;
+    return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
+                            "VP0603: argon2id hashing failed");
+}
+
 int vp_check_password(vp_req_t *q, const char *field, const char *pw, const char *email)
 {
     if (email && strcasecmp(pw, email) == 0)
@@ -171,7 +181,6 @@ static int signup_tx(vp_req_t *q, void *ctx)
 int vp_h_signup(vp_req_t *q)
 {
     struct signup s = {0};
-    vp_argon2_params_t prm = vp_config_argon2(q->cfg);
     json_t *body;
     const char *pw;
     int st;
@@ -185,10 +194,7 @@ int vp_h_signup(vp_req_t *q)
         || (st = vp_check_password(q, "password", pw, s.email))
         || (st = vp_rate_limit(q, VP_RL_SIGNUP, vp_client_ip(q))))
         return st;
-    if (!(s.hash = vp_password_hash(q->r->pool, &prm, pw)))
-        return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
-                                "VP0603: argon2id hashing failed");
-    if ((st = vp_db_tx(q, signup_tx, &s)))
+    if ((st = vp_hash_password(q, pw, &s.hash)) || (st = vp_db_tx(q, signup_tx, &s)))
         return st;
     return vp_ok(q, HTTP_CREATED, "account created; a verification email is on its way",
                  json_incref(s.out));
@@ -616,7 +622,6 @@ static int confirm_tx(vp_req_t *q, void *ctx)
 int vp_h_password_reset_confirm(vp_req_t *q)
 {
     struct confirm c = {0};
-    vp_argon2_params_t prm = vp_config_argon2(q->cfg);
     json_t *body;
     int st;
 
@@ -624,10 +629,7 @@ int vp_h_password_reset_confirm(vp_req_t *q)
         return st;
     c.token = vp_str(body, "token");
     c.password = vp_str(body, "new_password");
-    if (!(c.hash = vp_password_hash(q->r->pool, &prm, c.password)))
-        return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
-                                "VP0603: argon2id hashing failed");
-    if ((st = vp_db_tx(q, confirm_tx, &c)))
+    if ((st = vp_hash_password(q, c.password, &c.hash)) || (st = vp_db_tx(q, confirm_tx, &c)))
         return st;
     return vp_ok(q, HTTP_OK, "password changed; every session was signed out", json_object());
 }

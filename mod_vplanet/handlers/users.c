@@ -83,7 +83,6 @@ static int valid_url(const char *s)
 
 int vp_h_me_patch(vp_req_t *q)
 {
-    vp_argon2_params_t prm = vp_config_argon2(q->cfg);
     struct me m = {0};
     const char *email, *current, *fresh;
     json_t *body, *avatar;
@@ -110,11 +109,9 @@ int vp_h_me_patch(vp_req_t *q)
                              "is required to change the password");
     if (fresh) {
         if ((st = vp_check_password(q, "new_password", fresh, email))
-            || (st = check_current(q, current, email)))
+            || (st = check_current(q, current, email))
+            || (st = vp_hash_password(q, fresh, &m.hash)))
             return st;
-        if (!(m.hash = vp_password_hash(q->r->pool, &prm, fresh)))
-            return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
-                                    "VP0603: argon2id hashing failed");
     }
     if ((st = vp_db_tx(q, me_tx, &m)))
         return st;
