@@ -1,4 +1,5 @@
 #include "vp_token.h"
+#include "vp_valid.h"
 
 #include <apr_general.h>
 #include <apr_strings.h>
@@ -140,10 +141,15 @@ const char *vp_token_verify(apr_pool_t *p, const vp_token_keys_t *k,
         why = "wrong audience";
     else if (!(out->sub = grant(p, jwt, "sub")) || !(out->jti = grant(p, jwt, "jti")))
         why = "missing sub or jti";
+    /* ids go to the database as uuid parameters: a signed token with
+     * anything else is refused here, not turned into an SQL error */
+    else if (!vp_is_uuid(out->sub) || !vp_is_uuid(out->jti)
+             || ((out->sid = grant(p, jwt, "sid")) && !vp_is_uuid(out->sid))
+             || ((out->project_id = grant(p, jwt, "project_id"))
+                 && !vp_is_uuid(out->project_id)))
+        why = "sub, jti, sid or project_id is not a UUID";
     else {
         grant_int(jwt, "iat", &out->iat);
-        out->sid = grant(p, jwt, "sid");
-        out->project_id = grant(p, jwt, "project_id");
         out->role = grant(p, jwt, "role");
         out->email = grant(p, jwt, "email");
     }

@@ -8,6 +8,7 @@ use Exporter 'import';
 use HTTP::Tiny;
 use JSON::PP;
 use IO::Socket::INET;
+use File::Temp;
 use Digest::SHA qw(hmac_sha256);
 use MIME::Base64 qw(encode_base64url decode_base64url);
 use Test::More;
@@ -111,13 +112,23 @@ sub stack {
         or die "stack $cmd failed\n";
 }
 
-# psql(SQL): runs SQL as the application role, returns its unaligned output.
+# psql(SQL, VARS...): runs SQL as the application role, returns its
+# unaligned output. VARS are NAME=VALUE psql variables, interpolated as
+# :'NAME' (a quoted literal) or :NAME; psql interpolates only in a script,
+# never in -c, so SQL with VARS is handed over as a file.
 sub psql {
     my ($sql, @vars) = @_;
+    my @cmd = ('-c', $sql);
+    my $script;
+    if (@vars) {
+        $script = File::Temp->new(SUFFIX => '.sql');
+        print $script $sql;
+        $script->flush;
+        @cmd = ('-f', $script->filename);
+    }
     open(my $fh, '-|', $ENV{VP_STACK}, 'psql', $ENV{VP_STATE}, '-Atq', '-v', 'ON_ERROR_STOP=1',
-         (map { ('-v', $_) } @vars), '-c', $sql) or die "psql: $!";
-    local $/;
-    my $out = <$fh> // '';
+         (map { ('-v', $_) } @vars), @cmd) or die "psql: $!";
+    my $out = do { local $/; <$fh> } // '';
     close $fh or die "psql failed: $sql\n";
     $out =~ s/\n\z//;   # (chomp does nothing while $/ is undef)
     return $out;
