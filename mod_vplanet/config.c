@@ -282,7 +282,7 @@ static const char *load_key(apr_pool_t *p, vp_config_t *c)
                             " bytes; a key needs %d to %d bytes",
                             c->jwt_key_file, fi.size, VP_TOKEN_HS_KEY_MIN, VP_JWT_KEY_MAX);
     }
-    n = (apr_size_t)fi.size;
+    n = rv == APR_SUCCESS ? (apr_size_t)fi.size : 0;
     buf = apr_palloc(p, n + 1);
     if (rv == APR_SUCCESS)
         rv = apr_file_read_full(f, buf, n, &n);
