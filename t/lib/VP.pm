@@ -8,6 +8,7 @@ use Exporter 'import';
 use HTTP::Tiny;
 use JSON::PP;
 use IO::Socket::INET;
+use File::Temp ();
 use Digest::SHA qw(hmac_sha256);
 use MIME::Base64 qw(encode_base64url decode_base64url);
 use Test::More;
@@ -109,15 +110,25 @@ sub stack {
         or die "stack $cmd failed\n";
 }
 
-# psql(SQL): runs SQL as the application role, returns its unaligned output.
+# psql(SQL, NAME=VALUE...): runs SQL as the application role, returns its
+# unaligned output. Variables are used as :'NAME' (a quoted literal) or
+# :NAME in SQL; psql interpolates them only in a script, not in -c, so SQL
+# with variables is passed as a file.
 sub psql {
     my ($sql, @vars) = @_;
+    my @cmd = ('-c', $sql);
+    my $script;
+    if (@vars) {
+        $script = File::Temp->new(SUFFIX => '.sql');
+        print $script $sql, "\n";
+        close $script;
+        @cmd = ('-f', $script->filename);
+    }
     open(my $fh, '-|', $ENV{VP_STACK}, 'psql', $ENV{VP_STATE}, '-Atq', '-v', 'ON_ERROR_STOP=1',
-         (map { ('-v', $_) } @vars), '-c', $sql) or die "psql: $!";
-    local $/;
-    my $out = <$fh> // '';
+         (map { ('-v', $_) } @vars), @cmd) or die "psql: $!";
+    my $out = do { local $/; <$fh> } // '';
     close $fh or die "psql failed: $sql\n";
-    chomp $out;
+    chomp $out;     # (with $/ at its default: the last newline)
     return $out;
 }
 
