@@ -10,6 +10,7 @@
 #include <apr_strings.h>
 #include <http_protocol.h>
 #include <util_mutex.h>
+#include <stdlib.h>
 
 #define MUTEX_TYPE "vplanet-ratelimit"
 
@@ -116,6 +117,7 @@ int vp_rate_limit(vp_req_t *q, vp_rl_kind_t kind, const char *subject)
     const char *key = vp_sha256_hex(r->pool, apr_pstrcat(r->pool, vp_rl_name(kind), "|",
                                                          subject, NULL));
     vp_rl_result_t res;
+    const char *prev;
     apr_status_t rv;
 
     if (lim.count == 0 || !instance)
@@ -123,6 +125,16 @@ int vp_rate_limit(vp_req_t *q, vp_rl_kind_t kind, const char *subject)
     if ((rv = count_hit(q, (const unsigned char *)key, (unsigned)strlen(key), lim, &res))) {
         VP_LOG(q, APLOG_ERR, "VP0401: rate-limit cache failed (%d); request let through", rv);
         return 0;
+    }
+    /* Several limits may apply to one request (default, then login and
+     * login_long): the headers describe the one closest to exhaustion, so
+     * that RateLimit-Remaining never promises more than is left. */
+    if (res.allowed && (prev = apr_table_get(r->headers_out, "RateLimit-Remaining"))) {
+        const char *prev_reset = apr_table_get(r->headers_out, "RateLimit-Reset");
+        long left = atol(prev), reset = prev_reset ? atol(prev_reset) : 0;
+
+        if (left < res.remaining || (left == res.remaining && reset >= res.reset))
+            return 0;
     }
     apr_table_setn(r->headers_out, "RateLimit-Limit", apr_ltoa(r->pool, res.limit));
     apr_table_setn(r->headers_out, "RateLimit-Remaining", apr_ltoa(r->pool, res.remaining));

@@ -6,7 +6,6 @@
 #include "core/vp_mail.h"
 #include "core/vp_reqid.h"
 
-#include <apr_lib.h>
 #include <apr_strings.h>
 
 #define VERIFY_TTL (7 * 86400)
@@ -34,10 +33,9 @@ const char *vp_str(const json_t *body, const char *key)
 /* lower-case ASCII copy: the key of per-email limits and comparisons */
 static const char *lower(apr_pool_t *p, const char *s)
 {
-    char *out = apr_pstrdup(p, s), *c;
+    char *out = apr_pstrdup(p, s);
 
-    for (c = out; *c; c++)
-        *c = (char)apr_tolower(*c);
+    ap_str_tolower(out);
     return out;
 }
 

@@ -56,10 +56,11 @@ static int me_tx(vp_req_t *q, void *ctx)
  * since it is one. */
 static int check_current(vp_req_t *q, const char *current, const char *email)
 {
-    const char *subject = apr_pstrcat(q->r->pool, vp_client_ip(q), "|", email, NULL);
+    char *subject = apr_pstrcat(q->r->pool, vp_client_ip(q), "|", email, NULL);
     PGresult *res;
     int st;
 
+    ap_str_tolower(subject);    /* the key of the login limits */
     if ((st = vp_rate_limit(q, VP_RL_LOGIN, subject))
         || (st = vp_rate_limit(q, VP_RL_LOGIN_LONG, subject))
         || (st = vp_db_exec(q, "vp_user_password", &res, 1, (const char *[]){q->who->id})))
