@@ -203,8 +203,12 @@ int vp_respond(vp_req_t *q, int status)
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
     apr_table_setn(r->headers_out, "X-Response-Time",
                    apr_psprintf(r->pool, "%.3fms", ms));
+    /* RFC 6750: error="invalid_token" only when a token was refused */
     if (status == HTTP_UNAUTHORIZED && !apr_table_get(r->headers_out, "WWW-Authenticate"))
-        apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        apr_table_setn(r->headers_out, "WWW-Authenticate",
+                       q->error_code && strcmp(q->error_code, "invalid_token") == 0
+                       ? "Bearer realm=\"vplanet\", error=\"invalid_token\""
+                       : "Bearer realm=\"vplanet\"");
     ap_set_content_length(r, (apr_off_t)strlen(body));
     if (!r->header_only)
         ap_rputs(body, r);

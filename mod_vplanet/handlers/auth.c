@@ -258,9 +258,8 @@ static int login_tx(vp_req_t *q, void *ctx)
 
     if ((st = vp_db_exec(q, l->stmt, &res, 2, (const char *[]){l->id, l->new_hash})))
         return st;
-    if (PQntuples(res) != 1)
-        return vp_fail(q, HTTP_FORBIDDEN, "recovery_expired", "the account cannot be recovered",
-                       NULL);
+    if (PQntuples(res) != 1)    /* changed since the password check */
+        return vp_fail(q, HTTP_UNAUTHORIZED, "invalid_credentials", BAD_CREDENTIALS, NULL);
     user = vp_json_pool(q->r->pool, vp_db_row(res, 0));
     return issue(q, l->id, vp_uuid_new(q->r->pool), user, &l->out);
 }
@@ -314,6 +313,8 @@ int vp_h_recover(vp_req_t *q)
     if (!c.recoverable)
         return vp_fail(q, HTTP_FORBIDDEN, "recovery_expired",
                        "the recovery window of the account has passed", NULL);
+    if (!c.active)
+        return vp_fail(q, HTTP_FORBIDDEN, "account_disabled", "the account is disabled", NULL);
     return start_session(q, "vp_user_recover", &c, vp_str(body, "password"),
                          "account recovered");
 }
