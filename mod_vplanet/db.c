@@ -142,6 +142,21 @@ static PGresult *run(struct vp_db *db, const char *label, const char *command,
                  : PQexec(db->conn, command);
 }
 
+/* A unique (23505: 409) or check (23514: 422) constraint refused the
+ * client's data: the answer names the field when the constraint is known. */
+static int constraint_failed(vp_req_t *q, const char *state, const char *name)
+{
+    const vp_constraint_t *c = vp_constraint(name);
+    int status = strcmp(state, "23505") == 0 ? HTTP_CONFLICT : 422;
+
+    if (!c)
+        VP_LOG(q, APLOG_WARNING, "VP0106: constraint %s has no entry in vp_sql.c",
+               name ? name : "(unnamed)");
+    return c ? vp_fail_field(q, status, c->field, c->message)
+             : vp_fail(q, status, NULL, status == HTTP_CONFLICT ? "the data conflicts with "
+                       "existing data" : "the data breaks a rule", NULL);
+}
+
 static int exec(vp_req_t *q, const char *label, const char *command,
                 PGresult **out, int n, const char *const *params)
 {
@@ -163,6 +178,12 @@ static int exec(vp_req_t *q, const char *label, const char *command,
         return 0;
     }
     state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (state && (strcmp(state, "23505") == 0 || strcmp(state, "23514") == 0)) {
+        int st = constraint_failed(q, state, PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME));
+
+        PQclear(res);
+        return st;
+    }
     VP_LOG(q, APLOG_ERR, "VP0105: %s failed (SQLSTATE %s): %s",
            label ? label : command, state ? state : "none", PQerrorMessage(db->conn));
     PQclear(res);
@@ -239,4 +260,9 @@ json_t *vp_db_rows(const PGresult *res)
     for (i = 0; i < n; i++)
         json_array_append_new(a, vp_db_row(res, i));
     return a;
+}
+
+json_t *vp_db_value(vp_req_t *q, const PGresult *res)
+{
+    return PQntuples(res) > 0 ? vp_json_pool(q->r->pool, value(res, 0, 0)) : NULL;
 }

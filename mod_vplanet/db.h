@@ -28,5 +28,8 @@ int vp_db_tx(vp_req_t *q, int (*fn)(vp_req_t *q, void *ctx), void *ctx);
 json_t *vp_db_row(const PGresult *res, int i);
 /* All rows as an array; new reference. */
 json_t *vp_db_rows(const PGresult *res);
+/* The first column of the first row as JSON (freed with the request), or
+ * NULL when there is no row: for statements that build their answer. */
+json_t *vp_db_value(vp_req_t *q, const PGresult *res);
 
 #endif

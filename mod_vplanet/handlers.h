@@ -40,4 +40,32 @@ int vp_h_me_patch(vp_req_t *q);
 int vp_h_me_delete(vp_req_t *q);
 int vp_h_user_search(vp_req_t *q);
 
+/* handlers/projects.c */
+extern const char *const vp_phase_names[];   /* the eight phases, in order */
+int vp_h_project_list(vp_req_t *q);
+int vp_h_project_create(vp_req_t *q);
+int vp_h_project_get(vp_req_t *q);
+int vp_h_project_update(vp_req_t *q);
+int vp_h_project_delete(vp_req_t *q);
+int vp_h_project_restore(vp_req_t *q);
+int vp_h_project_transfer(vp_req_t *q);
+int vp_h_project_stats(vp_req_t *q);
+int vp_h_project_events(vp_req_t *q);
+
+/* handlers/members.c */
+int vp_h_member_list(vp_req_t *q);
+int vp_h_member_add(vp_req_t *q);
+int vp_h_member_update(vp_req_t *q);
+int vp_h_member_remove(vp_req_t *q);
+
+/* handlers/schedule.c */
+int vp_h_schedule_get(vp_req_t *q);
+int vp_h_schedule_put(vp_req_t *q);
+
+/* handlers/memos.c */
+int vp_h_memo_list(vp_req_t *q);
+int vp_h_memo_create(vp_req_t *q);
+int vp_h_memo_update(vp_req_t *q);
+int vp_h_memo_delete(vp_req_t *q);
+
 #endif

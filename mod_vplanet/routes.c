@@ -24,6 +24,26 @@ const vp_route_t vp_routes[] = {
     ROUTE("PATCH", "/api/v1/users/me",           vp_h_me_patch),
     ROUTE("DELETE", "/api/v1/users/me",          vp_h_me_delete),
     ROUTE("GET",  "/api/v1/users/search",        vp_h_user_search),
+
+    ROUTE("GET",  "/api/v1/projects",                      vp_h_project_list),
+    ROUTE("POST", "/api/v1/projects",                      vp_h_project_create),
+    ROUTE("GET",  "/api/v1/projects/{id}",                 vp_h_project_get),
+    ROUTE("PATCH", "/api/v1/projects/{id}",                vp_h_project_update),
+    ROUTE("DELETE", "/api/v1/projects/{id}",               vp_h_project_delete),
+    ROUTE("POST", "/api/v1/projects/{id}/restore",         vp_h_project_restore),
+    ROUTE("POST", "/api/v1/projects/{id}/transfer",        vp_h_project_transfer),
+    ROUTE("GET",  "/api/v1/projects/{id}/stats",           vp_h_project_stats),
+    ROUTE("GET",  "/api/v1/projects/{id}/events",          vp_h_project_events),
+    ROUTE("GET",  "/api/v1/projects/{id}/members",         vp_h_member_list),
+    ROUTE("POST", "/api/v1/projects/{id}/members",         vp_h_member_add),
+    ROUTE("PATCH", "/api/v1/projects/{id}/members/{user_id}", vp_h_member_update),
+    ROUTE("DELETE", "/api/v1/projects/{id}/members/{user_id}", vp_h_member_remove),
+    ROUTE("GET",  "/api/v1/projects/{id}/schedule",        vp_h_schedule_get),
+    ROUTE("PUT",  "/api/v1/projects/{id}/schedule",        vp_h_schedule_put),
+    ROUTE("GET",  "/api/v1/projects/{id}/memos",           vp_h_memo_list),
+    ROUTE("POST", "/api/v1/projects/{id}/memos",           vp_h_memo_create),
+    ROUTE("PATCH", "/api/v1/projects/{id}/memos/{memo_id}", vp_h_memo_update),
+    ROUTE("DELETE", "/api/v1/projects/{id}/memos/{memo_id}", vp_h_memo_delete),
 };
 
 const int vp_nroutes = sizeof vp_routes / sizeof vp_routes[0];

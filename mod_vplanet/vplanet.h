@@ -7,8 +7,11 @@
 #include <http_config.h>
 #include <http_log.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 
+#include "core/vp_authz.h"
 #include "core/vp_json.h"
+#include "core/vp_page.h"
 #include "core/vp_password.h"
 #include "core/vp_ratelimit.h"
 #include "core/vp_route.h"
@@ -69,6 +72,8 @@ struct vp_req {
     json_t *details;
     struct vp_db *db;           /* set by vp_db_open() */
     const vp_principal_t *who;  /* set by vp_authenticate() */
+    const char *project_id;     /* set by vp_project_access() */
+    vp_role_t role;             /* the caller's role on that project */
 };
 
 /* ---- config.c ---- */
@@ -118,6 +123,27 @@ int vp_read_json_opt(vp_req_t *q, const vp_field_t *fields, json_t **body);
 int vp_authenticate(vp_req_t *q, int flags);
 /* The client's address as httpd sees it (after mod_remoteip, if used). */
 const char *vp_client_ip(vp_req_t *q);
+
+/* ---- authz.c ---- */
+/* For routes under /api/v1/projects/{id}: authenticates the caller (no
+ * guests), then requires {id} to name a live project the caller is a
+ * member of (404 otherwise: other tenants' ids are never confirmed) and
+ * the caller's role to allow action (403). Sets q->project_id and q->role. */
+int vp_project_access(vp_req_t *q, vp_action_t action);
+
+/* ---- events.c ---- */
+/* Records an event of q's project (type, payload borrowed) and notifies
+ * listeners, inside the caller's transaction: only committed changes are
+ * ever seen. 0 or a recorded error. */
+int vp_event(vp_req_t *q, const char *type, json_t *payload);
+
+/* ---- list.c ---- */
+/* Reads ?page and ?page_size; 0, or 400/422 recorded. */
+int vp_list_page(vp_req_t *q, vp_page_t *pg);
+/* Answers a list from a one-row result with columns total (count) and
+ * results (a JSON array), applying ?fields= against allowed. */
+int vp_list_ok(vp_req_t *q, const vp_page_t *pg, PGresult *res,
+               const char *const *allowed, const char *message);
 
 /* ---- ratelimit.c ---- */
 /* Counts a hit of kind for subject (e.g. "ip|email"); 0, or 429 recorded

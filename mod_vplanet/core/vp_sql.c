@@ -1,6 +1,7 @@
 #include "vp_sql.h"
 
 #include <stddef.h>
+#include <string.h>
 
 /* What a user sees of an account (spec section 3). */
 #define USER_COLS \
@@ -96,9 +97,206 @@ const vp_stmt_t vp_statements[] = {
      "UPDATE user_tokens SET used_at = now()"
      " WHERE user_id = $1::uuid AND purpose = $2 AND used_at IS NULL"},
 
+    /* projects: access */
+    {"vp_member_role",
+     "SELECT m.role FROM project_members m JOIN projects p ON p.id = m.project_id"
+     " WHERE m.project_id = $1::uuid AND m.user_id = $2::uuid AND p.deleted_at IS NULL"},
+
+    /* projects ($1 of the list: the caller; $5: an ordering key of
+     * handlers/projects.c; $6, $7: limit, offset) */
+    {"vp_project_list",
+     "WITH mine AS (SELECT p.id, row_number() OVER (ORDER BY"
+     "  CASE WHEN $5 = 'name' THEN lower(p.name) END ASC,"
+     "  CASE WHEN $5 = '-name' THEN lower(p.name) END DESC,"
+     "  CASE WHEN $5 = 'created_at' THEN p.created_at END ASC,"
+     "  CASE WHEN $5 = '-created_at' THEN p.created_at END DESC,"
+     "  CASE WHEN $5 = 'updated_at' THEN p.updated_at END ASC,"
+     "  CASE WHEN $5 = '-updated_at' THEN p.updated_at END DESC,"
+     "  CASE WHEN $5 = 'start_date' THEN p.start_date END ASC NULLS LAST,"
+     "  CASE WHEN $5 = '-start_date' THEN p.start_date END DESC NULLS LAST,"
+     "  CASE WHEN $5 = 'end_date' THEN p.end_date END ASC NULLS LAST,"
+     "  CASE WHEN $5 = '-end_date' THEN p.end_date END DESC NULLS LAST,"
+     "  CASE WHEN $5 = 'progress' THEN p.progress END ASC,"
+     "  CASE WHEN $5 = '-progress' THEN p.progress END DESC,"
+     "  p.id) AS rn"
+     " FROM project_members m JOIN projects p ON p.id = m.project_id"
+     " WHERE m.user_id = $1::uuid AND p.deleted_at IS NULL"
+     " AND ($2::text IS NULL OR p.status = $2)"
+     " AND ($3::text = 'all' OR p.archived = ($3::text = 'true'))"
+     " AND ($4::text IS NULL OR lower(p.name) LIKE $4 ESCAPE '\\'"
+     "      OR lower(p.manager) LIKE $4 ESCAPE '\\' OR lower(p.consumer) LIKE $4 ESCAPE '\\'))"
+     " SELECT (SELECT count(*) FROM mine) AS total,"
+     " coalesce((SELECT json_agg(project_json(p, $1::uuid) ORDER BY mine.rn)"
+     "  FROM mine JOIN projects p ON p.id = mine.id"
+     "  WHERE mine.rn > $7::int AND mine.rn <= $7::int + $6::int), '[]') AS results"},
+    {"vp_project_get",
+     "SELECT project_json(p, $2::uuid) AS project FROM projects p"
+     " WHERE p.id = $1::uuid AND p.deleted_at IS NULL"},
+    {"vp_project_insert",   /* $2: the validated body */
+     "INSERT INTO projects (owner_id, name, manager, consumer, description, color,"
+     " tone_manner, genre, concept, status, progress, start_date, end_date)"
+     " SELECT $1::uuid, b.name, coalesce(b.manager, ''), coalesce(b.consumer, ''),"
+     " coalesce(b.description, ''), coalesce(b.color, '#1631F8'), b.tone_manner, b.genre,"
+     " b.concept, coalesce(b.status, 'planning'), coalesce(b.progress, 0), b.start_date,"
+     " b.end_date FROM jsonb_populate_record(NULL::projects, $2::jsonb) b RETURNING id"},
+    {"vp_project_update",   /* $2: the validated body; absent keys keep their value */
+     "UPDATE projects p SET"
+     " name = CASE WHEN $2::jsonb ? 'name' THEN b.name ELSE p.name END,"
+     " manager = CASE WHEN $2::jsonb ? 'manager' THEN b.manager ELSE p.manager END,"
+     " consumer = CASE WHEN $2::jsonb ? 'consumer' THEN b.consumer ELSE p.consumer END,"
+     " description = CASE WHEN $2::jsonb ? 'description' THEN b.description ELSE p.description END,"
+     " color = CASE WHEN $2::jsonb ? 'color' THEN b.color ELSE p.color END,"
+     " tone_manner = CASE WHEN $2::jsonb ? 'tone_manner' THEN b.tone_manner ELSE p.tone_manner END,"
+     " genre = CASE WHEN $2::jsonb ? 'genre' THEN b.genre ELSE p.genre END,"
+     " concept = CASE WHEN $2::jsonb ? 'concept' THEN b.concept ELSE p.concept END,"
+     " status = CASE WHEN $2::jsonb ? 'status' THEN b.status ELSE p.status END,"
+     " progress = CASE WHEN $2::jsonb ? 'progress' THEN b.progress ELSE p.progress END,"
+     " start_date = CASE WHEN $2::jsonb ? 'start_date' THEN b.start_date ELSE p.start_date END,"
+     " end_date = CASE WHEN $2::jsonb ? 'end_date' THEN b.end_date ELSE p.end_date END,"
+     " actual_end_date = CASE WHEN $2::jsonb ? 'actual_end_date' THEN b.actual_end_date"
+     "  ELSE p.actual_end_date END,"
+     " archived = CASE WHEN $2::jsonb ? 'archived' THEN b.archived ELSE p.archived END,"
+     " updated_at = now()"
+     " FROM jsonb_populate_record(NULL::projects, $2::jsonb) b"
+     " WHERE p.id = $1::uuid AND p.deleted_at IS NULL RETURNING project_json(p, $3::uuid) AS project"},
+    {"vp_project_touch",
+     "UPDATE projects SET updated_at = now() WHERE id = $1::uuid"},
+    {"vp_project_delete",
+     "UPDATE projects SET deleted_at = now(), updated_at = now()"
+     " WHERE id = $1::uuid AND deleted_at IS NULL"
+     " RETURNING id, rfc3339(deleted_at) AS deleted_at,"
+     " rfc3339(deleted_at + interval '30 days') AS restore_deadline"},
+    {"vp_project_restore",  /* only by the owner, within 30 days */
+     "UPDATE projects p SET deleted_at = NULL, updated_at = now()"
+     " WHERE p.id = $1::uuid AND p.owner_id = $2::uuid AND p.deleted_at IS NOT NULL"
+     " AND p.deleted_at > now() - interval '30 days' RETURNING project_json(p, $2::uuid) AS project"},
+    {"vp_project_lock",     /* serialises member changes of one project */
+     "SELECT (SELECT count(*) FROM project_members m WHERE m.project_id = p.id) AS members"
+     " FROM projects p WHERE p.id = $1::uuid FOR UPDATE"},
+    {"vp_project_set_owner",
+     "UPDATE projects SET owner_id = $2::uuid, updated_at = now() WHERE id = $1::uuid"},
+    {"vp_project_stats",
+     "SELECT json_build_object("
+     " 'members', (SELECT count(*) FROM project_members WHERE project_id = $1::uuid),"
+     " 'members_by_role', (SELECT coalesce(json_object_agg(role, n), '{}') FROM"
+     "   (SELECT role, count(*) AS n FROM project_members WHERE project_id = $1::uuid"
+     "    GROUP BY role) r),"
+     " 'phases_by_status', (SELECT coalesce(json_object_agg(status, n), '{}') FROM"
+     "   (SELECT status, count(*) AS n FROM project_phases WHERE project_id = $1::uuid"
+     "    GROUP BY status) s),"
+     " 'memos', (SELECT count(*) FROM project_memos WHERE project_id = $1::uuid)) AS stats"},
+
+    /* members */
+    {"vp_member_list",
+     "WITH ms AS (SELECT m.*, row_number() OVER (ORDER BY array_position("
+     "  ARRAY['owner', 'admin', 'editor', 'reviewer', 'viewer'], m.role), m.joined_at, m.user_id) AS rn"
+     " FROM project_members m WHERE m.project_id = $1::uuid)"
+     " SELECT (SELECT count(*) FROM ms) AS total,"
+     " coalesce((SELECT json_agg(member_json(m) ORDER BY ms.rn) FROM ms"
+     "  JOIN project_members m USING (project_id, user_id)"
+     "  WHERE ms.rn > $3::int AND ms.rn <= $3::int + $2::int), '[]') AS results"},
+    {"vp_member_insert",
+     "INSERT INTO project_members (project_id, user_id, role) VALUES ($1::uuid, $2::uuid, $3)"
+     " RETURNING member_json(project_members) AS member"},
+    {"vp_member_set_role",
+     "UPDATE project_members m SET role = $3 WHERE project_id = $1::uuid AND user_id = $2::uuid"
+     " RETURNING member_json(m) AS member"},
+    {"vp_member_delete",
+     "DELETE FROM project_members WHERE project_id = $1::uuid AND user_id = $2::uuid"},
+    {"vp_user_exists",
+     "SELECT 1 FROM users WHERE id = $1::uuid AND is_active AND NOT is_deleted"},
+
+    /* schedule */
+    {"vp_phases_create",
+     "INSERT INTO project_phases (project_id, phase, position)"
+     " SELECT $1::uuid, t.phase, t.position FROM unnest(ARRAY['basic_plan', 'story_board',"
+     " 'filming', 'video_edit', 'post_work', 'video_preview', 'confirmation',"
+     " 'video_delivery']) WITH ORDINALITY AS t(phase, position)"},
+    {"vp_phases_get",
+     "SELECT coalesce(json_agg(phase_json(f) ORDER BY f.position), '[]') AS phases"
+     " FROM project_phases f WHERE f.project_id = $1::uuid"},
+    {"vp_phases_update",    /* $2: a JSON array of validated phase objects */
+     "UPDATE project_phases f SET"
+     " start_date = CASE WHEN x.j ? 'start_date' THEN (x.j->>'start_date')::date ELSE f.start_date END,"
+     " end_date = CASE WHEN x.j ? 'end_date' THEN (x.j->>'end_date')::date ELSE f.end_date END,"
+     " status = CASE WHEN x.j ? 'status' THEN x.j->>'status' ELSE f.status END,"
+     " progress = CASE WHEN x.j ? 'progress' THEN (x.j->>'progress')::int ELSE f.progress END,"
+     " actual_end_date = CASE WHEN x.j ? 'actual_end_date' THEN (x.j->>'actual_end_date')::date"
+     "  ELSE f.actual_end_date END,"
+     " updated_at = now()"
+     " FROM jsonb_array_elements($2::jsonb) AS x(j)"
+     " WHERE f.project_id = $1::uuid AND f.phase = x.j->>'phase'"},
+
+    /* memos */
+    {"vp_memo_list",
+     "WITH ms AS (SELECT m.id, row_number() OVER (ORDER BY m.date DESC, m.created_at DESC, m.id)"
+     "  AS rn FROM project_memos m WHERE m.project_id = $1::uuid)"
+     " SELECT (SELECT count(*) FROM ms) AS total,"
+     " coalesce((SELECT json_agg(memo_json(m) ORDER BY ms.rn) FROM ms"
+     "  JOIN project_memos m ON m.id = ms.id"
+     "  WHERE ms.rn > $3::int AND ms.rn <= $3::int + $2::int), '[]') AS results"},
+    {"vp_memo_insert",
+     "INSERT INTO project_memos (project_id, date, memo, author_id)"
+     " VALUES ($1::uuid, $2::date, $3, $4::uuid) RETURNING memo_json(project_memos) AS memo"},
+    {"vp_memo_update",
+     "UPDATE project_memos m SET date = coalesce($3::date, m.date), memo = coalesce($4, m.memo),"
+     " updated_at = now() WHERE m.project_id = $1::uuid AND m.id = $2::uuid"
+     " RETURNING memo_json(m) AS memo"},
+    {"vp_memo_delete",
+     "DELETE FROM project_memos WHERE project_id = $1::uuid AND id = $2::uuid RETURNING id"},
+
+    /* events */
+    {"vp_event_insert",
+     "WITH e AS (INSERT INTO events (project_id, type, actor_id, payload)"
+     " VALUES ($1::uuid, $2, $3::uuid, $4::jsonb) RETURNING id, project_id)"
+     " SELECT pg_notify('vplanet_events', json_build_object('id', id, 'project_id',"
+     " project_id)::text) FROM e"},
+    {"vp_event_list",
+     "SELECT coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'type', e.type,"
+     " 'actor_id', e.actor_id, 'payload', e.payload, 'created_at', rfc3339(e.created_at))"
+     " ORDER BY e.id), '[]') AS results, max(e.id) AS last_id FROM (SELECT * FROM events"
+     " WHERE project_id = $1::uuid AND id > $2::bigint ORDER BY id LIMIT $3::int) e"},
+
     /* mail */
     {"vp_outbox_insert",
      "INSERT INTO outbox (recipient, subject, body_text, body_html, kind)"
      " VALUES ($1, $2, $3, $4, $5) RETURNING id"},
     {NULL, NULL}
 };
+
+static const vp_constraint_t constraints[] = {
+    {"users_email_key", "email", "is already registered"},
+    {"users_nickname_key", "nickname", "is already taken"},
+    {"projects_owner_name", "name", "is already the name of another of the owner's projects"},
+    {"projects_dates", "end_date", "must not be before start_date"},
+    {"project_phases_dates", "end_date", "must not be before start_date"},
+    {"project_members_pkey", "user_id", "is already a member"},
+    {NULL, NULL, NULL}
+};
+
+const vp_constraint_t *vp_constraint(const char *name)
+{
+    const vp_constraint_t *c;
+
+    for (c = constraints; name && c->constraint; c++)
+        if (strcmp(c->constraint, name) == 0)
+            return c;
+    return NULL;
+}
+
+char *vp_like_pattern(apr_pool_t *p, const char *term, int anywhere)
+{
+    char *pattern = apr_palloc(p, strlen(term) * 2 + 3), *o = pattern;
+    const char *c;
+
+    if (anywhere)
+        *o++ = '%';
+    for (c = term; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            *o++ = '\\';
+        *o++ = *c;
+    }
+    *o++ = '%';
+    *o = '\0';
+    return pattern;
+}

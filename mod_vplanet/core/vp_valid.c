@@ -99,7 +99,7 @@ static const vp_field_t *field_named(const vp_field_t *fields, const char *name)
 static const char *type_name(vp_type_t t)
 {
     switch (t) {
-    case VP_STRING: case VP_UUID: case VP_ENUM: return "a string";
+    case VP_STRING: case VP_UUID: case VP_ENUM: case VP_DATE: case VP_COLOR: return "a string";
     case VP_INTEGER: return "an integer";
     case VP_NUMBER: return "a number";
     case VP_BOOLEAN: return "a boolean";
@@ -112,7 +112,8 @@ static const char *type_name(vp_type_t t)
 static int type_ok(const vp_field_t *f, const json_t *v)
 {
     switch (f->type) {
-    case VP_STRING: case VP_UUID: case VP_ENUM: return json_is_string(v);
+    case VP_STRING: case VP_UUID: case VP_ENUM: case VP_DATE: case VP_COLOR:
+        return json_is_string(v);
     case VP_INTEGER: return json_is_integer(v);
     case VP_NUMBER: return json_is_number(v);
     case VP_BOOLEAN: return json_is_boolean(v);
@@ -140,6 +141,19 @@ static int constraint_ok(const vp_field_t *f, const json_t *v, json_t *details)
             return 1;
         vp_detail_add(details, f->name, "must be a UUID");
         return 0;
+    case VP_DATE:
+        if (vp_is_date(json_string_value(v)))
+            return 1;
+        vp_detail_add(details, f->name, "must be a date YYYY-MM-DD");
+        return 0;
+    case VP_COLOR: {
+        const char *c = json_string_value(v);
+
+        if (strlen(c) == 7 && c[0] == '#' && strspn(c + 1, "0123456789abcdefABCDEF") == 6)
+            return 1;
+        vp_detail_add(details, f->name, "must be a color #RRGGBB");
+        return 0;
+    }
     case VP_ENUM:
         if (vp_in_enum(json_string_value(v), f->choices))
             return 1;
@@ -178,6 +192,44 @@ static int constraint_ok(const vp_field_t *f, const json_t *v, json_t *details)
     return 0;
 }
 
+/* Each item of an array field against f->items; problems are added to
+ * details as "name[i].field". 0, 400 or 422 as vp_validate. */
+static int validate_items(const vp_field_t *f, const json_t *arr, json_t *details)
+{
+    size_t i;
+    const json_t *item;
+    int worst = 0;
+
+    json_array_foreach(arr, i, item) {
+        char prefix[96];
+        json_t *sub;
+        const char *key;
+        json_t *msgs, *m;
+        size_t j;
+        int rc;
+
+        snprintf(prefix, sizeof prefix, "%s[%zu]", f->name, i);
+        if (!json_is_object(item)) {
+            vp_detail_add(details, prefix, "must be an object");
+            worst = 400;
+            continue;
+        }
+        sub = json_object();
+        rc = vp_validate(item, f->items, sub);
+        json_object_foreach(sub, key, msgs) {
+            char name[160];
+
+            snprintf(name, sizeof name, "%s.%s", prefix, key);
+            json_array_foreach(msgs, j, m)
+                vp_detail_add(details, name, json_string_value(m));
+        }
+        json_decref(sub);
+        if (rc == 400 || (rc == 422 && worst == 0))
+            worst = rc;
+    }
+    return worst;
+}
+
 int vp_validate(const json_t *obj, const vp_field_t *fields, json_t *details)
 {
     const char *key;
@@ -207,6 +259,12 @@ int vp_validate(const json_t *obj, const vp_field_t *fields, json_t *details)
         }
         else if (!constraint_ok(f, v, details)) {
             invalid = 1;
+        }
+        else if (f->type == VP_ARRAY && f->items) {
+            int rc = validate_items(f, v, details);
+
+            malformed |= rc == 400;
+            invalid |= rc == 422;
         }
     }
     for (f = fields; f->name; f++) {
@@ -245,4 +303,22 @@ int vp_is_clean_text(const char *s)
         if (*c < ' ' || *c == 0x7f)
             return 0;
     return 1;
+}
+
+int vp_is_date(const char *s)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d, i, leap;
+
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+            return 0;
+    y = atoi(s);
+    m = atoi(s + 5);
+    d = atoi(s + 8);
+    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return y >= 1900 && m >= 1 && m <= 12 && d >= 1
+           && d <= days[m - 1] + (m == 2 && leap);
 }

@@ -18,16 +18,21 @@ typedef enum {
     VP_UUID,       /* a string in canonical 8-4-4-4-12 hex form */
     VP_ENUM,       /* a string, one of choices */
     VP_OBJECT,
-    VP_ARRAY       /* min/max: number of items */
+    VP_ARRAY,      /* min/max: number of items; items: a table for objects */
+    VP_DATE,       /* a string YYYY-MM-DD naming a real day */
+    VP_COLOR       /* a string #RRGGBB */
 } vp_type_t;
 
-typedef struct {
+typedef struct vp_field {
     const char *name;
     vp_type_t type;
     int required;
     double min, max;            /* both 0: unbounded */
     const char *const *choices; /* VP_ENUM: NULL-terminated */
     int nullable;               /* JSON null accepted */
+    const struct vp_field *items; /* VP_ARRAY: each item is an object
+                                     validated against this table; problems
+                                     are reported as "name[i].field" */
 } vp_field_t;
 
 /* fields ends with an entry whose name is NULL. */
@@ -35,6 +40,9 @@ int vp_validate(const json_t *obj, const vp_field_t *fields, json_t *details);
 
 /* Number of characters (code points) of valid UTF-8 text. */
 size_t vp_utf8_len(const char *s);
+
+/* 1 for YYYY-MM-DD naming a real day of the years 1900..9999. */
+int vp_is_date(const char *s);
 
 /* 1 when s is well-formed UTF-8 (no overlong forms, no surrogates). */
 int vp_utf8_valid(const char *s);

@@ -142,9 +142,9 @@ static int taken(vp_req_t *q, PGresult *res)
 /* ---- signup ---- */
 
 static const vp_field_t signup_fields[] = {
-    {"email",    VP_STRING, 1, 3, 254, NULL, 0},
-    {"password", VP_STRING, 1, 8, 128, NULL, 0},
-    {"nickname", VP_STRING, 1, 2, 30, NULL, 0},
+    {"email",    VP_STRING, 1, 3, 254, NULL, 0, NULL},
+    {"password", VP_STRING, 1, 8, 128, NULL, 0, NULL},
+    {"nickname", VP_STRING, 1, 2, 30, NULL, 0, NULL},
     {NULL}
 };
 
@@ -201,8 +201,8 @@ int vp_h_signup(vp_req_t *q)
 /* ---- login and recovery: password checks ---- */
 
 static const vp_field_t credential_fields[] = {
-    {"email",    VP_STRING, 1, 1, 254, NULL, 0},
-    {"password", VP_STRING, 1, 1, 1024, NULL, 0},
+    {"email",    VP_STRING, 1, 1, 254, NULL, 0, NULL},
+    {"password", VP_STRING, 1, 1, 1024, NULL, 0, NULL},
     {NULL}
 };
 
@@ -322,7 +322,7 @@ int vp_h_recover(vp_req_t *q)
 /* ---- refresh-token rotation ---- */
 
 static const vp_field_t refresh_fields[] = {
-    {"refresh_token", VP_STRING, 1, 1, 4096, NULL, 0},
+    {"refresh_token", VP_STRING, 1, 1, 4096, NULL, 0, NULL},
     {NULL}
 };
 
@@ -396,8 +396,8 @@ int vp_h_refresh(vp_req_t *q)
 /* ---- logout ---- */
 
 static const vp_field_t logout_fields[] = {
-    {"refresh_token", VP_STRING,  0, 1, 4096, NULL, 0},
-    {"all",           VP_BOOLEAN, 0, 0, 0, NULL, 0},
+    {"refresh_token", VP_STRING,  0, 1, 4096, NULL, 0, NULL},
+    {"all",           VP_BOOLEAN, 0, 0, 0, NULL, 0, NULL},
     {NULL}
 };
 
@@ -451,12 +451,12 @@ int vp_h_logout(vp_req_t *q)
 /* ---- availability ---- */
 
 static const vp_field_t email_fields[] = {
-    {"email", VP_STRING, 1, 3, 254, NULL, 0},
+    {"email", VP_STRING, 1, 3, 254, NULL, 0, NULL},
     {NULL}
 };
 
 static const vp_field_t nickname_fields[] = {
-    {"nickname", VP_STRING, 1, 2, 30, NULL, 0},
+    {"nickname", VP_STRING, 1, 2, 30, NULL, 0, NULL},
     {NULL}
 };
 
@@ -491,13 +491,13 @@ int vp_h_check_nickname(vp_req_t *q)
 /* ---- single-use email tokens ---- */
 
 static const vp_field_t token_fields[] = {
-    {"token", VP_STRING, 1, 1, 200, NULL, 0},
+    {"token", VP_STRING, 1, 1, 200, NULL, 0, NULL},
     {NULL}
 };
 
 static const vp_field_t confirm_fields[] = {
-    {"token",        VP_STRING, 1, 1, 200, NULL, 0},
-    {"new_password", VP_STRING, 1, 8, 128, NULL, 0},
+    {"token",        VP_STRING, 1, 1, 200, NULL, 0, NULL},
+    {"new_password", VP_STRING, 1, 8, 128, NULL, 0, NULL},
     {NULL}
 };
 

@@ -6,14 +6,14 @@
 static const char *const kinds[] = {"general", "technical", "creative", "urgent", NULL};
 
 static const vp_field_t echo_fields[] = {
-    {"name",    VP_STRING,  1, 1, 30, NULL, 0},
-    {"count",   VP_INTEGER, 0, 0, 100, NULL, 0},
-    {"ratio",   VP_NUMBER,  0, 0, 1, NULL, 0},
-    {"id",      VP_UUID,    0, 0, 0, NULL, 0},
-    {"kind",    VP_ENUM,    0, 0, 0, kinds, 0},
-    {"flag",    VP_BOOLEAN, 0, 0, 0, NULL, 0},
-    {"tags",    VP_ARRAY,   0, 0, 10, NULL, 0},
-    {"note",    VP_STRING,  0, 0, 200, NULL, 1},
+    {"name",    VP_STRING,  1, 1, 30, NULL, 0, NULL},
+    {"count",   VP_INTEGER, 0, 0, 100, NULL, 0, NULL},
+    {"ratio",   VP_NUMBER,  0, 0, 1, NULL, 0, NULL},
+    {"id",      VP_UUID,    0, 0, 0, NULL, 0, NULL},
+    {"kind",    VP_ENUM,    0, 0, 0, kinds, 0, NULL},
+    {"flag",    VP_BOOLEAN, 0, 0, 0, NULL, 0, NULL},
+    {"tags",    VP_ARRAY,   0, 0, 10, NULL, 0, NULL},
+    {"note",    VP_STRING,  0, 0, 200, NULL, 1, NULL},
     {NULL}
 };
 

@@ -2,6 +2,7 @@
  * /api/v1/users). */
 #include "../handlers.h"
 #include "../db.h"
+#include "core/vp_sql.h"
 
 #include <apr_strings.h>
 
@@ -12,10 +13,10 @@ int vp_h_me_get(vp_req_t *q)
 }
 
 static const vp_field_t me_fields[] = {
-    {"nickname",         VP_STRING, 0, 2, 30, NULL, 0},
-    {"avatar_url",       VP_STRING, 0, 0, 500, NULL, 1},
-    {"current_password", VP_STRING, 0, 1, 1024, NULL, 0},
-    {"new_password",     VP_STRING, 0, 8, 128, NULL, 0},
+    {"nickname",         VP_STRING, 0, 2, 30, NULL, 0, NULL},
+    {"avatar_url",       VP_STRING, 0, 0, 500, NULL, 1, NULL},
+    {"current_password", VP_STRING, 0, 1, 1024, NULL, 0, NULL},
+    {"new_password",     VP_STRING, 0, 8, 128, NULL, 0, NULL},
     {NULL}
 };
 
@@ -121,7 +122,7 @@ int vp_h_me_patch(vp_req_t *q)
 }
 
 static const vp_field_t delete_fields[] = {
-    {"reason", VP_STRING, 0, 0, 200, NULL, 1},
+    {"reason", VP_STRING, 0, 0, 200, NULL, 1, NULL},
     {NULL}
 };
 
@@ -167,8 +168,8 @@ int vp_h_me_delete(vp_req_t *q)
  * and nothing but id, nickname and avatar of each. */
 int vp_h_user_search(vp_req_t *q)
 {
-    const char *term = apr_table_get(q->args, "q"), *c;
-    char *pattern, *o;
+    const char *term = apr_table_get(q->args, "q");
+    char *pattern;
     PGresult *res;
     json_t *rows;
     size_t n;
@@ -179,15 +180,7 @@ int vp_h_user_search(vp_req_t *q)
     n = term ? vp_utf8_len(term) : 0;
     if (n < 2 || n > 100)
         return vp_fail_field(q, 422, "q", "must be 2 to 100 characters");
-    /* a LIKE prefix: the user's % _ and \ match themselves */
-    o = pattern = apr_palloc(q->r->pool, strlen(term) * 2 + 2);
-    for (c = term; *c; c++) {
-        if (*c == '%' || *c == '_' || *c == '\\')
-            *o++ = '\\';
-        *o++ = *c;
-    }
-    *o++ = '%';
-    *o = '\0';
+    pattern = vp_like_pattern(q->r->pool, term, 0);
     if ((st = vp_db_exec(q, "vp_user_search", &res, 2, (const char *[]){pattern, q->who->id})))
         return st;
     rows = vp_db_rows(res);

@@ -66,14 +66,14 @@ static void test_route_find(void)
 
 static const char *const colors[] = {"red", "green", NULL};
 static const vp_field_t fields[] = {
-    {"name", VP_STRING, 1, 2, 5, NULL, 0},
-    {"age", VP_INTEGER, 0, 0, 150, NULL, 0},
-    {"score", VP_NUMBER, 0, 0, 1, NULL, 0},
-    {"id", VP_UUID, 0, 0, 0, NULL, 0},
-    {"color", VP_ENUM, 0, 0, 0, colors, 0},
-    {"ok", VP_BOOLEAN, 0, 0, 0, NULL, 0},
-    {"list", VP_ARRAY, 0, 0, 2, NULL, 0},
-    {"note", VP_STRING, 0, 0, 3, NULL, 1},
+    {"name", VP_STRING, 1, 2, 5, NULL, 0, NULL},
+    {"age", VP_INTEGER, 0, 0, 150, NULL, 0, NULL},
+    {"score", VP_NUMBER, 0, 0, 1, NULL, 0, NULL},
+    {"id", VP_UUID, 0, 0, 0, NULL, 0, NULL},
+    {"color", VP_ENUM, 0, 0, 0, colors, 0, NULL},
+    {"ok", VP_BOOLEAN, 0, 0, 0, NULL, 0, NULL},
+    {"list", VP_ARRAY, 0, 0, 2, NULL, 0, NULL},
+    {"note", VP_STRING, 0, 0, 3, NULL, 1, NULL},
     {NULL}
 };
 

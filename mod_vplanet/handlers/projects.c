@@ -1,0 +1,399 @@
+/* Projects (spec section 4): list, create, read, update, soft delete and
+ * restore, ownership transfer, stats, and the event feed for polling
+ * clients. Who may do what is core/vp_authz.c's; each handler names its
+ * action through vp_project_access. */
+#include "../handlers.h"
+#include "../db.h"
+#include "core/vp_sql.h"
+
+#include <apr_strings.h>
+
+static const char *const statuses[] = {
+    "planning", "in_progress", "review", "completed", "on_hold", "cancelled", NULL
+};
+
+const char *const vp_phase_names[] = {
+    "basic_plan", "story_board", "filming", "video_edit", "post_work", "video_preview",
+    "confirmation", "video_delivery", NULL
+};
+
+/* The schedule as the existing frontend sends it with a new project. */
+static const vp_field_t process_fields[] = {
+    {"key",       VP_ENUM, 1, 0, 0, vp_phase_names, 0, NULL},
+    {"startDate", VP_DATE, 0, 0, 0, NULL, 1, NULL},
+    {"endDate",   VP_DATE, 0, 0, 0, NULL, 1, NULL},
+    {NULL}
+};
+
+#define PROJECT_FIELDS(name_required) \
+    {"name",        VP_STRING,  name_required, 1, 100, NULL, 0, NULL}, \
+    {"manager",     VP_STRING,  0, 0, 50, NULL, 0, NULL}, \
+    {"consumer",    VP_STRING,  0, 0, 50, NULL, 0, NULL}, \
+    {"description", VP_STRING,  0, 0, 5000, NULL, 0, NULL}, \
+    {"color",       VP_COLOR,   0, 0, 0, NULL, 0, NULL}, \
+    {"tone_manner", VP_STRING,  0, 0, 50, NULL, 1, NULL}, \
+    {"genre",       VP_STRING,  0, 0, 50, NULL, 1, NULL}, \
+    {"concept",     VP_STRING,  0, 0, 50, NULL, 1, NULL}, \
+    {"status",      VP_ENUM,    0, 0, 0, statuses, 0, NULL}, \
+    {"progress",    VP_INTEGER, 0, 0, 100, NULL, 0, NULL}, \
+    {"start_date",  VP_DATE,    0, 0, 0, NULL, 1, NULL}, \
+    {"end_date",    VP_DATE,    0, 0, 0, NULL, 1, NULL}
+
+static const vp_field_t create_fields[] = {
+    PROJECT_FIELDS(1),
+    {"process", VP_ARRAY, 0, 0, 8, NULL, 0, process_fields},
+    {NULL}
+};
+
+static const vp_field_t update_fields[] = {
+    PROJECT_FIELDS(0),
+    {"actual_end_date", VP_DATE,    0, 0, 0, NULL, 1, NULL},
+    {"archived",        VP_BOOLEAN, 0, 0, 0, NULL, 0, NULL},
+    {NULL}
+};
+
+/* what ?fields= may name */
+static const char *const project_keys[] = {
+    "id", "name", "manager", "consumer", "description", "color", "tone_manner", "genre",
+    "concept", "owner", "status", "progress", "start_date", "end_date", "actual_end_date",
+    "archived", "created_at", "updated_at", "member_count", "my_role", NULL
+};
+
+static const char *const orderings[] = {
+    "name", "-name", "created_at", "-created_at", "updated_at", "-updated_at", "start_date",
+    "-start_date", "end_date", "-end_date", "progress", "-progress", NULL
+};
+
+static const char *const archived_choices[] = {"false", "true", "all", NULL};
+
+/* A name shown in lists: no surrounding spaces or control characters. */
+static int check_name(vp_req_t *q, const char *name)
+{
+    return !name || vp_is_clean_text(name) ? 0
+         : vp_fail_field(q, 422, "name",
+                         "must not start or end with spaces or hold control characters");
+}
+
+/* An optional query argument that must be one of choices (422 otherwise). */
+static int arg_choice(vp_req_t *q, const char *name, const char *const *choices,
+                      const char **out)
+{
+    const char *v = apr_table_get(q->args, name);
+
+    if (v && !vp_in_enum(v, choices))
+        return vp_fail_field(q, 422, name, "is not one of the accepted values");
+    if (v)
+        *out = v;
+    return 0;
+}
+
+int vp_h_project_list(vp_req_t *q)
+{
+    const char *status = NULL, *archived = "false", *ordering = "-updated_at";
+    const char *term = apr_table_get(q->args, "q"), *pattern = NULL;
+    vp_page_t pg;
+    PGresult *res;
+    int st;
+
+    if ((st = vp_authenticate(q, 0)) || (st = vp_list_page(q, &pg))
+        || (st = arg_choice(q, "status", statuses, &status))
+        || (st = arg_choice(q, "archived", archived_choices, &archived))
+        || (st = arg_choice(q, "ordering", orderings, &ordering)))
+        return st;
+    if (term && (vp_utf8_len(term) < 1 || vp_utf8_len(term) > 100))
+        return vp_fail_field(q, 422, "q", "must be 1 to 100 characters");
+    if (term)
+        pattern = vp_like_pattern(q->r->pool, term, 1);
+    if ((st = vp_db_exec(q, "vp_project_list", &res, 7,
+                         (const char *[]){q->who->id, status, archived, pattern, ordering,
+                                          apr_ltoa(q->r->pool, pg.size),
+                                          apr_ltoa(q->r->pool, pg.offset)})))
+        return st;
+    return vp_list_ok(q, &pg, res, project_keys, "projects");
+}
+
+/* process [{key, startDate, endDate}] as schedule phases; 422 on a phase
+ * named twice. */
+static int process_phases(vp_req_t *q, json_t *process, json_t **phases)
+{
+    size_t i, j;
+    json_t *item;
+
+    *phases = vp_json_pool(q->r->pool, json_array());
+    json_array_foreach(process, i, item) {
+        const char *key = vp_str(item, "key");
+        json_t *ph = json_pack("{s:s}", "phase", key), *v;
+
+        for (j = 0; j < i; j++)
+            if (strcmp(key, vp_str(json_array_get(process, j), "key")) == 0) {
+                json_decref(ph);
+                return vp_fail_field(q, 422, "process", "names a phase twice");
+            }
+        if ((v = json_object_get(item, "startDate")))
+            json_object_set(ph, "start_date", v);
+        if ((v = json_object_get(item, "endDate")))
+            json_object_set(ph, "end_date", v);
+        json_array_append_new(*phases, ph);
+    }
+    return 0;
+}
+
+struct project_tx {
+    json_t *body, *phases;
+    json_t *out;
+};
+
+static int fetch_project(vp_req_t *q, json_t **out)
+{
+    PGresult *res;
+    int st = vp_db_exec(q, "vp_project_get", &res, 2, (const char *[]){q->project_id, q->who->id});
+
+    if (st)
+        return st;
+    if (!(*out = vp_db_value(q, res)))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
+    return 0;
+}
+
+static int create_tx(vp_req_t *q, void *ctx)
+{
+    struct project_tx *t = ctx;
+    const char *me = q->who->id;
+    PGresult *res;
+    int st;
+
+    if ((st = vp_db_exec(q, "vp_project_insert", &res, 2,
+                         (const char *[]){me, vp_json_dump(q->r->pool, t->body)})))
+        return st;
+    q->project_id = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 0));
+    q->role = VP_ROLE_OWNER;
+    if ((st = vp_db_exec(q, "vp_member_insert", NULL, 3,
+                         (const char *[]){q->project_id, me, "owner"}))
+        || (st = vp_db_exec(q, "vp_phases_create", NULL, 1, (const char *[]){q->project_id}))
+        || (json_array_size(t->phases)
+            && (st = vp_db_exec(q, "vp_phases_update", NULL, 2,
+                                (const char *[]){q->project_id,
+                                                 vp_json_dump(q->r->pool, t->phases)})))
+        || (st = fetch_project(q, &t->out)))
+        return st;
+    return vp_event(q, "project.created", t->out);
+}
+
+int vp_h_project_create(vp_req_t *q)
+{
+    struct project_tx t = {0};
+    json_t *process;
+    int st;
+
+    if ((st = vp_authenticate(q, 0)) || (st = vp_read_json(q, create_fields, &t.body))
+        || (st = check_name(q, vp_str(t.body, "name"))))
+        return st;
+    process = json_object_get(t.body, "process");
+    t.phases = NULL;
+    if (process && (st = process_phases(q, process, &t.phases)))
+        return st;
+    if ((st = vp_db_tx(q, create_tx, &t)))
+        return st;
+    return vp_ok(q, HTTP_CREATED, "project created", json_incref(t.out));
+}
+
+int vp_h_project_get(vp_req_t *q)
+{
+    json_t *project;
+    int st;
+
+    if ((st = vp_project_access(q, VP_ACT_READ)) || (st = fetch_project(q, &project)))
+        return st;
+    return vp_ok(q, HTTP_OK, "project", json_incref(project));
+}
+
+static int update_tx(vp_req_t *q, void *ctx)
+{
+    struct project_tx *t = ctx;
+    PGresult *res;
+    int st = vp_db_exec(q, "vp_project_update", &res, 3,
+                        (const char *[]){q->project_id, vp_json_dump(q->r->pool, t->body),
+                                         q->who->id});
+
+    if (st)
+        return st;
+    if (!(t->out = vp_db_value(q, res)))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
+    return vp_event(q, "project.updated", t->out);
+}
+
+int vp_h_project_update(vp_req_t *q)
+{
+    struct project_tx t = {0};
+    int st;
+
+    if ((st = vp_project_access(q, VP_ACT_UPDATE)) || (st = vp_read_json(q, update_fields, &t.body))
+        || (st = check_name(q, vp_str(t.body, "name"))) || (st = vp_db_tx(q, update_tx, &t)))
+        return st;
+    return vp_ok(q, HTTP_OK, "project updated", json_incref(t.out));
+}
+
+static int delete_tx(vp_req_t *q, void *ctx)
+{
+    struct project_tx *t = ctx;
+    PGresult *res;
+    int st = vp_db_exec(q, "vp_project_delete", &res, 1, (const char *[]){q->project_id});
+
+    if (st)
+        return st;
+    if (PQntuples(res) != 1)
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
+    t->out = vp_json_pool(q->r->pool, vp_db_row(res, 0));
+    return vp_event(q, "project.deleted", t->out);
+}
+
+int vp_h_project_delete(vp_req_t *q)
+{
+    struct project_tx t = {0};
+    int st;
+
+    if ((st = vp_project_access(q, VP_ACT_DELETE)) || (st = vp_db_tx(q, delete_tx, &t)))
+        return st;
+    return vp_ok(q, HTTP_OK, "project deleted; the owner can restore it for 30 days",
+                 json_incref(t.out));
+}
+
+static int restore_tx(vp_req_t *q, void *ctx)
+{
+    struct project_tx *t = ctx;
+    PGresult *res;
+    int st = vp_db_exec(q, "vp_project_restore", &res, 2,
+                        (const char *[]){q->project_id, q->who->id});
+
+    if (st)
+        return st;
+    if (!(t->out = vp_db_value(q, res))) {
+        /* a live project of the caller's is no restore candidate */
+        if ((st = vp_db_exec(q, "vp_member_role", &res, 2,
+                             (const char *[]){q->project_id, q->who->id})))
+            return st;
+        return PQntuples(res) ? vp_fail(q, HTTP_CONFLICT, NULL, "the project is not deleted", NULL)
+                              : vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
+    }
+    return vp_event(q, "project.restored", t->out);
+}
+
+/* Deleted projects are outside vp_project_access: only their owner may
+ * restore them, within 30 days; anybody else gets the usual 404. */
+int vp_h_project_restore(vp_req_t *q)
+{
+    struct project_tx t = {0};
+    const char *id = vp_param(&q->params, "id");
+    int st;
+
+    if ((st = vp_authenticate(q, 0)))
+        return st;
+    if (!vp_is_uuid(id))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
+    q->project_id = id;
+    if ((st = vp_db_tx(q, restore_tx, &t)))
+        return st;
+    return vp_ok(q, HTTP_OK, "project restored", json_incref(t.out));
+}
+
+static const vp_field_t transfer_fields[] = {
+    {"user_id", VP_UUID, 1, 0, 0, NULL, 0, NULL},
+    {NULL}
+};
+
+struct transfer {
+    const char *to;
+    json_t *out;
+};
+
+static int transfer_tx(vp_req_t *q, void *ctx)
+{
+    struct transfer *t = ctx;
+    PGresult *res;
+    int st;
+
+    if ((st = vp_db_exec(q, "vp_project_lock", NULL, 1, (const char *[]){q->project_id}))
+        || (st = vp_db_exec(q, "vp_member_role", &res, 2, (const char *[]){q->project_id, t->to})))
+        return st;
+    if (PQntuples(res) != 1)
+        return vp_fail_field(q, 422, "user_id", "is not a member of the project");
+    /* the old owner stays on as admin */
+    if ((st = vp_db_exec(q, "vp_member_set_role", NULL, 3,
+                         (const char *[]){q->project_id, q->who->id, "admin"}))
+        || (st = vp_db_exec(q, "vp_member_set_role", NULL, 3,
+                            (const char *[]){q->project_id, t->to, "owner"}))
+        || (st = vp_db_exec(q, "vp_project_set_owner", NULL, 2,
+                            (const char *[]){q->project_id, t->to}))
+        || (st = fetch_project(q, &t->out)))
+        return st;
+    return vp_event(q, "project.transferred",
+                    vp_json_pool(q->r->pool, json_pack("{s:s, s:s}", "from", q->who->id,
+                                                       "to", t->to)));
+}
+
+int vp_h_project_transfer(vp_req_t *q)
+{
+    struct transfer t = {0};
+    json_t *body;
+    int st;
+
+    if ((st = vp_project_access(q, VP_ACT_TRANSFER)) || (st = vp_read_json(q, transfer_fields, &body)))
+        return st;
+    t.to = vp_str(body, "user_id");
+    if (strcasecmp(t.to, q->who->id) == 0)
+        return vp_fail_field(q, 422, "user_id", "is already the owner");
+    if ((st = vp_db_tx(q, transfer_tx, &t)))
+        return st;
+    return vp_ok(q, HTTP_OK, "ownership transferred", json_incref(t.out));
+}
+
+int vp_h_project_stats(vp_req_t *q)
+{
+    PGresult *res;
+    int st;
+
+    if ((st = vp_project_access(q, VP_ACT_READ))
+        || (st = vp_db_exec(q, "vp_project_stats", &res, 1, (const char *[]){q->project_id})))
+        return st;
+    return vp_ok(q, HTTP_OK, "project stats", json_incref(vp_db_value(q, res)));
+}
+
+/* A whole number argument in [min, max], default dflt. */
+static int arg_long(vp_req_t *q, const char *name, long min, long max, long dflt, long *out)
+{
+    const char *v = apr_table_get(q->args, name);
+
+    *out = dflt;
+    if (v && !vp_parse_long(v, out))
+        return vp_fail_field(q, HTTP_BAD_REQUEST, name, "must be a whole number");
+    if (*out < min || *out > max)
+        return vp_fail_field(q, 422, name, apr_psprintf(q->r->pool, "must be %ld to %ld",
+                                                         min, max));
+    return 0;
+}
+
+/* Events after since_id, oldest first: polling clients pass the last id
+ * they saw. */
+int vp_h_project_events(vp_req_t *q)
+{
+    long since, limit;
+    PGresult *res;
+    json_t *row, *last;
+    int st;
+
+    if ((st = vp_project_access(q, VP_ACT_READ))
+        || (st = arg_long(q, "since_id", 0, APR_INT64_MAX, 0, &since))
+        || (st = arg_long(q, "limit", 1, 1000, 100, &limit))
+        || (st = vp_db_exec(q, "vp_event_list", &res, 3,
+                            (const char *[]){q->project_id, apr_ltoa(q->r->pool, since),
+                                             apr_ltoa(q->r->pool, limit)})))
+        return st;
+    row = vp_json_pool(q->r->pool, vp_db_row(res, 0));
+    last = json_object_get(row, "last_id");
+    return vp_ok(q, HTTP_OK, "events",
+                 json_pack("{s:O, s:I, s:b}", "results", json_object_get(row, "results"),
+                           "last_id", (json_int_t)(json_is_integer(last)
+                                                   ? json_integer_value(last) : since),
+                           "has_more", json_array_size(json_object_get(row, "results"))
+                                       == (size_t)limit));
+}

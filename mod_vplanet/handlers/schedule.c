@@ -1,0 +1,80 @@
+/* The production schedule (spec section 4): the eight phases of a
+ * project, in order; PUT changes the phases it names and keeps the rest. */
+#include "../handlers.h"
+#include "../db.h"
+
+static const char *const phase_statuses[] = {
+    "not_started", "in_progress", "completed", "delayed", NULL
+};
+
+static const vp_field_t phase_fields[] = {
+    {"phase",           VP_ENUM,    1, 0, 0, vp_phase_names, 0, NULL},
+    {"start_date",      VP_DATE,    0, 0, 0, NULL, 1, NULL},
+    {"end_date",        VP_DATE,    0, 0, 0, NULL, 1, NULL},
+    {"status",          VP_ENUM,    0, 0, 0, phase_statuses, 0, NULL},
+    {"progress",        VP_INTEGER, 0, 0, 100, NULL, 0, NULL},
+    {"actual_end_date", VP_DATE,    0, 0, 0, NULL, 1, NULL},
+    {NULL}
+};
+
+static const vp_field_t schedule_fields[] = {
+    {"phases", VP_ARRAY, 1, 1, 8, NULL, 0, phase_fields},
+    {NULL}
+};
+
+static int fetch(vp_req_t *q, json_t **out)
+{
+    PGresult *res;
+    int st = vp_db_exec(q, "vp_phases_get", &res, 1, (const char *[]){q->project_id});
+
+    if (st)
+        return st;
+    *out = vp_json_pool(q->r->pool, json_pack("{s:O}", "phases", vp_db_value(q, res)));
+    return 0;
+}
+
+int vp_h_schedule_get(vp_req_t *q)
+{
+    json_t *out;
+    int st;
+
+    if ((st = vp_project_access(q, VP_ACT_READ)) || (st = fetch(q, &out)))
+        return st;
+    return vp_ok(q, HTTP_OK, "schedule", json_incref(out));
+}
+
+struct schedule {
+    json_t *phases, *out;
+};
+
+static int put_tx(vp_req_t *q, void *ctx)
+{
+    struct schedule *s = ctx;
+    int st;
+
+    if ((st = vp_db_exec(q, "vp_phases_update", NULL, 2,
+                         (const char *[]){q->project_id, vp_json_dump(q->r->pool, s->phases)}))
+        || (st = vp_db_exec(q, "vp_project_touch", NULL, 1, (const char *[]){q->project_id}))
+        || (st = fetch(q, &s->out)))
+        return st;
+    return vp_event(q, "schedule.updated", s->out);
+}
+
+int vp_h_schedule_put(vp_req_t *q)
+{
+    struct schedule s = {0};
+    json_t *body, *item;
+    size_t i, j;
+    int st;
+
+    if ((st = vp_project_access(q, VP_ACT_SCHEDULE)) || (st = vp_read_json(q, schedule_fields, &body)))
+        return st;
+    s.phases = json_object_get(body, "phases");
+    json_array_foreach(s.phases, i, item)
+        for (j = 0; j < i; j++)
+            if (strcmp(vp_str(item, "phase"), vp_str(json_array_get(s.phases, j), "phase")) == 0)
+                return vp_fail_field(q, 422, "phases", "names a phase twice");
+    if ((st = vp_db_tx(q, put_tx, &s)))
+        return st;
+    return vp_ok(q, HTTP_OK, "schedule updated", json_incref(s.out));
+}
