@@ -10,15 +10,16 @@ $r = http(GET => '/api/health/ready/?x=1');
 envelope_ok($r, 200, 'trailing slash with a query string');
 
 for my $path ('/api/nope', '/api/v1/unknown/thing', '/api', '/api/', '/api/healthz',
-              '/api/v1/error') {
+              '/api/v1/nothing/%27%20OR%201%3D1%20--', '/api/v1/error') {
     $r = http(GET => $path);
     error_ok($r, 404, 'not_found', "unknown path $path is a 404 envelope");
 }
-# /api/v1/projects/{id} is a route now, and it authenticates first (401
-# without a token); to a signed-in caller an id that is no UUID (here an
-# injection attempt) names no project
+# /api/v1/projects/{id} is a route: without a token it is 401 before any
+# lookup (t/20-projects.t checks that such an id is 404 for a signed-in user)
+$r = http(GET => '/api/v1/projects/%27%20OR%201%3D1%20--');
+error_ok($r, 401, 'authentication_required', 'a project path with a junk id and no token: 401');
 $r = http(GET => '/api/v1/projects/%27%20OR%201%3D1%20--', headers => bearer(new_user()->{access}));
-error_ok($r, 404, 'not_found', 'a project id that is no UUID is a 404 envelope');
+error_ok($r, 404, 'not_found', 'to a signed-in caller, an id that is no UUID names no project');
 
 $r = http(POST => '/api/health', json => {});
 error_ok($r, 405, 'method_not_allowed', 'POST on a GET-only path is 405');

@@ -123,8 +123,9 @@ const vp_stmt_t vp_statements[] = {
      " WHERE m.user_id = $1::uuid AND p.deleted_at IS NULL"
      " AND ($2::text IS NULL OR p.status = $2)"
      " AND ($3::text = 'all' OR p.archived = ($3::text = 'true'))"
-     " AND ($4::text IS NULL OR lower(p.name) LIKE $4 ESCAPE '\\'"
-     "      OR lower(p.manager) LIKE $4 ESCAPE '\\' OR lower(p.consumer) LIKE $4 ESCAPE '\\'))"
+     " AND ($4::text IS NULL OR lower(p.name) LIKE lower($4) ESCAPE '\\'"
+     "      OR lower(p.manager) LIKE lower($4) ESCAPE '\\'"
+     "      OR lower(p.consumer) LIKE lower($4) ESCAPE '\\'))"
      " SELECT (SELECT count(*) FROM mine) AS total,"
      " coalesce((SELECT json_agg(project_json(v, mine.role) ORDER BY mine.rn)"
      "  FROM mine JOIN project_view v ON v.id = mine.id"
@@ -172,8 +173,12 @@ const vp_stmt_t vp_statements[] = {
      " WHERE p.id = $1::uuid AND p.owner_id = $2::uuid AND p.deleted_at IS NOT NULL"
      " AND p.deleted_at > now() - interval '30 days' RETURNING p.id"},
     {"vp_project_lock",     /* serialises member changes of one project */
-     "SELECT (SELECT count(*) FROM project_members m WHERE m.project_id = p.id) AS members"
-     " FROM projects p WHERE p.id = $1::uuid FOR UPDATE"},
+     "SELECT 1 FROM projects WHERE id = $1::uuid FOR UPDATE"},
+    /* A statement of its own, run after vp_project_lock: its snapshot then
+     * holds what the lock's previous holder committed (a count in the
+     * locking statement itself would be as old as that statement's start). */
+    {"vp_member_count",
+     "SELECT count(*) AS members FROM project_members WHERE project_id = $1::uuid"},
     {"vp_project_set_owner",
      "UPDATE projects SET owner_id = $2::uuid, updated_at = now() WHERE id = $1::uuid"},
     {"vp_project_stats",
@@ -255,7 +260,10 @@ const vp_stmt_t vp_statements[] = {
     {"vp_event_list",
      "SELECT coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'type', e.type,"
      " 'actor_id', e.actor_id, 'payload', e.payload, 'created_at', rfc3339(e.created_at))"
-     " ORDER BY e.id), '[]') AS results, max(e.id) AS last_id FROM (SELECT * FROM events"
+     " ORDER BY e.id), '[]') AS results, max(e.id) AS last_id,"
+     " EXISTS (SELECT 1 FROM events x WHERE x.project_id = $1::uuid"
+     "  AND x.id > coalesce(max(e.id), $2::bigint)) AS has_more"
+     " FROM (SELECT * FROM events"
      " WHERE project_id = $1::uuid AND id > $2::bigint ORDER BY id LIMIT $3::int) e"},
 
     /* mail */

@@ -38,7 +38,8 @@ static int lock_and_role(vp_req_t *q, const char *user_id, long *members, vp_rol
     PGresult *res;
     int st;
 
-    if ((st = vp_db_exec(q, "vp_project_lock", &res, 1, (const char *[]){q->project_id})))
+    if ((st = vp_db_exec(q, "vp_project_lock", NULL, 1, (const char *[]){q->project_id}))
+        || (st = vp_db_exec(q, "vp_member_count", &res, 1, (const char *[]){q->project_id})))
         return st;
     *members = strtol(PQgetvalue(res, 0, 0), NULL, 10);
     if ((st = vp_db_exec(q, "vp_member_role", &res, 2, (const char *[]){q->project_id, user_id})))

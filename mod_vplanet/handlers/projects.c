@@ -393,6 +393,5 @@ int vp_h_project_events(vp_req_t *q)
                  json_pack("{s:O, s:I, s:b}", "results", json_object_get(row, "results"),
                            "last_id", (json_int_t)(json_is_integer(last)
                                                    ? json_integer_value(last) : since),
-                           "has_more", json_array_size(json_object_get(row, "results"))
-                                       == (size_t)limit));
+                           "has_more", json_is_true(json_object_get(row, "has_more"))));
 }
