@@ -492,7 +492,9 @@ sub field_mismatch {
 # digits, either letter case), or '' when it is
 sub color_pattern_mismatch {
     my ($pattern) = @_;
-    my $re = defined $pattern && eval { qr/$pattern/ } or return 'no usable #RRGGBB pattern';
+    return 'no #RRGGBB pattern' unless defined $pattern;
+    $pattern =~ s/\\u([0-9A-Fa-f]{4})/\\x{$1}/g;     # ECMA-262 \uXXXX in Perl
+    my $re = do { no warnings; eval { qr/$pattern/ } } or return 'no usable #RRGGBB pattern';
     for my $ok ('#1631F8', '#a0b1c2', '#000000') {
         return "pattern refuses $ok" unless $ok =~ $re;
     }
