@@ -10,10 +10,15 @@ $r = http(GET => '/api/health/ready/?x=1');
 envelope_ok($r, 200, 'trailing slash with a query string');
 
 for my $path ('/api/nope', '/api/v1/unknown/thing', '/api', '/api/', '/api/healthz',
-              '/api/v1/projects/%27%20OR%201%3D1%20--', '/api/v1/error') {
+              '/api/v1/error') {
     $r = http(GET => $path);
     error_ok($r, 404, 'not_found', "unknown path $path is a 404 envelope");
 }
+# /api/v1/projects/{id} is a route now, and it authenticates first (401
+# without a token); to a signed-in caller an id that is no UUID (here an
+# injection attempt) names no project
+$r = http(GET => '/api/v1/projects/%27%20OR%201%3D1%20--', headers => bearer(new_user()->{access}));
+error_ok($r, 404, 'not_found', 'a project id that is no UUID is a 404 envelope');
 
 $r = http(POST => '/api/health', json => {});
 error_ok($r, 405, 'method_not_allowed', 'POST on a GET-only path is 405');

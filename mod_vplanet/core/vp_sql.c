@@ -105,7 +105,7 @@ const vp_stmt_t vp_statements[] = {
     /* projects ($1 of the list: the caller; $5: an ordering key of
      * handlers/projects.c; $6, $7: limit, offset) */
     {"vp_project_list",
-     "WITH mine AS (SELECT p.id, row_number() OVER (ORDER BY"
+     "WITH mine AS (SELECT p.id, m.role, row_number() OVER (ORDER BY"
      "  CASE WHEN $5 = 'name' THEN lower(p.name) END ASC,"
      "  CASE WHEN $5 = '-name' THEN lower(p.name) END DESC,"
      "  CASE WHEN $5 = 'created_at' THEN p.created_at END ASC,"
@@ -126,12 +126,13 @@ const vp_stmt_t vp_statements[] = {
      " AND ($4::text IS NULL OR lower(p.name) LIKE $4 ESCAPE '\\'"
      "      OR lower(p.manager) LIKE $4 ESCAPE '\\' OR lower(p.consumer) LIKE $4 ESCAPE '\\'))"
      " SELECT (SELECT count(*) FROM mine) AS total,"
-     " coalesce((SELECT json_agg(project_json(p, $1::uuid) ORDER BY mine.rn)"
-     "  FROM mine JOIN projects p ON p.id = mine.id"
+     " coalesce((SELECT json_agg(project_json(v, mine.role) ORDER BY mine.rn)"
+     "  FROM mine JOIN project_view v ON v.id = mine.id"
      "  WHERE mine.rn > $7::int AND mine.rn <= $7::int + $6::int), '[]') AS results"},
     {"vp_project_get",
-     "SELECT project_json(p, $2::uuid) AS project FROM projects p"
-     " WHERE p.id = $1::uuid AND p.deleted_at IS NULL"},
+     "SELECT project_json(v, m.role) AS project FROM project_view v"
+     " LEFT JOIN project_members m ON m.project_id = v.id AND m.user_id = $2::uuid"
+     " WHERE v.id = $1::uuid AND v.deleted_at IS NULL"},
     {"vp_project_insert",   /* $2: the validated body */
      "INSERT INTO projects (owner_id, name, manager, consumer, description, color,"
      " tone_manner, genre, concept, status, progress, start_date, end_date)"
@@ -158,7 +159,7 @@ const vp_stmt_t vp_statements[] = {
      " archived = CASE WHEN $2::jsonb ? 'archived' THEN b.archived ELSE p.archived END,"
      " updated_at = now()"
      " FROM jsonb_populate_record(NULL::projects, $2::jsonb) b"
-     " WHERE p.id = $1::uuid AND p.deleted_at IS NULL RETURNING project_json(p, $3::uuid) AS project"},
+     " WHERE p.id = $1::uuid AND p.deleted_at IS NULL RETURNING p.id"},
     {"vp_project_touch",
      "UPDATE projects SET updated_at = now() WHERE id = $1::uuid"},
     {"vp_project_delete",
@@ -169,7 +170,7 @@ const vp_stmt_t vp_statements[] = {
     {"vp_project_restore",  /* only by the owner, within 30 days */
      "UPDATE projects p SET deleted_at = NULL, updated_at = now()"
      " WHERE p.id = $1::uuid AND p.owner_id = $2::uuid AND p.deleted_at IS NOT NULL"
-     " AND p.deleted_at > now() - interval '30 days' RETURNING project_json(p, $2::uuid) AS project"},
+     " AND p.deleted_at > now() - interval '30 days' RETURNING p.id"},
     {"vp_project_lock",     /* serialises member changes of one project */
      "SELECT (SELECT count(*) FROM project_members m WHERE m.project_id = p.id) AS members"
      " FROM projects p WHERE p.id = $1::uuid FOR UPDATE"},

@@ -211,14 +211,11 @@ static int update_tx(vp_req_t *q, void *ctx)
 {
     struct project_tx *t = ctx;
     PGresult *res;
-    int st = vp_db_exec(q, "vp_project_update", &res, 3,
-                        (const char *[]){q->project_id, vp_json_dump(q->r->pool, t->body),
-                                         q->who->id});
+    int st = vp_db_exec(q, "vp_project_update", &res, 2,
+                        (const char *[]){q->project_id, vp_json_dump(q->r->pool, t->body)});
 
-    if (st)
+    if (st || (st = fetch_project(q, &t->out)))
         return st;
-    if (!(t->out = vp_db_value(q, res)))
-        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
     return vp_event(q, "project.updated", t->out);
 }
 
@@ -267,7 +264,7 @@ static int restore_tx(vp_req_t *q, void *ctx)
 
     if (st)
         return st;
-    if (!(t->out = vp_db_value(q, res))) {
+    if (PQntuples(res) != 1) {
         /* a live project of the caller's is no restore candidate */
         if ((st = vp_db_exec(q, "vp_member_role", &res, 2,
                              (const char *[]){q->project_id, q->who->id})))
@@ -275,6 +272,8 @@ static int restore_tx(vp_req_t *q, void *ctx)
         return PQntuples(res) ? vp_fail(q, HTTP_CONFLICT, NULL, "the project is not deleted", NULL)
                               : vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
     }
+    if ((st = fetch_project(q, &t->out)))
+        return st;
     return vp_event(q, "project.restored", t->out);
 }
 

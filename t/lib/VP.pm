@@ -8,6 +8,7 @@ use Exporter 'import';
 use HTTP::Tiny;
 use JSON::PP;
 use IO::Socket::INET;
+use Socket ();
 use File::Temp;
 use Digest::SHA qw(hmac_sha256);
 use MIME::Base64 qw(encode_base64url decode_base64url);
@@ -20,6 +21,19 @@ our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base pg_env pg_su
 my $json = JSON::PP->new->utf8->canonical;
 my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
 my $ua_fresh = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
+
+# HTTP::Tiny writes the headers and the body of a request separately; with
+# Nagle's algorithm on, the body then waits for the server's delayed ACK
+# (40 ms a request). Clients worth testing against send without delay.
+{
+    no warnings 'redefine';
+    my $connect = \&HTTP::Tiny::Handle::connect;
+    *HTTP::Tiny::Handle::connect = sub {
+        my $handle = $connect->(@_);
+        setsockopt($handle->{fh}, Socket::IPPROTO_TCP(), Socket::TCP_NODELAY(), 1);
+        return $handle;
+    };
+}
 
 for (qw(VP_BASE VP_STATE VP_STACK VP_SRC)) {
     die "$_ is not set: run the suite through t/run-suite (make check)\n" unless $ENV{$_};

@@ -1,0 +1,320 @@
+# The role matrix of spec section 4: every /api/v1/projects route of
+# routes.c, called by each kind of caller, and the status each must get.
+# The expected statuses are a literal table written from the README
+# ("Projects", "Roles") and the spec, never computed from the module's own
+# rules (vp_may): owner > admin > editor > reviewer > viewer; read is
+# viewer+, settings and members admin+, schedule and memos editor+, delete,
+# restore and transfer owner only; a registered user who is not a member
+# gets 404 below /projects/{id}; a guest token is 403 guest_not_allowed on
+# every project endpoint (for now). Member-management rules (only the owner
+# manages admins, nobody touches the owner, a member may leave but the
+# owner may not) are extra rows of the same table.
+#
+# Every call carries a valid body for its endpoint, so the status is about
+# authorization alone. Calls that change membership, ownership or the
+# project's existence get a fresh project (with fresh memberships of the
+# same users) per cell, so cells do not depend on each other; reads and
+# harmless writes share one project.
+use strict;
+use warnings;
+use Test::More;
+use VP;
+
+my $tag = sprintf '%x%x', $$, time;
+
+sub uuid4 {
+    my @b = map { int rand 256 } 1 .. 16;
+    $b[6] = ($b[6] & 0x0f) | 0x40;
+    $b[8] = ($b[8] & 0x3f) | 0x80;
+    return sprintf '%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x', @b;
+}
+
+# ---- the callers ----
+# outsider: a registered user who is a member of none of these projects;
+# guest_v / guest_e: guest tokens scoped to the cell's project with the
+# role viewer / editor. `extra` is no caller: the member the member rows
+# add, change and remove (and the second admin of the admin rows).
+my @CALLERS = qw(owner admin editor reviewer viewer outsider guest_v guest_e);
+my %ROLE = (admin => 'admin', editor => 'editor', reviewer => 'reviewer', viewer => 'viewer');
+my %GUEST_ROLE = (guest_v => 'viewer', guest_e => 'editor');
+
+my %U = map { $_ => new_user() } qw(owner admin editor reviewer viewer outsider extra);
+# one client address per caller, and fresh ones for the set-up requests,
+# so that no address nears the default limit of 1000 requests an hour
+my %IP = map { $_ => new_ip() } @CALLERS;
+my ($setup_ip, $setup_calls) = (new_ip(), 0);
+
+my $KEY = jwt_key();
+my $now = time;
+
+sub guest_token {
+    my ($project, $role, %o) = @_;
+    return jwt_sign({alg => 'HS256', typ => 'JWT'},
+                    {iss => 'vplanet', aud => 'vplanet-api', typ => 'guest', sub => uuid4(),
+                     jti => uuid4(), project_id => $project, role => $role,
+                     email => "guest-$tag\@example.com", iat => $now,
+                     exp => $o{exp} // $now + 3600}, $KEY);
+}
+
+# (A forged guest token that failed verification would be a 401; the 403
+# guest_not_allowed asserted below shows these verify and are refused as
+# guests.)
+
+# call(WHO, CTX, METHOD, PATH, BODY): WHO's request; a guest's token is
+# scoped to CTX's project.
+sub call {
+    my ($who, $ctx, $method, $path, $body) = @_;
+    my $token = $GUEST_ROLE{$who} ? guest_token($ctx->{id}, $GUEST_ROLE{$who}) : $U{$who}{access};
+    return http($method => $path, (defined $body ? (json => $body) : ()),
+                headers => { %{ bearer($token) }, 'x-forwarded-for' => $IP{$who} });
+}
+
+# Set-up requests (always the owner's), which must succeed.
+sub setup {
+    my ($status, $method, $path, $body) = @_;
+    ($setup_ip, $setup_calls) = (new_ip(), 0) if ++$setup_calls > 300;
+    my $r = http($method => $path, (defined $body ? (json => $body) : ()),
+                 headers => { %{ bearer($U{owner}{access}) }, 'x-forwarded-for' => $setup_ip });
+    die "set-up $method $path: expected $status, got $r->{status}: $r->{body}\n"
+        unless $r->{status} == $status;
+    return $r->{json}{data};
+}
+
+# project(for => WHO, extra => ROLE): a new project of the owner. Its
+# members: admin, editor, reviewer and viewer in their roles, or with `for`
+# only WHO (when WHO is one of them): a cell's project holds just the
+# memberships the cell is about, as each POST here costs a round trip. And
+# `extra` with ROLE when given.
+my $projects = 0;
+sub project {
+    my (%o) = @_;
+    my $p = setup(201, POST => '/api/v1/projects', { name => "roles $tag " . ++$projects });
+    my $base = "/api/v1/projects/$p->{id}";
+    setup(201, POST => "$base/members", { user_id => $U{$_}{id}, role => $ROLE{$_} })
+        for grep { !$o{for} || $_ eq $o{for} } sort keys %ROLE;
+    setup(201, POST => "$base/members", { user_id => $U{extra}{id}, role => $o{extra} })
+        if $o{extra};
+    return { id => $p->{id}, base => $base };
+}
+
+# ---- the expected matrix (README "Projects" and "Roles") ----
+# One row per endpoint or rule, one column per caller.
+my @COLS = @CALLERS;
+my @MATRIX = (
+    #  row                          owner admin editor reviewer viewer outsider guest_v guest_e
+    ['GET projects',                  200,  200,  200,    200,   200,    200,    403,    403],
+    ['POST projects',                 201,  201,  201,    201,   201,    201,    403,    403],
+    ['GET project',                   200,  200,  200,    200,   200,    404,    403,    403],
+    ['PATCH project',                 200,  200,  403,    403,   403,    404,    403,    403],
+    ['DELETE project',                200,  403,  403,    403,   403,    404,    403,    403],
+    ['POST restore (deleted)',        200,  404,  404,    404,   404,    404,    403,    403],
+    ['POST transfer',                 200,  403,  403,    403,   403,    404,    403,    403],
+    ['GET stats',                     200,  200,  200,    200,   200,    404,    403,    403],
+    ['GET events',                    200,  200,  200,    200,   200,    404,    403,    403],
+    ['GET members',                   200,  200,  200,    200,   200,    404,    403,    403],
+    ['POST members (viewer)',         201,  201,  403,    403,   403,    404,    403,    403],
+    ['PATCH member viewer->reviewer', 200,  200,  403,    403,   403,    404,    403,    403],
+    ['DELETE member (a viewer)',      200,  200,  403,    403,   403,    404,    403,    403],
+    ['GET schedule',                  200,  200,  200,    200,   200,    404,    403,    403],
+    ['PUT schedule',                  200,  200,  200,    403,   403,    404,    403,    403],
+    ['GET memos',                     200,  200,  200,    200,   200,    404,    403,    403],
+    ['POST memos',                    201,  201,  201,    403,   403,    404,    403,    403],
+    ['PATCH memo',                    200,  200,  200,    403,   403,    404,    403,    403],
+    ['DELETE memo',                   200,  200,  200,    403,   403,    404,    403,    403],
+    # member management: only the owner adds, changes or removes admins;
+    # nobody changes, makes or removes the owner (transfer only); any
+    # member but the owner may leave
+    ['POST members (an admin)',       201,  403,  403,    403,   403,    404,    403,    403],
+    ['PATCH member viewer->admin',    200,  403,  403,    403,   403,    404,    403,    403],
+    ['PATCH member admin->editor',    200,  403,  403,    403,   403,    404,    403,    403],
+    ['DELETE member (an admin)',      200,  403,  403,    403,   403,    404,    403,    403],
+    ['PATCH the owner ->admin',       403,  403,  403,    403,   403,    404,    403,    403],
+    ['PATCH member viewer->owner',    403,  403,  403,    403,   403,    404,    403,    403],
+    ['DELETE member (the owner)',     403,  403,  403,    403,   403,    404,    403,    403],
+    ['PATCH own role ->viewer',       403,  403,  403,    403,   403,    404,    403,    403],
+    ['DELETE own membership (leave)', 403,  200,  200,    200,   200,    404,    403,    403],
+    # a deleted project answers 404 to everybody (restore aside)
+    ['GET project (deleted)',         404,  404,  404,    404,   404,    404,    403,    403],
+);
+
+# ---- how each row is called ----
+# Without fresh or prep, a row runs on the shared project. fresh: a new
+# project per cell, project(for => WHO, extra => the row's extra); prep:
+# makes the cell's context for WHO itself. call: (METHOD, PATH, BODY) for
+# caller WHO in context CTX.
+my $S = project();                                   # the shared project
+my $memo = setup(201, POST => "$S->{base}/memos", { date => '2024-05-01', memo => 'shared' });
+my $gone;                                            # a deleted project, made once
+my $n = 0;
+
+my %HOW = (
+    'GET projects'       => { call => sub { (GET => '/api/v1/projects') } },
+    'POST projects'      => { call => sub { (POST => '/api/v1/projects',
+                                             { name => "created by $_[0] $tag " . ++$n }) } },
+    'GET project'        => { call => sub { (GET => $_[1]{base}) } },
+    'PATCH project'      => { call => sub { (PATCH => $_[1]{base},
+                                             { description => "patched by $_[0]" }) } },
+    'DELETE project'     => { fresh => 1, call => sub { (DELETE => $_[1]{base}) } },
+    'POST restore (deleted)' => {
+        fresh => 1,
+        prep => sub { my $p = project(for => $_[0]); setup(200, DELETE => $p->{base}); $p },
+        call => sub { (POST => "$_[1]{base}/restore") } },
+    'POST transfer'      => { fresh => 1, extra => 'viewer',
+                              call => sub { (POST => "$_[1]{base}/transfer",
+                                             { user_id => $U{extra}{id} }) } },
+    'GET stats'          => { call => sub { (GET => "$_[1]{base}/stats") } },
+    'GET events'         => { call => sub { (GET => "$_[1]{base}/events?since_id=0&limit=10") } },
+    'GET members'        => { call => sub { (GET => "$_[1]{base}/members") } },
+    'POST members (viewer)' => {
+        fresh => 1,
+        call => sub { (POST => "$_[1]{base}/members", { user_id => $U{extra}{id}, role => 'viewer' }) } },
+    'PATCH member viewer->reviewer' => {
+        fresh => 1, extra => 'viewer',
+        call => sub { (PATCH => "$_[1]{base}/members/$U{extra}{id}", { role => 'reviewer' }) } },
+    'DELETE member (a viewer)' => {
+        fresh => 1, extra => 'viewer',
+        call => sub { (DELETE => "$_[1]{base}/members/$U{extra}{id}") } },
+    'GET schedule'       => { call => sub { (GET => "$_[1]{base}/schedule") } },
+    'PUT schedule'       => { call => sub { (PUT => "$_[1]{base}/schedule",
+                                             { phases => [{ phase => 'filming', progress => 10,
+                                                            status => 'in_progress' }] }) } },
+    'GET memos'          => { call => sub { (GET => "$_[1]{base}/memos") } },
+    'POST memos'         => { call => sub { (POST => "$_[1]{base}/memos",
+                                             { date => '2024-06-01', memo => "by $_[0]" }) } },
+    'PATCH memo'         => { call => sub { (PATCH => "$_[1]{base}/memos/$memo->{id}",
+                                             { memo => "edited by $_[0]" }) } },
+    'DELETE memo'        => {
+        prep => sub { my $m = setup(201, POST => "$S->{base}/memos",
+                                    { date => '2024-07-01', memo => 'to delete' });
+                      +{ %$S, memo => $m->{id} } },
+        call => sub { (DELETE => "$_[1]{base}/memos/$_[1]{memo}") } },
+    'POST members (an admin)' => {
+        fresh => 1,
+        call => sub { (POST => "$_[1]{base}/members", { user_id => $U{extra}{id}, role => 'admin' }) } },
+    'PATCH member viewer->admin' => {
+        fresh => 1, extra => 'viewer',
+        call => sub { (PATCH => "$_[1]{base}/members/$U{extra}{id}", { role => 'admin' }) } },
+    'PATCH member admin->editor' => {
+        fresh => 1, extra => 'admin',
+        call => sub { (PATCH => "$_[1]{base}/members/$U{extra}{id}", { role => 'editor' }) } },
+    'DELETE member (an admin)' => {
+        fresh => 1, extra => 'admin',
+        call => sub { (DELETE => "$_[1]{base}/members/$U{extra}{id}") } },
+    'PATCH the owner ->admin' => {
+        fresh => 1,
+        call => sub { (PATCH => "$_[1]{base}/members/$U{owner}{id}", { role => 'admin' }) } },
+    'PATCH member viewer->owner' => {
+        fresh => 1, extra => 'viewer',
+        call => sub { (PATCH => "$_[1]{base}/members/$U{extra}{id}", { role => 'owner' }) } },
+    'DELETE member (the owner)' => {
+        fresh => 1,
+        call => sub { (DELETE => "$_[1]{base}/members/$U{owner}{id}") } },
+    'PATCH own role ->viewer' => {
+        fresh => 1,
+        call => sub { (PATCH => "$_[1]{base}/members/" . ($U{$_[0]} ? $U{$_[0]}{id} : uuid4()),
+                       { role => 'viewer' }) } },
+    'DELETE own membership (leave)' => {
+        fresh => 1,
+        # a guest names its own token's subject; it is refused before that counts
+        call => sub { (DELETE => "$_[1]{base}/members/" . ($U{$_[0]} ? $U{$_[0]}{id} : uuid4())) } },
+    'GET project (deleted)' => {
+        prep => sub { $gone //= do { my $p = project(); setup(200, DELETE => $p->{base}); $p } },
+        call => sub { (GET => $_[1]{base}) } },
+);
+
+# ---- run the matrix ----
+my (%got, @wrong);
+for my $row (@MATRIX) {
+    my ($name, @expect) = @$row;
+    my $how = $HOW{$name} or die "no call for row '$name'\n";
+    for my $i (0 .. $#COLS) {
+        my ($who, $want) = ($COLS[$i], $expect[$i]);
+        my $ctx = $how->{prep} ? $how->{prep}->($who)
+                : $how->{fresh} ? project(for => $who, extra => $how->{extra})
+                : $S;
+        my ($method, $path, $body) = $how->{call}->($who, $ctx);
+        my $r = call($who, $ctx, $method, $path, $body);
+        $got{$name}{$who} = $r->{status};
+        my $label = "$name as $who: $want";
+        my $ok = $r->{status} != $want
+                   ? (ok(0, $label) || diag("got $r->{status}: " . ($r->{body} // '')))
+               : $want < 300 ? envelope_ok($r, $want, $label)
+               : error_ok($r, $want, $want == 404 ? 'not_found'
+                                     : $GUEST_ROLE{$who} ? 'guest_not_allowed' : 'forbidden',
+                          $label);
+        push @wrong, "$name / $who" unless $ok;
+    }
+}
+
+# ---- no token, an expired token: 401 on every route ----
+# Valid bodies again, on the shared project (its viewer as the member, its
+# memo as the memo), so only the missing or expired token is wrong.
+my @ROUTES = (
+    [GET    => '/api/v1/projects'],
+    [POST   => '/api/v1/projects', { name => "unauthenticated $tag" }],
+    [GET    => $S->{base}],
+    [PATCH  => $S->{base}, { description => 'x' }],
+    [DELETE => $S->{base}],
+    [POST   => "$S->{base}/restore"],
+    [POST   => "$S->{base}/transfer", { user_id => $U{viewer}{id} }],
+    [GET    => "$S->{base}/stats"],
+    [GET    => "$S->{base}/events"],
+    [GET    => "$S->{base}/members"],
+    [POST   => "$S->{base}/members", { user_id => $U{extra}{id}, role => 'viewer' }],
+    [PATCH  => "$S->{base}/members/$U{viewer}{id}", { role => 'reviewer' }],
+    [DELETE => "$S->{base}/members/$U{viewer}{id}"],
+    [GET    => "$S->{base}/schedule"],
+    [PUT    => "$S->{base}/schedule", { phases => [{ phase => 'filming', progress => 20 }] }],
+    [GET    => "$S->{base}/memos"],
+    [POST   => "$S->{base}/memos", { date => '2024-06-01', memo => 'x' }],
+    [PATCH  => "$S->{base}/memos/$memo->{id}", { memo => 'x' }],
+    [DELETE => "$S->{base}/memos/$memo->{id}"],
+);
+{
+    my %routes = map { ("$_->[0] $_->[1]" =~ s/[0-9a-f-]{36}/{id}/r) => 1 } @ROUTES;
+    is(scalar keys %routes, 19, 'the 401 list names all 19 project routes once');
+}
+
+# the owner's own claims, expired and re-signed; unchanged, they pass
+my %claims = %{ jwt_claims($U{owner}{access}) };
+my $resigned = jwt_sign({alg => 'HS256', typ => 'JWT'}, { %claims, jti => uuid4() }, $KEY);
+envelope_ok(http(GET => $S->{base}, headers => { %{ bearer($resigned) }, 'x-forwarded-for' => $IP{owner} }),
+            200, 'the owner\'s claims re-signed by the test are accepted (the forging is sound)');
+my $expired = jwt_sign({alg => 'HS256', typ => 'JWT'},
+                       { %claims, jti => uuid4(), iat => $now - 1000, exp => $now - 100 }, $KEY);
+my $ip401 = new_ip();
+for my $route (@ROUTES) {
+    my ($method, $path, $body) = @$route;
+    my %req = ((defined $body ? (json => $body) : ()));
+    my $r = http($method => $path, %req, headers => { 'x-forwarded-for' => $ip401 });
+    error_ok($r, 401, 'authentication_required', "$method $path without a token: 401");
+    $r = http($method => $path, %req,
+              headers => { %{ bearer($expired) }, 'x-forwarded-for' => $ip401 });
+    error_ok($r, 401, 'invalid_token', "$method $path with an expired token: 401");
+}
+error_ok(http(GET => $S->{base}, headers => { %{ bearer(guest_token($S->{id}, 'viewer', exp => $now - 100)) },
+                                              'x-forwarded-for' => $ip401 }),
+         401, 'invalid_token', 'an expired guest token is 401, not 403');
+
+# nothing above changed the shared project's membership
+my $members = setup(200, GET => "$S->{base}/members");
+is(join(',', sort map { "$_->{user}{id}=$_->{role}" } @{ $members->{results} }),
+   join(',', sort map { "$U{$_}{id}=" . ($ROLE{$_} // 'owner') } qw(owner admin editor reviewer viewer)),
+   'the shared project still has its five members in their roles');
+
+# ---- on failure: the whole matrix, got against expected ----
+if (@wrong) {
+    my @short = qw(owner admin editor review viewer outsdr guestV guestE);
+    my $w = 30;
+    my @lines = (sprintf("%-${w}s %s", 'row (got; *expected)', join ' ', map { sprintf '%-8s', $_ } @short));
+    for my $row (@MATRIX) {
+        my ($name, @expect) = @$row;
+        push @lines, sprintf "%-${w}s %s", $name, join ' ', map {
+            my $g = $got{$name}{$COLS[$_]} // '-';
+            sprintf '%-8s', $g eq $expect[$_] ? $g : "$g*$expect[$_]";
+        } 0 .. $#COLS;
+    }
+    diag(join "\n", 'role matrix: ' . scalar(@wrong) . ' cell(s) wrong', @lines);
+}
+
+done_testing();
