@@ -2,6 +2,17 @@
 # installed file (conf/vplanet.conf), and its agreement with the source: the
 # route table (routes.c) and the handlers' field tables. Everything comes from
 # the served document and the source tree (VP_SRC); no network.
+#
+# The document ties itself to the source with these extensions:
+#   x-vplanet-fields  {file, table} on a request schema: the handler's field
+#                     table (vp_field_t), matched field by field, and
+#                     recursively for arrays of objects (the row's items table)
+#   x-vplanet-choices {file, array} on an enum (or an array of enums): the
+#                     NULL-terminated string array of the C source
+#   x-vplanet-keys    {file, array} on a response object: its members are the
+#                     names ?fields= accepts (the handler's allowed list)
+#   x-vplanet-no-body true on a POST/PUT/PATCH whose handler reads no body
+#   x-vplanet-served-by "apache" on the one operation Apache serves itself
 use strict;
 use warnings;
 use Test::More;
@@ -10,6 +21,7 @@ use VP;
 
 my $PATH = '/api/v1/openapi.json';
 my $ORIGIN = 'http://localhost:3000';
+our $field_table_error = '';   # why field_table() returned undef
 
 # ---- serving ----
 
@@ -74,10 +86,11 @@ for my $path ("$PATH/x", '/api/v1/openapi.jsonx', '/api/v1/openapi.yaml') {
 # ---- the document against routes.c ----
 
 my $routes_c = slurp("$ENV{VP_SRC}/mod_vplanet/routes.c");
-my @routes = $routes_c =~ /^\s*ROUTE\(\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,/mg;
-my %route;
-while (my ($m, $p) = splice @routes, 0, 2) {
+my @routes = $routes_c =~ /^\s*ROUTE\(\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*\)/mg;
+my (%route, %handler);
+while (my ($m, $p, $fn) = splice @routes, 0, 3) {
     $route{lc($m) . " $p"} = 1;
+    $handler{lc($m) . " $p"} = $fn;
 }
 ok(keys(%route) >= 18, scalar(keys %route) . ' routes read from routes.c');
 
@@ -99,6 +112,24 @@ for my $k (sort keys %route) {
                    map { resolve($_) } @{ $doc->{paths}{$p}{parameters} || [] },
                    @{ $ops{$k}{parameters} || [] };
     is_deeply([sort @declared], [sort @names], "$k declares its path parameters");
+}
+
+# The query arguments each handler reads (directly, or through the list
+# helpers: vp_list_page reads page and page_size, vp_list_ok fields) are the
+# query parameters its operation declares, no more, no less.
+for my $k (sort keys %route) {
+    my $op = $ops{$k} or next;
+    my $fn = $handler{$k};
+    my $code = handler_body($fn);
+    ok(defined $code, "$k: the handler $fn is defined in mod_vplanet/handlers/") or next;
+    my %read = map { $_ => 1 } $code =~ /(?:apr_table_get\(\s*q->args\s*,|\barg_\w+\(\s*q\s*,)\s*"(\w+)"/g;
+    @read{qw(page page_size)} = (1, 1) if $code =~ /\bvp_list_page\(/;
+    $read{fields} = 1 if $code =~ /\bvp_list_ok\(/;
+    my ($p) = $k =~ / (.*)/;
+    my @declared = map { $_->{name} } grep { ($_->{in} // '') eq 'query' }
+                   map { resolve($_) } @{ $doc->{paths}{$p}{parameters} || [] },
+                   @{ $op->{parameters} || [] };
+    is_deeply([sort @declared], [sort keys %read], "$k declares the query parameters $fn reads");
 }
 
 # The one operation not in routes.c is Apache's: the AliasMatch of conf/vplanet.conf.
@@ -140,7 +171,18 @@ for my $k (sort keys %ops) {
         ok($resp->{401}, "$k (Bearer) documents 401");
         ok($resp->{403}, "$k (Bearer) documents 403 (guest tokens)");
     }
-    if ($m =~ /^(post|put|patch)$/) {
+    my @path_params = grep { ($_->{in} // '') eq 'path' } map { resolve($_) }
+                      @{ $doc->{paths}{$p}{parameters} || [] }, @{ $op->{parameters} || [] };
+    ok(!grep({ !$_->{required} } @path_params), "$k: path parameters are required") if @path_params;
+    ok($resp->{404}, "$k (path parameters) documents 404") if @path_params;
+    if ($m =~ /^(post|put|patch)$/ && $op->{'x-vplanet-no-body'}) {
+        # an action without a body (restore): its handler must not read one
+        my $code = handler_body($handler{$k} // '');
+        ok(!$op->{requestBody}, "$k (x-vplanet-no-body) documents no request body");
+        ok(defined $code && $code !~ /\bvp_read_json/,
+           "$k (x-vplanet-no-body): its handler reads no body");
+    }
+    elsif ($m =~ /^(post|put|patch)$/) {
         ok($op->{requestBody} && $op->{requestBody}{content}{'application/json'},
            "$k takes an application/json body");
     }
@@ -158,25 +200,48 @@ my %tables_used;
 for my $name (sort keys %{ $doc->{components}{schemas} }) {
     my $s = $doc->{components}{schemas}{$name};
     my $src = $s->{'x-vplanet-fields'} or next;
-    $tables_used{"$src->{file} $src->{table}"} = 1;
-    my $fields = field_table($src->{file}, $src->{table});
-    ok($fields, "$name: $src->{file} has the table $src->{table}") or next;
-    is_deeply([sort keys %{ $s->{properties} }], [sort map { $_->{name} } @$fields],
-              "$name: the same fields as $src->{table}");
-    is_deeply([sort @{ $s->{required} || [] }], [sort map { $_->{name} } grep { $_->{required} } @$fields],
-              "$name: the same required fields");
-    for my $f (@$fields) {
-        my $prop = $s->{properties}{$f->{name}} or next;
-        my $why = field_mismatch($f, resolve($prop));
-        ok(!$why, "$name.$f->{name} matches its field ($f->{type} $f->{min}..$f->{max}"
-                  . ($f->{nullable} ? ', nullable' : '') . ')') or diag($why);
-    }
+    check_fields($name, $s, $src->{file}, $src->{table});
 }
 for my $file (glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c")) {
     my $rel = $file =~ s{^\Q$ENV{VP_SRC}\E/}{}r;
     for my $table (slurp($file) =~ /vp_field_t\s+(\w+)\s*\[\]/g) {
         ok($tables_used{"$rel $table"}, "field table $rel $table is documented as a request schema");
     }
+}
+
+# ---- enumerations taken from the C source (x-vplanet-choices) ----
+
+my @choice_nodes;
+walk_path($doc, '', sub {
+    my ($n, $where) = @_;
+    push @choice_nodes, [$where, $n] if ref $n eq 'HASH' && ref $n->{'x-vplanet-choices'} eq 'HASH';
+});
+ok(@choice_nodes >= 4, scalar(@choice_nodes) . ' enumerations tied to C arrays (x-vplanet-choices)');
+for (@choice_nodes) {
+    my ($where, $n) = @$_;
+    my $src = $n->{'x-vplanet-choices'};
+    my $choices = c_choices($src->{file}, $src->{array});
+    my $enum = ref $n->{enum} eq 'ARRAY' ? $n->{enum}
+             : ref $n->{items} eq 'HASH' ? resolve($n->{items})->{enum} : undef;
+    ok($choices, "$where: $src->{file} defines $src->{array}") or next;
+    is_deeply($enum, $choices, "$where: the enum is $src->{array} of $src->{file}");
+}
+
+# response objects whose members ?fields= may name (x-vplanet-keys): the
+# same members as the handler's list of allowed fields
+my @key_nodes;
+walk_path($doc, '', sub {
+    my ($n, $where) = @_;
+    push @key_nodes, [$where, $n] if ref $n eq 'HASH' && ref $n->{'x-vplanet-keys'} eq 'HASH';
+});
+ok(@key_nodes >= 3, scalar(@key_nodes) . ' response objects tied to C field lists (x-vplanet-keys)');
+for (@key_nodes) {
+    my ($where, $n) = @$_;
+    my $src = $n->{'x-vplanet-keys'};
+    my $keys = c_choices($src->{file}, $src->{array});
+    ok($keys, "$where: $src->{file} defines $src->{array}") or next;
+    is_deeply([sort keys %{ $n->{properties} || {} }], [sort @$keys],
+              "$where: the members are $src->{array} of $src->{file}");
 }
 
 # ---- every $ref resolves ----
@@ -238,31 +303,135 @@ sub walk {
     elsif (ref $n eq 'ARRAY') { walk($_, $fn) for @$n }
 }
 
+# walk_path(NODE, POINTER, FN): FN(node, its JSON pointer), depth first
+sub walk_path {
+    my ($n, $at, $fn) = @_;
+    $fn->($n, $at);
+    if (ref $n eq 'HASH') {
+        walk_path($n->{$_}, "$at/" . ($_ =~ s/~/~0/gr =~ s{/}{~1}gr), $fn) for sort keys %$n;
+    }
+    elsif (ref $n eq 'ARRAY') { walk_path($n->[$_], "$at/$_", $fn) for 0 .. $#$n }
+}
+
+# handler_body(FN): the text of `int FN(...) { ... }` in mod_vplanet/handlers/*.c, or undef
+sub handler_body {
+    my ($fn) = @_;
+    for my $file (glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c")) {
+        my ($body) = slurp($file) =~ /^int\s+\Q$fn\E\s*\([^)]*\)\s*\{(.*?)^\}/ms;
+        return $body if defined $body;
+    }
+    return undef;
+}
+
+# c_choices(FILE, ARRAY): the strings of `ARRAY[] = {"a", "b", NULL}`, looked
+# up in FILE first, then in every other source file (an extern table such as
+# vp_phase_names); undef when no definition is found
+sub c_choices {
+    my ($file, $array) = @_;
+    for my $f ("$ENV{VP_SRC}/$file", glob("$ENV{VP_SRC}/mod_vplanet/*.c"),
+               glob("$ENV{VP_SRC}/mod_vplanet/*/*.c")) {
+        next unless -f $f;
+        my ($list) = slurp($f) =~ /\b\Q$array\E\s*\[\]\s*=\s*\{([^}]*)\}/ or next;
+        return [ $list =~ /"([^"]*)"/g ];
+    }
+    return undef;
+}
+
+# check_fields(NAME, SCHEMA, FILE, TABLE): SCHEMA describes the field table
+# exactly (names, required, each field's type and bounds), recursively for
+# arrays of objects (the 8th member of a row names the items' table)
+sub check_fields {
+    my ($name, $s, $file, $table) = @_;
+    $tables_used{"$file $table"} = 1;
+    my $fields = field_table($file, $table);
+    ok($fields, "$name: $file has the table $table") or return diag($field_table_error);
+    ok(($s->{type} // '') eq 'object' && exists $s->{additionalProperties}
+       && JSON::PP::is_bool($s->{additionalProperties}) && !$s->{additionalProperties},
+       "$name: an object with additionalProperties false");
+    is_deeply([sort keys %{ $s->{properties} || {} }], [sort map { $_->{name} } @$fields],
+              "$name: the same fields as $table");
+    is_deeply([sort @{ $s->{required} || [] }], [sort map { $_->{name} } grep { $_->{required} } @$fields],
+              "$name: the same required fields");
+    for my $f (@$fields) {
+        my $prop = $s->{properties}{$f->{name}} or next;
+        $prop = resolve($prop);
+        my $why = field_mismatch($f, $prop);
+        ok(!$why, "$name.$f->{name} matches its field ($f->{type} $f->{min}..$f->{max}"
+                  . ($f->{nullable} ? ', nullable' : '') . ($f->{items} ? ", items $f->{items}" : '')
+                  . ')') or diag($why);
+        next unless $f->{items} && !$why;
+        my $items = resolve($prop->{items});
+        my $tag = ref $items eq 'HASH' ? $items->{'x-vplanet-fields'} : undef;
+        ok(!$tag || ($tag->{file} eq $file && $tag->{table} eq $f->{items}),
+           "$name.$f->{name}: the items schema is tagged with $file $f->{items}, if at all");
+        if (ref $items eq 'HASH') { check_fields("$name.$f->{name}\[]", $items, $file, $f->{items}) }
+        else { fail("$name.$f->{name}: items is an object schema") }
+    }
+}
+
 # field_table(FILE, TABLE): the rows of a `static const vp_field_t TABLE[]`
-# as {name, type, required, min, max, choices => [...], nullable}
+# as {name, type, required, min, max, choices => [...], nullable, items}:
+# rows of 7 members or of 8 (the 8th: NULL or the table of an array's
+# items), also rows written by a function-like macro of FILE (expanded
+# with its arguments). Every row must be understood: undef otherwise, with
+# the reason in $field_table_error.
 sub field_table {
     my ($file, $table) = @_;
     my $c = slurp("$ENV{VP_SRC}/$file");
-    my ($rows) = $c =~ /vp_field_t\s+\Q$table\E\s*\[\]\s*=\s*\{(.*?)\n\};/s or return undef;
+    $c =~ s{/\*.*?\*/}{ }gs;
+    my ($rows) = $c =~ /vp_field_t\s+\Q$table\E\s*\[\]\s*=\s*\{(.*?)\n\};/s
+        or return fail_table("no table $table in $file");
+    my %macro;
+    while ($c =~ /^[ \t]*#[ \t]*define[ \t]+(\w+)\(([^)]*)\)((?:[^\n]*\\\n)*[^\n]*)/mg) {
+        my ($mname, $params, $body) = ($1, $2, $3);
+        $body =~ s/\\\n/ /g;
+        $macro{$mname} = [ [ map { s/^\s+|\s+$//gr } split /,/, $params ], $body ];
+    }
+    for my $round (1 .. 5) {
+        last unless $rows =~ s{\b(\w+)\(([^()]*)\)}{
+            my ($mname, $args) = ($1, $2);
+            if (my $m = $macro{$mname}) {
+                my @args = map { s/^\s+|\s+$//gr } split /,/, $args;
+                my ($params, $body) = @$m;
+                my %arg = map { $params->[$_] => $args[$_] } 0 .. $#$params;
+                $body =~ s/\b(\w+)\b/exists $arg{$1} ? $arg{$1} : $1/ge;
+                $body;
+            }
+            else { "$mname($args)" }
+        }ge;
+    }
+    my $candidates = () = $rows =~ /\{\s*"/g;
     my @fields;
-    while ($rows =~ /\{\s*"(\w+)"\s*,\s*(VP_\w+)\s*,\s*(\d)\s*,\s*([-\d.]+)\s*,\s*([-\d.]+)\s*,\s*(\w+)\s*,\s*(\d)\s*\}/g) {
+    while ($rows =~ /\{\s*"(\w+)"\s*,\s*(VP_\w+)\s*,\s*([01])\s*,\s*([-\d.]+)\s*,\s*([-\d.]+)\s*,
+                     \s*(\w+)\s*,\s*([01])\s*(?:,\s*(\w+)\s*)?\}/gx) {
         my %f = (name => $1, type => $2, required => $3, min => $4 + 0, max => $5 + 0,
                  nullable => $7);
-        if ($6 ne 'NULL') {
-            my ($list) = $c =~ /\Q$6\E\s*\[\]\s*=\s*\{([^}]*)\}/ or return undef;
-            $f{choices} = [ $list =~ /"([^"]*)"/g ];
+        my ($choices, $items) = ($6, $8);
+        if ($choices ne 'NULL') {
+            $f{choices} = c_choices($file, $choices)
+                or return fail_table("$table.$f{name}: no definition of $choices");
+        }
+        if (defined $items && $items ne 'NULL') {
+            return fail_table("$table.$f{name}: items $items on a $f{type}") if $f{type} ne 'VP_ARRAY';
+            return fail_table("$table.$f{name}: no table $items in $file")
+                unless $c =~ /vp_field_t\s+\Q$items\E\s*\[\]\s*=/;
+            $f{items} = $items;
         }
         push @fields, \%f;
     }
-    return @fields ? \@fields : undef;
+    return fail_table("$table: " . @fields . " of $candidates rows understood") if @fields != $candidates;
+    return @fields ? \@fields : fail_table("$table: no rows");
 }
+
+sub fail_table { $field_table_error = $_[0]; return undef }
 
 # why PROP (a JSON Schema) does not describe field F, or '' when it does
 sub field_mismatch {
     my ($f, $prop) = @_;
     my %json = (VP_STRING => 'string', VP_UUID => 'string', VP_ENUM => 'string',
                 VP_INTEGER => 'integer', VP_NUMBER => 'number', VP_BOOLEAN => 'boolean',
-                VP_OBJECT => 'object', VP_ARRAY => 'array');
+                VP_OBJECT => 'object', VP_ARRAY => 'array', VP_DATE => 'string',
+                VP_COLOR => 'string');
     my $want = $json{$f->{type}} or return "unknown field type $f->{type}";
     my @types = ref $prop->{type} eq 'ARRAY' ? @{ $prop->{type} } : ($prop->{type} // ());
     return "type is [@types], not $want" unless grep { $_ eq $want } @types;
@@ -292,6 +461,45 @@ sub field_mismatch {
     }
     if ($f->{type} eq 'VP_UUID') {
         return 'no UUID pattern' unless ($prop->{format} // '') eq 'uuid' && $prop->{pattern};
+    }
+    if ($f->{type} eq 'VP_DATE') {
+        return 'format is ' . ($prop->{format} // 'unset') . ', not date'
+            unless ($prop->{format} // '') eq 'date';
+    }
+    if ($f->{type} eq 'VP_COLOR') {
+        my $why = color_pattern_mismatch($prop->{pattern});
+        return $why if $why;
+    }
+    # and the other way round: what only these types check
+    my %format_type = (date => 'VP_DATE', uuid => 'VP_UUID');
+    my $ft = $format_type{ $prop->{format} // '' };
+    return "format $prop->{format} on a $f->{type} field" if $ft && $ft ne $f->{type};
+    return "a #RRGGBB pattern on a $f->{type} field"
+        if $f->{type} ne 'VP_COLOR' && defined $prop->{pattern} && !color_pattern_mismatch($prop->{pattern});
+    if ($f->{type} eq 'VP_ARRAY') {
+        my $items = resolve($prop->{items} // {});
+        if ($f->{items}) {
+            return "items is not an object schema" unless ref $items eq 'HASH' && ($items->{type} // '') eq 'object';
+        }
+        elsif (ref $items ne 'HASH' || keys %$items) {
+            return 'items are described, but the table checks none (items {} or none)';
+        }
+    }
+    return '';
+}
+
+# why PATTERN is not what core/vp_valid.c accepts for VP_COLOR (# and six hex
+# digits, either letter case), or '' when it is
+sub color_pattern_mismatch {
+    my ($pattern) = @_;
+    return 'no #RRGGBB pattern' unless defined $pattern;
+    $pattern =~ s/\\u([0-9A-Fa-f]{4})/\\x{$1}/g;     # ECMA-262 \uXXXX in Perl
+    my $re = do { no warnings; eval { qr/$pattern/ } } or return 'no usable #RRGGBB pattern';
+    for my $ok ('#1631F8', '#a0b1c2', '#000000') {
+        return "pattern refuses $ok" unless $ok =~ $re;
+    }
+    for my $bad ('#1631F', '1631F8', '#1631F80', '#GGGGGG', ' #1631F8', '#1631f8 ', '') {
+        return "pattern accepts '$bad'" if $bad =~ $re;
     }
     return '';
 }
