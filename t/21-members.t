@@ -157,18 +157,18 @@ error_ok(call($admin, DELETE => "$M/$outsider->{id}"), 404, 'not_found', 'removi
 error_ok(call($admin, DELETE => "$M/nobody"), 404, 'not_found', 'a user id that is not a UUID: 404');
 $r = call($admin, DELETE => $E);
 envelope_ok($r, 200, 'an admin removes the editor');
-is_deeply($r->{json}{data}, { user_id => $editor->{id}, left => JSON::PP::false }, 'the removal');
+is_deeply($r->{json}{data}, { user_id => $editor->{id}, by_self => JSON::PP::false }, 'the removal');
 error_ok(call($editor, GET => "/projects/$pid"), 404, 'not_found', 'the removed user gets 404 on the project');
 error_ok(call($editor, GET => $M), 404, 'not_found', '... and on its members');
 ok(!grep({ $_->{id} eq $pid } @{ call($editor, GET => '/projects')->{json}{data}{results} }),
    '... and no longer lists it');
 $r = call($viewer, DELETE => "$M/$viewer->{id}");
 envelope_ok($r, 200, 'a viewer leaves');
-ok($r->{json}{data}{left}, 'left: true');
+ok($r->{json}{data}{by_self}, 'by_self: true');
 error_ok(call($viewer, GET => "/projects/$pid"), 404, 'not_found', '... and then gets 404');
 $r = call($admin2, DELETE => "$M/" . uc $admin2->{id});
 envelope_ok($r, 200, 'an admin leaves (own id in upper case)');
-ok($r->{json}{data}{left}, 'left: true');
+ok($r->{json}{data}{by_self}, 'by_self: true');
 $r = call($owner, DELETE => "$M/$reviewer->{id}");
 envelope_ok($r, 200, 'the owner removes a reviewer');
 $r = call($owner, DELETE => "$M/$admin->{id}");

@@ -70,7 +70,7 @@ step('PATCH project', 'project.updated', $owner,
      sub { my ($p, $d) = @_;
            is_deeply([@$p{qw(id description progress)}], [$pid, 'changed', 5], 'payload: the project');
            is_deeply($p, $d, 'payload: what the client got') });
-step('add a member', 'member.added', $owner,
+step('add a member', 'member.joined', $owner,
      sub { call($owner, POST => "/projects/$pid/members", { user_id => $member->{id}, role => 'viewer' }) },
      sub { my ($p) = @_;
            is_deeply([$p->{user}{id}, $p->{role}], [$member->{id}, 'viewer'], 'payload: the member') });
@@ -100,16 +100,16 @@ step('delete a memo', 'memo.deleted', $member,
      sub { my ($p) = @_; is_deeply($p, { id => $memo }, 'payload: the memo id') });
 envelope_ok(call($owner, POST => "/projects/$pid/members", { user_id => $third->{id}, role => 'viewer' }),
             201, 'a third member');
-step('remove a member', 'member.removed', $owner,
+step('remove a member', 'member.left', $owner,
      sub { call($owner, DELETE => "/projects/$pid/members/$third->{id}") },
      sub { my ($p) = @_;
-           is_deeply($p, { user_id => $third->{id}, left => JSON::PP::false }, 'payload: who, removed') });
+           is_deeply($p, { user_id => $third->{id}, by_self => JSON::PP::false }, 'payload: who, removed') });
 envelope_ok(call($owner, POST => "/projects/$pid/members", { user_id => $third->{id}, role => 'viewer' }),
             201, 'the third member again');
-step('a member leaves', 'member.removed', $third,
+step('a member leaves', 'member.left', $third,
      sub { call($third, DELETE => "/projects/$pid/members/$third->{id}") },
      sub { my ($p) = @_;
-           is_deeply($p, { user_id => $third->{id}, left => JSON::PP::true }, 'payload: who, left') });
+           is_deeply($p, { user_id => $third->{id}, by_self => JSON::PP::true }, 'payload: who, left') });
 step('transfer', 'project.transferred', $owner,
      sub { call($owner, POST => "/projects/$pid/transfer", { user_id => $member->{id} }) },
      sub { my ($p) = @_;
@@ -134,46 +134,48 @@ my $E = "/projects/$pid/events";
 $r = call($owner, GET => $E);   # the old owner is an admin now
 envelope_ok($r, 200, 'a member reads the events');
 my $d = $r->{json}{data};
+is($d->{count}, 15, 'a paginated list: count');
 is_deeply([map { $_->{id} } @{ $d->{results} }], \@ids, 'all of them, oldest first');
 is_deeply([map { $_->{type} } @{ $d->{results} }], [map { $_->{type} } @$all], 'with their types');
-is_deeply([sort keys %{ $d->{results}[0] }], [qw(actor_id created_at id payload type)], 'event fields');
-like($d->{results}[0]{created_at}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'created_at RFC 3339');
+is_deeply([sort keys %{ $d->{results}[0] }], [qw(actor_id at id payload project_id type)], 'event fields');
+is($d->{results}[0]{project_id}, $pid, 'project_id');
+like($d->{results}[0]{at}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'at: RFC 3339');
 is_deeply($d->{results}[1]{payload}, $all->[1]{payload}, 'payload as stored');
-is($d->{last_id}, $ids[-1], 'last_id');
-ok(JSON::PP::is_bool($d->{has_more}) && !$d->{has_more}, 'has_more false');
+ok(!$d->{page_info}{has_next}, 'one page');
 
 $r = call($member, GET => "$E?since_id=$ids[2]");
 is_deeply([map { $_->{id} } @{ $r->{json}{data}{results} }], [@ids[3 .. $#ids]], 'since_id: the ones after it');
-$r = call($member, GET => "$E?since_id=$ids[2]&limit=3");
+is($r->{json}{data}{count}, 12, '... counted');
+$r = call($member, GET => "$E?since_id=$ids[2]&page_size=3");
 $d = $r->{json}{data};
-is_deeply([map { $_->{id} } @{ $d->{results} }], [@ids[3 .. 5]], 'limit=3: three');
-is($d->{last_id}, $ids[5], 'last_id: the last of them');
-ok($d->{has_more}, 'has_more true');
+is_deeply([map { $_->{id} } @{ $d->{results} }], [@ids[3 .. 5]], 'page_size=3: three');
+ok($d->{page_info}{has_next}, 'has_next');
+like($d->{next}, qr/since_id=$ids[2]/, 'next keeps since_id');
 my @seen;
 my ($since, $rounds) = (0, 0);
 while ($rounds++ < 20) {
-    $d = call($member, GET => "$E?since_id=$since&limit=4")->{json}{data};
+    $d = call($member, GET => "$E?since_id=$since&page_size=4")->{json}{data};
     push @seen, map { $_->{id} } @{ $d->{results} };
-    $since = $d->{last_id};
-    last unless $d->{has_more};
+    last unless @{ $d->{results} };
+    $since = $d->{results}[-1]{id};
 }
-is_deeply(\@seen, \@ids, 'following last_id with limit=4 collects every event once');
-$r = call($member, GET => "$E?since_id=$ids[-3]&limit=2");
-$d = $r->{json}{data};
-is(scalar @{ $d->{results} }, 2, 'exactly the last two with limit=2');
-ok(!$d->{has_more}, '... and has_more is false: nothing is left');
+is_deeply(\@seen, \@ids, 'following the last id seen, 4 at a time, collects every event once');
+$r = call($member, GET => "$E?since_id=$ids[2]&page_size=3&page=2");
+is_deeply([map { $_->{id} } @{ $r->{json}{data}{results} }], [@ids[6 .. 8]], 'page=2 of the same list');
 $r = call($member, GET => "$E?since_id=$ids[-1]");
 $d = $r->{json}{data};
 is_deeply($d->{results}, [], 'since the last id: nothing');
-is($d->{last_id}, $ids[-1], '... last_id stays since_id');
-ok(!$d->{has_more}, '... has_more false');
-envelope_ok(call($member, GET => "$E?limit=1000"), 200, 'limit=1000');
-for (['since_id=-1', 422, 'since_id'], ['since_id=abc', 400, 'since_id'], ['limit=0', 422, 'limit'],
-     ['limit=1001', 422, 'limit'], ['limit=ten', 400, 'limit'], ['since_id=1.5', 400, 'since_id']) {
+is($d->{count}, 0, '... count 0');
+envelope_ok(call($member, GET => "$E?page_size=100"), 200, 'page_size=100');
+$r = call($member, GET => "$E?fields=id,type");
+is_deeply([sort keys %{ $r->{json}{data}{results}[0] }], [qw(id type)], 'fields=id,type');
+for (['since_id=-1', 422, 'since_id'], ['since_id=abc', 400, 'since_id'], ['page_size=0', 422, 'page_size'],
+     ['page_size=101', 422, 'page_size'], ['page_size=ten', 400, 'page_size'], ['since_id=1.5', 400, 'since_id'],
+     ['fields=nope', 400, 'fields']) {
     my ($qs, $status, $field) = @$_;
     $r = call($member, GET => "$E?$qs");
     error_ok($r, $status, $status == 400 ? 'bad_request' : 'validation_failed', "$qs: $status");
-    ok($r->{json}{error}{details}{$field}, "... on $field");
+    ok(scalar keys %{ $r->{json}{error}{details} || {} }, "... with details") or diag($r->{body});
 }
 error_ok(call($outsider, GET => $E), 404, 'not_found', 'a non-member: 404');
 error_ok(call($third, GET => $E), 404, 'not_found', 'a former member: 404');

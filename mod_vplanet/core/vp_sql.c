@@ -257,14 +257,13 @@ const vp_stmt_t vp_statements[] = {
      " VALUES ($1::uuid, $2, $3::uuid, $4::jsonb) RETURNING id, project_id)"
      " SELECT pg_notify('vplanet_events', json_build_object('id', id, 'project_id',"
      " project_id)::text) FROM e"},
-    {"vp_event_list",
-     "SELECT coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'type', e.type,"
-     " 'actor_id', e.actor_id, 'payload', e.payload, 'created_at', rfc3339(e.created_at))"
-     " ORDER BY e.id), '[]') AS results, max(e.id) AS last_id,"
-     " EXISTS (SELECT 1 FROM events x WHERE x.project_id = $1::uuid"
-     "  AND x.id > coalesce(max(e.id), $2::bigint)) AS has_more"
-     " FROM (SELECT * FROM events"
-     " WHERE project_id = $1::uuid AND id > $2::bigint ORDER BY id LIMIT $3::int) e"},
+    {"vp_event_list",       /* events after $2, paginated ($3 size, $4 offset) */
+     "WITH ev AS (SELECT * FROM events WHERE project_id = $1::uuid AND id > $2::bigint)"
+     " SELECT (SELECT count(*) FROM ev) AS total,"
+     " coalesce((SELECT json_agg(json_build_object('id', e.id, 'type', e.type,"
+     "  'project_id', e.project_id, 'actor_id', e.actor_id, 'payload', e.payload,"
+     "  'at', rfc3339(e.created_at)) ORDER BY e.id)"
+     "  FROM (SELECT * FROM ev ORDER BY id LIMIT $3::int OFFSET $4::int) e), '[]') AS results"},
 
     /* mail */
     {"vp_outbox_insert",

@@ -79,7 +79,7 @@ static int add_tx(vp_req_t *q, void *ctx)
         || (st = vp_db_exec(q, "vp_project_touch", NULL, 1, (const char *[]){q->project_id})))
         return st;
     m->out = vp_db_value(q, res);
-    return vp_event(q, "member.added", m->out);
+    return vp_event(q, "member.joined", m->out);
 }
 
 static const vp_field_t add_fields[] = {
@@ -177,8 +177,8 @@ static int remove_tx(vp_req_t *q, void *ctx)
         || (st = vp_db_exec(q, "vp_project_touch", NULL, 1, (const char *[]){q->project_id})))
         return st;
     m->out = vp_json_pool(q->r->pool, json_pack("{s:s, s:b}", "user_id", m->user_id,
-                                                "left", self));
-    return vp_event(q, "member.removed", m->out);
+                                                "by_self", self));
+    return vp_event(q, "member.left", m->out);
 }
 
 /* Admins remove members; any member but the owner may leave. */
@@ -190,6 +190,6 @@ int vp_h_member_remove(vp_req_t *q)
     if ((st = vp_project_access(q, VP_ACT_READ)) || (st = target(q, &m.user_id))
         || (st = vp_db_tx(q, remove_tx, &m)))
         return st;
-    return vp_ok(q, HTTP_OK, m.out && json_is_true(json_object_get(m.out, "left"))
+    return vp_ok(q, HTTP_OK, m.out && json_is_true(json_object_get(m.out, "by_self"))
                              ? "you left the project" : "member removed", json_incref(m.out));
 }

@@ -357,41 +357,38 @@ int vp_h_project_stats(vp_req_t *q)
     return vp_ok(q, HTTP_OK, "project stats", json_incref(vp_db_value(q, res)));
 }
 
-/* A whole number argument in [min, max], default dflt. */
-static int arg_long(vp_req_t *q, const char *name, long min, long max, long dflt, long *out)
+/* A whole number argument of at least min, default dflt. */
+static int arg_long(vp_req_t *q, const char *name, long min, long dflt, long *out)
 {
     const char *v = apr_table_get(q->args, name);
 
     *out = dflt;
     if (v && !vp_parse_long(v, out))
         return vp_fail_field(q, HTTP_BAD_REQUEST, name, "must be a whole number");
-    if (*out < min || *out > max)
-        return vp_fail_field(q, 422, name, apr_psprintf(q->r->pool, "must be %ld to %ld",
-                                                         min, max));
+    if (*out < min)
+        return vp_fail_field(q, 422, name, apr_psprintf(q->r->pool, "must be %ld or more", min));
     return 0;
 }
 
-/* Events after since_id, oldest first: polling clients pass the last id
- * they saw. */
+static const char *const event_keys[] = {
+    "id", "type", "project_id", "actor_id", "payload", "at", NULL
+};
+
+/* Events after since_id, oldest first, as a paginated list: polling
+ * clients pass the last id they saw (spec section 10). */
 int vp_h_project_events(vp_req_t *q)
 {
-    long since, limit;
+    vp_page_t pg;
+    long since;
     PGresult *res;
-    json_t *row, *last;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_READ))
-        || (st = arg_long(q, "since_id", 0, APR_INT64_MAX, 0, &since))
-        || (st = arg_long(q, "limit", 1, 1000, 100, &limit))
-        || (st = vp_db_exec(q, "vp_event_list", &res, 3,
+    if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_list_page(q, &pg))
+        || (st = arg_long(q, "since_id", 0, 0, &since))
+        || (st = vp_db_exec(q, "vp_event_list", &res, 4,
                             (const char *[]){q->project_id, apr_ltoa(q->r->pool, since),
-                                             apr_ltoa(q->r->pool, limit)})))
+                                             apr_ltoa(q->r->pool, pg.size),
+                                             apr_ltoa(q->r->pool, pg.offset)})))
         return st;
-    row = vp_json_pool(q->r->pool, vp_db_row(res, 0));
-    last = json_object_get(row, "last_id");
-    return vp_ok(q, HTTP_OK, "events",
-                 json_pack("{s:O, s:I, s:b}", "results", json_object_get(row, "results"),
-                           "last_id", (json_int_t)(json_is_integer(last)
-                                                   ? json_integer_value(last) : since),
-                           "has_more", json_is_true(json_object_get(row, "has_more"))));
+    return vp_list_ok(q, &pg, res, event_keys, "events");
 }
