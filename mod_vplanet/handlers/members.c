@@ -48,6 +48,20 @@ static int lock_and_role(vp_req_t *q, const char *user_id, long *members, vp_rol
     return 0;
 }
 
+/* Writes the member row (stmt takes project, user, role), marks the
+ * project changed and records the event. */
+static int write_member(vp_req_t *q, struct member *m, const char *stmt, const char *type)
+{
+    PGresult *res;
+    int st;
+
+    if ((st = vp_db_exec(q, stmt, &res, 3, (const char *[]){q->project_id, m->user_id, m->role}))
+        || (st = vp_db_exec(q, "vp_project_touch", NULL, 1, (const char *[]){q->project_id})))
+        return st;
+    m->out = vp_db_value(q, res);
+    return vp_event(q, type, m->out);
+}
+
 static int forbidden(vp_req_t *q)
 {
     return vp_fail(q, HTTP_FORBIDDEN, NULL, "only the owner manages admins, and the owner "
@@ -74,12 +88,7 @@ static int add_tx(vp_req_t *q, void *ctx)
         return st;
     if (PQntuples(res) != 1)
         return vp_fail_field(q, 422, "user_id", "is not a registered user");
-    if ((st = vp_db_exec(q, "vp_member_insert", &res, 3,
-                         (const char *[]){q->project_id, m->user_id, m->role}))
-        || (st = vp_db_exec(q, "vp_project_touch", NULL, 1, (const char *[]){q->project_id})))
-        return st;
-    m->out = vp_db_value(q, res);
-    return vp_event(q, "member.joined", m->out);
+    return write_member(q, m, "vp_member_insert", "member.joined");
 }
 
 static const vp_field_t add_fields[] = {
@@ -115,7 +124,6 @@ static int target(vp_req_t *q, const char **user_id)
 static int role_tx(vp_req_t *q, void *ctx)
 {
     struct member *m = ctx;
-    PGresult *res;
     vp_role_t current;
     long members;
     int st;
@@ -126,12 +134,7 @@ static int role_tx(vp_req_t *q, void *ctx)
         return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such member", NULL);
     if (!vp_may_manage(q->role, current, vp_role_parse(m->role)))
         return forbidden(q);
-    if ((st = vp_db_exec(q, "vp_member_set_role", &res, 3,
-                         (const char *[]){q->project_id, m->user_id, m->role}))
-        || (st = vp_db_exec(q, "vp_project_touch", NULL, 1, (const char *[]){q->project_id})))
-        return st;
-    m->out = vp_db_value(q, res);
-    return vp_event(q, "member.role_changed", m->out);
+    return write_member(q, m, "vp_member_set_role", "member.role_changed");
 }
 
 static const vp_field_t role_fields[] = {
