@@ -72,6 +72,8 @@ struct vp_req {
     json_t *details;
     struct vp_db *db;           /* set by vp_db_open() */
     const vp_principal_t *who;  /* set by vp_authenticate() */
+    const char *idem_key;       /* set by vp_idempotency_begin() */
+    const char *idem_hash;
     const char *project_id;     /* set by vp_project_access() */
     vp_role_t role;             /* the caller's role on that project */
 };
@@ -136,6 +138,18 @@ int vp_project_access(vp_req_t *q, vp_action_t action);
  * listeners, inside the caller's transaction: only committed changes are
  * ever seen. 0 or a recorded error. */
 int vp_event(vp_req_t *q, const char *type, json_t *payload);
+
+/* ---- idempotency.c ---- */
+/* For a creating POST by an authenticated caller, after its body is read:
+ * 0 to go on (without an Idempotency-Key header, or with a new key, which
+ * is remembered for vp_idempotency_record); otherwise the status to return:
+ * the stored answer of the same key and request, recorded again with
+ * Idempotent-Replayed: true, or a 409 for the same key with another
+ * request. */
+int vp_idempotency_begin(vp_req_t *q, const json_t *body);
+/* Inside the creating transaction: stores the answer under the key (no-op
+ * without one). 0, or a 409 when a twin request stored it first. */
+int vp_idempotency_record(vp_req_t *q, int status, const char *message, json_t *data);
 
 /* ---- list.c ---- */
 /* Reads ?page and ?page_size; 0, or 400/422 recorded. */

@@ -265,6 +265,17 @@ const vp_stmt_t vp_statements[] = {
      "  'at', rfc3339(e.created_at)) ORDER BY e.id)"
      "  FROM (SELECT * FROM ev ORDER BY id LIMIT $3::int OFFSET $4::int) e), '[]') AS results"},
 
+    /* idempotency keys (live for 24 hours) */
+    {"vp_idem_get",
+     "SELECT request_hash, status, message, response FROM idempotency_keys"
+     " WHERE user_id = $1::uuid AND key = $2 AND created_at > now() - interval '24 hours'"},
+    {"vp_idem_put",         /* a dead key of the same name is replaced */
+     "INSERT INTO idempotency_keys AS k (user_id, key, request_hash, status, message, response)"
+     " VALUES ($1::uuid, $2, $3, $4::int, $5, $6::json)"
+     " ON CONFLICT (user_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
+     " status = EXCLUDED.status, message = EXCLUDED.message, response = EXCLUDED.response,"
+     " created_at = now() WHERE k.created_at <= now() - interval '24 hours' RETURNING 1"},
+
     /* mail */
     {"vp_outbox_insert",
      "INSERT INTO outbox (recipient, subject, body_text, body_html, kind)"

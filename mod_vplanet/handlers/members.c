@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 
 #define MAX_MEMBERS 50
+#define ADDED "member added"
 
 static const char *const grantable[] = {"admin", "editor", "reviewer", "viewer", NULL};
 static const char *const all_roles[] = {"owner", "admin", "editor", "reviewer", "viewer", NULL};
@@ -88,7 +89,8 @@ static int add_tx(vp_req_t *q, void *ctx)
         return st;
     if (PQntuples(res) != 1)
         return vp_fail_field(q, 422, "user_id", "is not a registered user");
-    return write_member(q, m, "vp_member_insert", "member.joined");
+    return (st = write_member(q, m, "vp_member_insert", "member.joined"))
+           ? st : vp_idempotency_record(q, HTTP_CREATED, ADDED, m->out);
 }
 
 static const vp_field_t add_fields[] = {
@@ -103,7 +105,8 @@ int vp_h_member_add(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = vp_read_json(q, add_fields, &body)))
+    if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = vp_read_json(q, add_fields, &body))
+        || (st = vp_idempotency_begin(q, body)))
         return st;
     m.user_id = vp_str(body, "user_id");
     m.role = vp_str(body, "role");
@@ -111,7 +114,7 @@ int vp_h_member_add(vp_req_t *q)
         return forbidden(q);
     if ((st = vp_db_tx(q, add_tx, &m)))
         return st;
-    return vp_ok(q, HTTP_CREATED, "member added", json_incref(m.out));
+    return vp_ok(q, HTTP_CREATED, ADDED, json_incref(m.out));
 }
 
 /* The {user_id} of the path; 404 when it cannot name a member. */

@@ -4,6 +4,8 @@
 
 #include <apr_strings.h>
 
+#define CREATED "memo created"
+
 static const char *const memo_keys[] = {
     "id", "date", "memo", "author", "created_at", "updated_at", NULL
 };
@@ -40,7 +42,9 @@ static int write_tx(vp_req_t *q, void *ctx)
         return st;
     if (!(m->out = vp_db_value(q, res)))
         return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such memo", NULL);
-    return vp_event(q, m->id ? "memo.updated" : "memo.created", m->out);
+    if ((st = vp_event(q, m->id ? "memo.updated" : "memo.created", m->out)))
+        return st;
+    return m->id ? 0 : vp_idempotency_record(q, HTTP_CREATED, CREATED, m->out);
 }
 
 static const vp_field_t create_fields[] = {
@@ -69,13 +73,14 @@ static int write_memo(vp_req_t *q, int create)
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_MEMOS)) || (!create && (st = memo_id(q, &m.id)))
-        || (st = vp_read_json(q, create ? create_fields : update_fields, &body)))
+        || (st = vp_read_json(q, create ? create_fields : update_fields, &body))
+        || (create && (st = vp_idempotency_begin(q, body))))
         return st;
     m.date = vp_str(body, "date");
     m.text = vp_str(body, "memo");
     if ((st = vp_db_tx(q, write_tx, &m)))
         return st;
-    return vp_ok(q, create ? HTTP_CREATED : HTTP_OK, create ? "memo created" : "memo updated",
+    return vp_ok(q, create ? HTTP_CREATED : HTTP_OK, create ? CREATED : "memo updated",
                  json_incref(m.out));
 }
 

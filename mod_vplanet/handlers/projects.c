@@ -138,6 +138,8 @@ static int process_phases(vp_req_t *q, json_t *process, json_t **phases)
     return 0;
 }
 
+#define CREATED "project created"
+
 struct project_tx {
     json_t *body, *phases;
     json_t *out;
@@ -174,9 +176,10 @@ static int create_tx(vp_req_t *q, void *ctx)
             && (st = vp_db_exec(q, "vp_phases_update", NULL, 2,
                                 (const char *[]){q->project_id,
                                                  vp_json_dump(q->r->pool, t->phases)})))
-        || (st = fetch_project(q, &t->out)))
+        || (st = fetch_project(q, &t->out))
+        || (st = vp_event(q, "project.created", t->out)))
         return st;
-    return vp_event(q, "project.created", t->out);
+    return vp_idempotency_record(q, HTTP_CREATED, CREATED, t->out);
 }
 
 int vp_h_project_create(vp_req_t *q)
@@ -186,7 +189,8 @@ int vp_h_project_create(vp_req_t *q)
     int st;
 
     if ((st = vp_authenticate(q, 0)) || (st = vp_read_json(q, create_fields, &t.body))
-        || (st = check_name(q, vp_str(t.body, "name"))))
+        || (st = check_name(q, vp_str(t.body, "name")))
+        || (st = vp_idempotency_begin(q, t.body)))
         return st;
     process = json_object_get(t.body, "process");
     t.phases = NULL;
@@ -194,7 +198,7 @@ int vp_h_project_create(vp_req_t *q)
         return st;
     if ((st = vp_db_tx(q, create_tx, &t)))
         return st;
-    return vp_ok(q, HTTP_CREATED, "project created", json_incref(t.out));
+    return vp_ok(q, HTTP_CREATED, CREATED, json_incref(t.out));
 }
 
 int vp_h_project_get(vp_req_t *q)
