@@ -252,9 +252,13 @@ const vp_stmt_t vp_statements[] = {
      "DELETE FROM project_memos WHERE project_id = $1::uuid AND id = $2::uuid RETURNING id"},
 
     /* events */
+    /* The project row stays locked until commit, so the events of one
+     * project commit in id order: a reader following ids never skips one
+     * that commits late (vplanetd relies on it). */
     {"vp_event_insert",
-     "WITH e AS (INSERT INTO events (project_id, type, actor_id, payload)"
-     " VALUES ($1::uuid, $2, $3::uuid, $4::jsonb) RETURNING id, project_id)"
+     "WITH p AS (SELECT id FROM projects WHERE id = $1::uuid FOR UPDATE),"
+     " e AS (INSERT INTO events (project_id, type, actor_id, payload)"
+     " SELECT p.id, $2, $3::uuid, $4::jsonb FROM p RETURNING id, project_id)"
      " SELECT pg_notify('vplanet_events', json_build_object('id', id, 'project_id',"
      " project_id)::text) FROM e"},
     {"vp_event_list",       /* events after $2, paginated ($3 size, $4 offset) */
