@@ -134,3 +134,10 @@ CREATE FUNCTION memo_json(m project_memos) RETURNS json
         'author', (SELECT json_build_object('id', u.id, 'nickname', u.nickname)
                    FROM users u WHERE u.id = m.author_id),
         'created_at', rfc3339(m.created_at), 'updated_at', rfc3339(m.updated_at));
+
+-- An event as clients see it, on the realtime channel and in the feed.
+CREATE FUNCTION event_json(e events) RETURNS json
+    LANGUAGE sql IMMUTABLE
+    RETURN json_build_object('id', e.id, 'type', e.type, 'project_id', e.project_id,
+                             'actor_id', e.actor_id, 'payload', e.payload,
+                             'at', rfc3339(e.created_at));

@@ -264,9 +264,7 @@ const vp_stmt_t vp_statements[] = {
     {"vp_event_list",       /* events after $2, paginated ($3 size, $4 offset) */
      "WITH ev AS (SELECT * FROM events WHERE project_id = $1::uuid AND id > $2::bigint)"
      " SELECT (SELECT count(*) FROM ev) AS total,"
-     " coalesce((SELECT json_agg(json_build_object('id', e.id, 'type', e.type,"
-     "  'project_id', e.project_id, 'actor_id', e.actor_id, 'payload', e.payload,"
-     "  'at', rfc3339(e.created_at)) ORDER BY e.id)"
+     " coalesce((SELECT json_agg(event_json(e) ORDER BY e.id)"
      "  FROM (SELECT * FROM ev ORDER BY id LIMIT $3::int OFFSET $4::int) e), '[]') AS results"},
 
     /* idempotency keys (live for 24 hours) */
@@ -284,6 +282,25 @@ const vp_stmt_t vp_statements[] = {
     {"vp_outbox_insert",
      "INSERT INTO outbox (recipient, subject, body_text, body_html, kind)"
      " VALUES ($1, $2, $3, $4, $5) RETURNING id"},
+    {NULL, NULL}
+};
+
+/* vplanetd's statements (prepared on its own connections). */
+const vp_stmt_t vp_sidecar_statements[] = {
+    {"vpd_user_active",     /* $2: the session of the token */
+     "SELECT 1 FROM users WHERE id = $1::uuid AND is_active AND NOT is_deleted"
+     " AND NOT EXISTS (SELECT 1 FROM refresh_tokens"
+     " WHERE family_id = $2::uuid AND revoked_at IS NOT NULL)"},
+    {"vpd_member",
+     "SELECT m.role FROM project_members m JOIN projects p ON p.id = m.project_id"
+     " WHERE m.project_id = $1::uuid AND m.user_id = $2::uuid AND p.deleted_at IS NULL"},
+    {"vpd_project_live",
+     "SELECT 1 FROM projects WHERE id = $1::uuid AND deleted_at IS NULL"},
+    {"vpd_last_event",
+     "SELECT coalesce(max(id), 0) FROM events WHERE project_id = $1::uuid"},
+    {"vpd_events_after",    /* at most $3, oldest first */
+     "SELECT e.id, event_json(e)::text FROM events e"
+     " WHERE e.project_id = $1::uuid AND e.id > $2::bigint ORDER BY e.id LIMIT $3::int"},
     {NULL, NULL}
 };
 

@@ -13,6 +13,7 @@ typedef struct {
 } vp_stmt_t;
 
 extern const vp_stmt_t vp_statements[];   /* ends with {NULL, NULL} */
+extern const vp_stmt_t vp_sidecar_statements[];   /* vplanetd's, likewise */
 
 /* What a violated constraint means to the client: the field it concerns
  * and the message. Unique constraints answer 409, checks 422. */
