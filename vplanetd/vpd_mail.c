@@ -128,24 +128,23 @@ static void deliver(vpd_mail_t *m, apr_pool_t *p, const vpd_outbox_row_t *row)
     msg.text = row->text;
     msg.html = row->html;
     msg.date = (long)time(NULL);
-    if (rnd && rnd2) {
+    if (!rnd || !rnd2)
+        why = "the system has no randomness for the Message-ID";   /* retried below */
+    else {
         /* 22 base64url characters: 132 random bits each */
         msg.message_id = vpd_message_id(p, atol(row->id), apr_pstrndup(p, rnd, 22), c->smtp_from);
         msg.boundary = apr_pstrndup(p, rnd2, 22);
-        text = vpd_message_build(p, &msg, &why);
+        if (!(text = vpd_message_build(p, &msg, &why))) {
+            /* nothing a later attempt could change */
+            o.attempts = row->attempts + 1;
+            o.failed = 1;
+            o.error = why;
+            vpd_log(VPD_ERROR, "mail", "VPD0303: outbox row %s cannot be sent: %s", row->id, why);
+            settle(m, p, &o);
+            return;
+        }
+        why = vpd_smtp_send(m->smtp, p, row->recipient, text);
     }
-    else
-        why = "no randomness for the Message-ID";
-    if (!text) {
-        /* nothing a later attempt could change */
-        o.attempts = row->attempts + 1;
-        o.failed = 1;
-        o.error = why;
-        vpd_log(VPD_ERROR, "mail", "VPD0303: outbox row %s cannot be sent: %s", row->id, why);
-        settle(m, p, &o);
-        return;
-    }
-    why = vpd_smtp_send(m->smtp, p, row->recipient, text);
     if (!why) {
         o.kind = O_SENT;
         vpd_log(VPD_INFO, "mail", "VPD0301: outbox row %s sent (attempt %d)", row->id,
@@ -212,7 +211,7 @@ static void *run(void *arg)
 {
     vpd_mail_t *m = arg;
     apr_pool_t *root, *p;
-    int n;
+    int n, errors = 0;
 
     /* pools of this thread only */
     if (apr_pool_create_unmanaged_ex(&root, NULL, NULL) != APR_SUCCESS) {
@@ -229,11 +228,17 @@ static void *run(void *arg)
     while (!vpd_stopping()) {
         apr_pool_clear(p);
         if (!vpd_pg_ensure(m->db))
-            continue;
+            continue;   /* (it paused) */
         n = round_(m, p);
-        if (n < 0 || n == m->c->mail_batch)
-            continue;   /* the database is away, or more rows may be due */
-        wait_(m);
+        if (n < 0) {
+            /* a failed statement on a live connection (logged): pause, so
+             * an error that persists is not a busy loop */
+            vpd_sleep(vpd_backoff(500, 30000, ++errors));
+            continue;
+        }
+        errors = 0;
+        if (n < m->c->mail_batch)
+            wait_(m);   /* else more rows may be due at once */
     }
     apr_pool_clear(p);
     if (m->pending->nelts && vpd_pg_ensure(m->db) && !flush(m, p))

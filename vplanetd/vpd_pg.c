@@ -44,7 +44,7 @@ void vpd_pg_close(vpd_pg_t *db)
     db->conn = NULL;
 }
 
-/* libpq's message without its trailing newline (vpd_log flattens the rest) */
+/* libpq's last message (vpd_log makes one line of it) */
 static const char *pq_error(vpd_pg_t *db)
 {
     const char *m = db->conn ? PQerrorMessage(db->conn) : "out of memory";
