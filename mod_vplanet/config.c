@@ -1,14 +1,12 @@
 /* Directives: one command table, server scope, merged for virtual hosts. */
 #include "vplanet.h"
 
-#include <apr_file_io.h>
 #include <apr_strings.h>
 #include <http_log.h>
 #include <errno.h>
 #include <stdlib.h>
 
 #define VP_MAX_BODY_DEFAULT (1024 * 1024)
-#define VP_JWT_KEY_MAX (64 * 1024)
 #define VP_ACCESS_TTL_DEFAULT 900
 #define VP_REFRESH_TTL_DEFAULT (7 * 86400)
 
@@ -263,37 +261,14 @@ const char *vp_config_ratelimit_cache(void)
 
 static const char *load_key(apr_pool_t *p, vp_config_t *c)
 {
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_size_t n;
-    unsigned char *buf;
     const char *err;
-    apr_status_t rv;
 
     if (!c->jwt_key_file)
         return "VPlanetJWTKeyFile is not set: the module refuses to run without a signing key";
-    rv = apr_file_open(&f, c->jwt_key_file, APR_FOPEN_READ, 0, p);
-    if (rv != APR_SUCCESS)
-        return apr_psprintf(p, "cannot read VPlanetJWTKeyFile %s: %pm", c->jwt_key_file, &rv);
-    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv == APR_SUCCESS && (fi.size < VP_TOKEN_HS_KEY_MIN || fi.size > VP_JWT_KEY_MAX)) {
-        apr_file_close(f);
-        return apr_psprintf(p, "VPlanetJWTKeyFile %s holds %" APR_OFF_T_FMT
-                            " bytes; a key needs %d to %d bytes",
-                            c->jwt_key_file, fi.size, VP_TOKEN_HS_KEY_MIN, VP_JWT_KEY_MAX);
-    }
-    n = rv == APR_SUCCESS ? (apr_size_t)fi.size : 0;
-    buf = apr_palloc(p, n + 1);
-    if (rv == APR_SUCCESS)
-        rv = apr_file_read_full(f, buf, n, &n);
-    apr_file_close(f);
-    if (rv != APR_SUCCESS)
-        return apr_psprintf(p, "cannot read VPlanetJWTKeyFile %s: %pm", c->jwt_key_file, &rv);
-    buf[n] = '\0';
-    err = vp_token_keys_init(p, &c->keys, vp_token_alg(c->jwt_alg ? c->jwt_alg : "HS256"),
-                             buf, n);
+    err = vp_token_keys_load(p, &c->keys, vp_token_alg(c->jwt_alg ? c->jwt_alg : "HS256"),
+                             "VPlanetJWTKeyFile", c->jwt_key_file);
     if (err)
-        return apr_psprintf(p, "VPlanetJWTKeyFile %s: %s", c->jwt_key_file, err);
+        return err;
     c->keys.issuer = c->jwt_issuer ? c->jwt_issuer : "vplanet";
     c->keys.audience = c->jwt_audience ? c->jwt_audience : "vplanet-api";
     return NULL;

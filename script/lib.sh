@@ -10,6 +10,9 @@ PACKAGES=(
     libjansson-dev libjwt-dev libargon2-dev libssl-dev libpq-dev
     postgresql-15 postgresql-client-15
     perl libwww-perl curl wrk
+    # vplanetd: libcurl (SMTP), libwebsockets (its WebSocket part); the
+    # SMTP sink of the test and development stacks
+    libcurl4-openssl-dev libwebsockets-dev python3-aiosmtpd
 )
 
 say() { printf '==> %s\n' "$*"; }

@@ -64,7 +64,7 @@ is($r->{json}{message}, http(POST => '/api/v1/auth/password-reset',
 my $mails = outbox($u->{email}, 'password_reset');
 is(scalar @$mails, 1, 'one reset email queued');
 my $mail = $mails->[0] // {};
-is($mail->{status}, 'queued', 'status queued');
+like($mail->{status}, qr/^(queued|sending|sent)$/, 'queued (vplanetd may have sent it already)');
 is($mail->{recipient}, $u->{email}, 'to the address of the account');
 like($mail->{subject}, qr/password/i, 'subject about the password');
 my $token = link_token($mail->{body_text} // '', 'reset-password');
@@ -154,7 +154,7 @@ error_ok($r, 422, undef, 'an invalid address: 422');
     my $vm = outbox($v->{email}, 'verify_email');
     is(scalar @$vm, 1, 'signup queued one verification email');
     my $m = $vm->[0] // {};
-    is($m->{status}, 'queued', 'status queued');
+    like($m->{status}, qr/^(queued|sending|sent)$/, 'queued (vplanetd may have sent it already)');
     is($m->{recipient}, $v->{email}, 'to the new address');
     my $vt = link_token($m->{body_text} // '', 'verify-email');
     ok($vt, "body_text holds the link $BASE/verify-email?token=...") or diag($m->{body_text});

@@ -1,6 +1,7 @@
 #include "vp_token.h"
 #include "vp_valid.h"
 
+#include <apr_file_io.h>
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <errno.h>
@@ -71,6 +72,37 @@ const char *vp_token_keys_init(apr_pool_t *p, vp_token_keys_t *k, jwt_alg_t alg,
     default:
         return "unsupported algorithm";
     }
+}
+
+const char *vp_token_keys_load(apr_pool_t *p, vp_token_keys_t *k, jwt_alg_t alg,
+                               const char *what, const char *path)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_size_t n;
+    unsigned char *buf;
+    const char *err;
+    apr_status_t rv;
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
+    if (rv != APR_SUCCESS)
+        return apr_psprintf(p, "cannot read %s %s: %pm", what, path, &rv);
+    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    if (rv == APR_SUCCESS && (fi.size < VP_TOKEN_HS_KEY_MIN || fi.size > VP_TOKEN_KEY_FILE_MAX)) {
+        apr_file_close(f);
+        return apr_psprintf(p, "%s %s holds %" APR_OFF_T_FMT " bytes; a key needs %d to %d bytes",
+                            what, path, fi.size, VP_TOKEN_HS_KEY_MIN, VP_TOKEN_KEY_FILE_MAX);
+    }
+    n = rv == APR_SUCCESS ? (apr_size_t)fi.size : 0;
+    buf = apr_palloc(p, n + 1);
+    if (rv == APR_SUCCESS)
+        rv = apr_file_read_full(f, buf, n, &n);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS)
+        return apr_psprintf(p, "cannot read %s %s: %pm", what, path, &rv);
+    buf[n] = '\0';
+    err = vp_token_keys_init(p, k, alg, buf, n);
+    return err ? apr_psprintf(p, "%s %s: %s", what, path, err) : NULL;
 }
 
 static int add(jwt_t *jwt, const char *name, const char *value)

@@ -21,6 +21,15 @@ typedef struct {
 
 #define VP_TOKEN_HS_KEY_MIN 32
 
+#define VP_TOKEN_KEY_FILE_MAX (64 * 1024)
+
+/* Reads the key file path (32 bytes to 64 KiB) and fills the keys of k for
+ * alg (vp_token_keys_init; issuer and audience are left to the caller).
+ * NULL, or why not, naming the file as `what PATH` (what: the directive or
+ * configuration key that named it). */
+const char *vp_token_keys_load(apr_pool_t *p, vp_token_keys_t *k, jwt_alg_t alg,
+                               const char *what, const char *path);
+
 /* Fills the keys of k for alg from the key file's bytes: HS256 takes them
  * as the secret (at least 32 bytes); RS256 wants a PEM RSA private key of
  * 2048 bits or more, ES256 a PEM P-256 private key, and the public key is

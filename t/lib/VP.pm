@@ -12,11 +12,15 @@ use Socket ();
 use File::Temp;
 use Digest::SHA qw(hmac_sha256);
 use MIME::Base64 qw(encode_base64url decode_base64url);
+use MIME::QuotedPrint ();
+use Encode ();
+use Time::HiRes ();
 use Test::More;
 
 our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base pg_env pg_super
                  new_ip new_user bearer jwt_sign jwt_claims jwt_key
-                 httpd_variant httpd_variant_stop slurp);
+                 httpd_variant httpd_variant_stop slurp
+                 wait_for mails mails_to);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
@@ -220,6 +224,84 @@ sub jwt_claims {
     my ($token) = @_;
     my (undef, $payload) = split /\./, $token;
     return $json->decode(decode_base64url($payload));
+}
+
+# wait_for(SECONDS, CODE): calls CODE every 0.1 s until it returns a true
+# value, which it returns; undef once SECONDS have passed.
+sub wait_for {
+    my ($seconds, $code) = @_;
+    my $deadline = Time::HiRes::time() + $seconds;
+    while (1) {
+        my $v = $code->();
+        return $v if $v;
+        return undef if Time::HiRes::time() > $deadline;
+        Time::HiRes::sleep(0.1);
+    }
+}
+
+# The SMTP sink's maildir (script/stack smtp-start): every message, parsed
+# once. A message: {file, raw, head => {lower-case name => value, encoded
+# words decoded}, type, parts => [{type, charset, body (decoded
+# characters)}], text, html}.
+my %parsed;
+sub _parse_mail {
+    my ($raw) = @_;
+    $raw =~ s/\r\n/\n/g;
+    my ($head, $body) = split /\n\n/, $raw, 2;
+    $head =~ s/\n[ \t]+/ /g;      # unfold
+    my %h;
+    for (split /\n/, $head) {
+        my ($name, $value) = /^([^:]+):[ \t]*(.*)$/ or next;
+        $h{lc $name} //= Encode::decode('MIME-Header', $value);
+    }
+    my $m = { raw => $raw, head => \%h, type => lc(($h{'content-type'} // 'text/plain') =~ s/;.*//sr) };
+    my @parts;
+    if ($m->{type} eq 'multipart/alternative') {
+        my ($b) = $h{'content-type'} =~ /boundary="?([^";]+)"?/;
+        for my $chunk (split /^--\Q$b\E(?:--)?[ \t]*\n/m, $body // '') {
+            my ($ph, $pb) = split /\n\n/, $chunk, 2;
+            next unless defined $pb && $ph =~ /content-type:/i;
+            $ph =~ s/\n[ \t]+/ /g;
+            my %p = map { /^([^:]+):[ \t]*(.*)$/ ? (lc $1 => $2) : () } split /\n/, $ph;
+            push @parts, { head => \%p, body => $pb };
+        }
+    }
+    else {
+        push @parts, { head => { 'content-type' => $h{'content-type'},
+                                 'content-transfer-encoding' => $h{'content-transfer-encoding'} },
+                       body => $body // '' };
+    }
+    for my $p (@parts) {
+        my $ct = $p->{head}{'content-type'} // 'text/plain';
+        $p->{type} = lc($ct =~ s/;.*//sr);
+        ($p->{charset}) = map { lc } $ct =~ /charset="?([\w-]+)/i;
+        my $bytes = $p->{body};
+        $bytes =~ s/\n\z//;          # the line end before the delimiter
+        $bytes = MIME::QuotedPrint::decode_qp($bytes)
+            if lc($p->{head}{'content-transfer-encoding'} // '') eq 'quoted-printable';
+        $p->{bytes} = $bytes;
+        $p->{body} = Encode::decode($p->{charset} // 'us-ascii', $bytes);
+        $m->{text} //= $p->{body} if $p->{type} eq 'text/plain';
+        $m->{html} //= $p->{body} if $p->{type} eq 'text/html';
+    }
+    $m->{parts} = \@parts;
+    return $m;
+}
+
+sub mails {
+    my $dir = $ENV{VP_MAILDIR} or die "VP_MAILDIR is not set\n";
+    my @m;
+    for my $file (sort map { glob "$dir/$_/*" } qw(new cur)) {
+        $parsed{$file} //= { %{ _parse_mail(slurp($file)) }, file => $file };
+        push @m, $parsed{$file};
+    }
+    return @m;
+}
+
+# The messages to ADDRESS (any letter case), oldest first.
+sub mails_to {
+    my ($address) = @_;
+    return grep { lc($_->{head}{to} // '') eq lc $address } mails();
 }
 
 sub _free_port {

@@ -1,0 +1,101 @@
+/* vplanetd: the sidecar of mod_vplanet.
+ *
+ * Now: delivers the mail outbox over SMTP (vpd_mail.c, a thread of its
+ * own). Next: the WebSocket fan-out of project events, which will run its
+ * libwebsockets event loop in the main thread, where vpd_wait_for_stop()
+ * waits today. Runs in the foreground and logs to stderr (systemd, or
+ * script/stack, takes care of the rest).
+ *
+ *   vplanetd [-c FILE] [-t]      -t: check the configuration and exit
+ *
+ * Exit status: 0 after a stop by SIGTERM/SIGINT, 1 when a part failed,
+ * 2 on a bad command line or configuration. */
+#include "vpd_config.h"
+#include "vpd_daemon.h"
+#include "vpd_log.h"
+#include "vpd_mail.h"
+#include "core/vp_version.h"
+
+#include <apr_general.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef VPD_CONFIG_FILE
+#define VPD_CONFIG_FILE "/etc/vplanet/vplanetd.conf"
+#endif
+
+static int usage(FILE *out, int rc)
+{
+    fprintf(out, "usage: vplanetd [-c FILE] [-t] [-v]\n"
+                 "  -c FILE  configuration file (default " VPD_CONFIG_FILE ")\n"
+                 "  -t       check the configuration and exit\n"
+                 "  -v       print the version and exit\n");
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = VPD_CONFIG_FILE, *err;
+    static vpd_config_t c;
+    vpd_mail_t *mail;
+    apr_pool_t *p;
+    int opt, check = 0, rc;
+
+    while ((opt = getopt(argc, argv, "c:tvh")) != -1) {
+        switch (opt) {
+        case 'c': path = optarg; break;
+        case 't': check = 1; break;
+        case 'v': printf("vplanetd %s (%s)\n", VP_VERSION, VP_BUILD_INFO); return 0;
+        case 'h': return usage(stdout, 0);
+        default: return usage(stderr, 2);
+        }
+    }
+    if (optind < argc)
+        return usage(stderr, 2);
+    if (apr_app_initialize(&argc, (const char *const **)&argv, NULL) != APR_SUCCESS
+        || apr_pool_create(&p, NULL) != APR_SUCCESS) {
+        fprintf(stderr, "vplanetd: cannot initialise APR\n");
+        return 1;
+    }
+    vpd_config_defaults(&c);
+    if ((err = vpd_config_load(p, &c, path)) || (err = vpd_config_load_files(p, &c))) {
+        vpd_log(VPD_ERROR, "main", "VPD0001: refusing to start: %s", err);
+        apr_terminate();
+        return 2;
+    }
+    vpd_log_set_level((vpd_level_t)c.log_level);
+    if (check) {
+        printf("vplanetd: the configuration %s is valid\n", path);
+        apr_terminate();
+        return 0;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        err = "libcurl cannot initialise";
+    else if (!(err = vpd_signals_init(p)) && c.pid_file)
+        err = vpd_pidfile_create(p, c.pid_file);
+    if (err) {
+        vpd_log(VPD_ERROR, "main", "VPD0001: refusing to start: %s", err);
+        curl_global_cleanup();
+        apr_terminate();
+        return 1;
+    }
+    vpd_log(VPD_INFO, "main", "VPD0002: vplanetd %s started (configuration %s); the WebSocket "
+            "server (%s:%d) is not part of this version yet", VP_VERSION, path, c.listen_host,
+            c.listen_port);
+    rc = 0;
+    if (!(mail = vpd_mail_start(p, &c, &err))) {
+        vpd_log(VPD_ERROR, "main", "VPD0007: cannot start the mail part: %s", err);
+        rc = 1;
+    }
+    else {
+        vpd_wait_for_stop();
+        rc = vpd_mail_join(mail);
+    }
+    vpd_pidfile_remove(c.pid_file);
+    curl_global_cleanup();
+    apr_terminate();
+    vpd_log(VPD_INFO, "main", "VPD0009: stopped%s", rc ? " after a failure" : "");
+    return rc;
+}
