@@ -1,9 +1,9 @@
 /* vplanetd: the sidecar of mod_vplanet.
  *
- * Now: delivers the mail outbox over SMTP (vpd_mail.c, a thread of its
- * own). Next: the WebSocket fan-out of project events, which will run its
- * libwebsockets event loop in the main thread, where vpd_wait_for_stop()
- * waits today. Runs in the foreground and logs to stderr (systemd, or
+ * Two parts, each in a thread of its own, so a slow mail relay never holds
+ * up events: the WebSocket fan-out of project events (vpd_ws.c) and the
+ * mail outbox delivered over SMTP (vpd_mail.c). The main thread handles
+ * the signals. Runs in the foreground and logs to stderr (systemd, or
  * script/stack, takes care of the rest).
  *
  *   vplanetd [-c FILE] [-t]      -t: check the configuration and exit
@@ -14,10 +14,12 @@
 #include "vpd_daemon.h"
 #include "vpd_log.h"
 #include "vpd_mail.h"
+#include "vpd_ws.h"
 #include "core/vp_version.h"
 
 #include <apr_general.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,11 +37,27 @@ static int usage(FILE *out, int rc)
     return rc;
 }
 
+/* The WebSocket part's thread: its loop runs until the stop; a part that
+ * cannot run stops the daemon. */
+static void *ws_main(void *data)
+{
+    const vpd_config_t *c = data;
+    vpd_ws_opts_t o = {c->listen_host, c->listen_port, c->database, &c->keys,
+                       c->ws_ping_interval, c->ws_queue_max};
+
+    if (vpd_ws_run(&o, vpd_stop_fd()) == 0)
+        return NULL;
+    vpd_stop();
+    return (void *)1;
+}
+
 int main(int argc, char **argv)
 {
     const char *path = VPD_CONFIG_FILE, *err;
     static vpd_config_t c;
     vpd_mail_t *mail;
+    pthread_t ws;
+    void *ws_rc = NULL;
     apr_pool_t *p;
     int opt, check = 0, rc;
 
@@ -81,17 +99,22 @@ int main(int argc, char **argv)
         apr_terminate();
         return 1;
     }
-    vpd_log(VPD_INFO, "main", "VPD0002: vplanetd %s started (configuration %s); the WebSocket "
-            "server (%s:%d) is not part of this version yet", VP_VERSION, path, c.listen_host,
-            c.listen_port);
+    vpd_log(VPD_INFO, "main", "VPD0002: vplanetd %s started (configuration %s)", VP_VERSION,
+            path);
     rc = 0;
     if (!(mail = vpd_mail_start(p, &c, &err))) {
         vpd_log(VPD_ERROR, "main", "VPD0007: cannot start the mail part: %s", err);
         rc = 1;
     }
+    else if (pthread_create(&ws, NULL, ws_main, &c) != 0) {
+        vpd_log(VPD_ERROR, "main", "VPD0010: cannot start the WebSocket part");
+        vpd_stop();
+        rc = vpd_mail_join(mail) || 1;
+    }
     else {
         vpd_wait_for_stop();
-        rc = vpd_mail_join(mail);
+        pthread_join(ws, &ws_rc);
+        rc = vpd_mail_join(mail) || ws_rc != NULL;
     }
     vpd_pidfile_remove(c.pid_file);
     curl_global_cleanup();

@@ -24,6 +24,8 @@ static const struct key {
     STR(database),
     {"listen", K_LISTEN, 0, 0, 0},
     STR(jwt_key_file), STR(jwt_algorithm), STR(jwt_issuer), STR(jwt_audience),
+    INT(ws_ping_interval, 5, 300),
+    INT(ws_queue_max, 1, 100000),
     STR(smtp_url),
     {"smtp_tls", K_TLS, offsetof(vpd_config_t, smtp_tls), 0, 0},
     STR(smtp_from), STR(smtp_from_name), STR(smtp_username), STR(smtp_password_file),
@@ -48,6 +50,8 @@ void vpd_config_defaults(vpd_config_t *c)
     c->database = "host=/var/run/postgresql dbname=vplanet user=vplanet connect_timeout=3";
     c->listen_host = "127.0.0.1";
     c->listen_port = 8081;
+    c->ws_ping_interval = 30;
+    c->ws_queue_max = 1000;
     c->jwt_algorithm = "HS256";
     c->jwt_issuer = "vplanet";
     c->jwt_audience = "vplanet-api";

@@ -22,6 +22,8 @@ typedef struct {
     const char *jwt_issuer;
     const char *jwt_audience;
     vp_token_keys_t keys;          /* filled by vpd_config_load_files */
+    int ws_ping_interval;          /* seconds between pings of idle clients */
+    int ws_queue_max;              /* messages queued for one client before it is dropped */
 
     /* SMTP */
     const char *smtp_url;          /* smtp://host[:port][/helo] or smtps://... */

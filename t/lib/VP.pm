@@ -177,6 +177,18 @@ sub pg_super {
     return $out;
 }
 
+# vplanetd's log so far.
+sub sidecar_log { slurp("$ENV{VP_STATE}/vplanetd/vplanetd.log") }
+
+# Kills vplanetd with SIGKILL (no clean stop) and waits until it is gone.
+sub sidecar_kill9 {
+    my $pid = slurp("$ENV{VP_STATE}/vplanetd/vplanetd.pid");
+    chomp $pid;
+    return unless $pid;
+    kill 'KILL', $pid;
+    for (1 .. 100) { kill(0, $pid) or last; select(undef, undef, undef, 0.05) }
+}
+
 sub slurp {
     my ($file) = @_;
     open(my $fh, '<', $file) or return '';
