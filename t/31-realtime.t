@@ -136,6 +136,17 @@ is_deeply([map { $_->{id} } @burst], events_after($pid, $from),
           'every event after last_event_id once, in order, while new ones kept coming');
 $_->drain(1) for $a, $c;
 
+# ---- a clean stop tells clients it is going away ----
+like(VP::sidecar_log(), qr/VPD0114: pruned \d+ old events/, 'housekeeping ran at start');
+my $bye = ws($pid, protocol => "bearer, $owner->{access}");
+ready_ok($bye, 'before a stop');
+VP::stack('sidecar-stop');
+is($bye->wait_close(10), 1001, 'SIGTERM: clients are closed with 1001 (going away)');
+VP::stack('sidecar-start');
+$a->drain(1);
+$a = ws($pid, protocol => "bearer, $owner->{access}");
+ready_ok($a, 'reconnect after the stop');
+
 # ---- the daemon killed and restarted ----
 my $before = (split /\n/, psql("SELECT max(id) FROM events WHERE project_id = '$pid'"))[0];
 VP::sidecar_kill9();

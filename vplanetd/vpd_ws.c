@@ -72,6 +72,7 @@ static struct {
     int listen_fd;                  /* our dup of its socket, adopted by lws */
     lws_sorted_usec_list_t reconnect;
     lws_sorted_usec_list_t tick;    /* wakes the loop while draining */
+    lws_sorted_usec_list_t prune;   /* hourly housekeeping */
     int backoff;                    /* seconds before the next reconnect */
     project_t *projects;
     int nconns;                     /* open client connections */
@@ -633,6 +634,21 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 
 /* ---- the loop ---- */
 
+#define PRUNE_EVERY (3600 * LWS_US_PER_SEC)
+
+/* Events older than 30 days and idempotency keys older than a day go
+ * (the functions of sql/0003 and 0004); every daemon may do it. */
+static void prune(lws_sorted_usec_list_t *sul)
+{
+    PGresult *r = query("vpd_prune", 0, NULL);
+
+    if (r)
+        vpd_log(VPD_INFO, "ws", "VPD0114: pruned %s old events and %s old idempotency keys",
+                PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+    PQclear(r);
+    lws_sul_schedule(S.ctx, 0, sul, prune, PRUNE_EVERY);
+}
+
 static void tick(lws_sorted_usec_list_t *sul)
 {
     lws_sul_schedule(S.ctx, 0, sul, tick, 100 * LWS_US_PER_MS);
@@ -697,6 +713,7 @@ int vpd_ws_run(const vpd_ws_opts_t *o, int stop_fd)
         return -1;
     }
     listen_connect(NULL);
+    prune(&S.prune);
     vpd_log(VPD_INFO, "ws", "VPD0113: WebSocket channel on %s:%d", o->address, o->port);
     while (lws_service(S.ctx, 0) >= 0) {
         if (S.draining) {

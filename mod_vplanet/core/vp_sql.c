@@ -298,6 +298,8 @@ const vp_stmt_t vp_sidecar_statements[] = {
      "SELECT 1 FROM projects WHERE id = $1::uuid AND deleted_at IS NULL"},
     {"vpd_last_event",
      "SELECT coalesce(max(id), 0) FROM events WHERE project_id = $1::uuid"},
+    {"vpd_prune",           /* housekeeping: old events and idempotency keys */
+     "SELECT vplanet_prune_events(), vplanet_prune_idempotency_keys()"},
     {"vpd_events_after",    /* at most $3, oldest first */
      "SELECT e.id, event_json(e)::text FROM events e"
      " WHERE e.project_id = $1::uuid AND e.id > $2::bigint ORDER BY e.id LIMIT $3::int"},
