@@ -6,6 +6,7 @@ use strict;
 use warnings;
 use Exporter 'import';
 use HTTP::Tiny;
+use HTTPNoDelay;
 use JSON::PP;
 use IO::Socket::INET;
 use Socket ();
@@ -25,19 +26,6 @@ our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base pg_env pg_su
 my $json = JSON::PP->new->utf8->canonical;
 my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
 my $ua_fresh = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
-
-# HTTP::Tiny writes the headers and the body of a request separately; with
-# Nagle's algorithm on, the body then waits for the server's delayed ACK
-# (40 ms a request). Clients worth testing against send without delay.
-{
-    no warnings 'redefine';
-    my $connect = \&HTTP::Tiny::Handle::connect;
-    *HTTP::Tiny::Handle::connect = sub {
-        my $handle = $connect->(@_);
-        setsockopt($handle->{fh}, Socket::IPPROTO_TCP(), Socket::TCP_NODELAY(), 1);
-        return $handle;
-    };
-}
 
 for (qw(VP_BASE VP_STATE VP_STACK VP_SRC)) {
     die "$_ is not set: run the suite through t/run-suite (make check)\n" unless $ENV{$_};
