@@ -176,7 +176,7 @@ print $fh slurp($ENV{VP_SIDECAR_CONF}), "\nsmtp_url = smtp://127.0.0.1:" . $sile
 close $fh;
 stack('sidecar-stop');
 my @held = map { queue_mail(to => "mail.held$_.$tag\@example.com") } 1 .. 3;
-my $pid = start_daemon($conf, 'silent');
+my $pid = VP::sidecar_spawn($conf, 'silent');
 ok(wait_for(10, sub { psql("SELECT count(*) FROM outbox WHERE status = 'sending'"
                          . " AND id IN ($held[0], $held[1], $held[2])") == 3 }),
    'the daemon claimed the three rows');
@@ -199,7 +199,7 @@ open($fh, '>', $conf2) or die "$conf2: $!";
 my $ws2 = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
 print $fh slurp($ENV{VP_SIDECAR_CONF}), "\nmail_batch = 1\npid_file =\nlisten = 127.0.0.1:$ws2\n";
 close $fh;
-my $pid2 = start_daemon($conf2, 'second');
+my $pid2 = VP::sidecar_spawn($conf2, 'second');
 ok(wait_for(15, sub { slurp("$ENV{VP_STATE}/vplanetd/second.log") =~ /VPD0101/ }),
    'a second daemon is connected');
 my $first = psql("INSERT INTO outbox (recipient, subject, body_text, body_html, kind)"
@@ -239,20 +239,5 @@ is("@lost", '', 'every sent row arrived');
 
 done_testing();
 
-# start_daemon(CONF, NAME): vplanetd with CONF in the background, logging
+# VP::sidecar_spawn(CONF, NAME): vplanetd with CONF in the background, logging
 # to VP_STATE/vplanetd/NAME.log; its pid.
-sub start_daemon {
-    my ($conf, $name) = @_;
-    my $log = "$ENV{VP_STATE}/vplanetd/$name.log";
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        open(STDOUT, '>>', $log) or die "$log: $!";
-        open(STDERR, '>&', \*STDOUT) or die "stderr: $!";
-        if ($ENV{VP_ASAN_LIB}) {
-            $ENV{ASAN_OPTIONS} = "detect_leaks=1:log_path=$ENV{VP_STATE}/vplanetd/asan";
-            $ENV{UBSAN_OPTIONS} = "print_stacktrace=1:log_path=$ENV{VP_STATE}/vplanetd/ubsan";
-        }
-        exec $ENV{VP_VPLANETD}, '-c', $conf or die "exec: $!";
-    }
-    return $pid;
-}

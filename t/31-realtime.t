@@ -6,6 +6,7 @@ use warnings;
 use Test::More;
 use VP;
 use VPWS;
+use IO::Socket::INET;
 
 my $tag = sprintf '%x%x', $$, time;
 my ($owner, $viewer, $outsider) = (new_user(), new_user(), new_user());
@@ -194,5 +195,38 @@ $slow->{sel}->can_read(5);
 is($slow->wait_close(10), 1006, 'the slow client connection is closed')
     or diag('close code ', $slow->close_code // '-');
 
-$_->close for $a2, $c, $x, $b2, $d;
+# ---- dead clients: a client that answers no ping is dropped ----
+# (a second daemon pinging every 5 s, so the wait is seconds, not a minute)
+my $port = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
+my $conf = "$ENV{VP_STATE}/vplanetd/ping.conf";
+open(my $fh, '>', $conf) or die "$conf: $!";
+print $fh slurp($ENV{VP_SIDECAR_CONF}), "\npid_file =\nlisten = 127.0.0.1:$port\nws_ping_interval = 5\n";
+close $fh;
+my $pinger = VP::sidecar_spawn($conf, 'ping');
+my $up;
+for (1 .. 100) {
+    last if $up = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port);
+    select(undef, undef, undef, 0.1);
+}
+ok($up, 'a daemon pinging every 5 s is up');
+my $url = "http://127.0.0.1:$port";
+my $alive = VPWS->connect($url, "/ws/projects/$pid?token=$owner->{access}") or die "alive: $@";
+my $dead = VPWS->connect($url, "/ws/projects/$pid?token=$viewer->{access}") or die "dead: $@";
+ready_ok($alive, 'a client that answers pings');
+my ($dead_closed, $t0) = (0, time);
+while (time - $t0 < 30 && !$dead_closed) {
+    $alive->recv(0.5);          # answers the pings
+    if ($dead->{sel}->can_read(0)) {   # never answers: read raw, look for the end
+        my $n = sysread($dead->{s}, my $buf, 65536);
+        $dead_closed = time - $t0 if !$n;
+    }
+}
+ok($dead_closed && $dead_closed >= 5, "the silent client was dropped after ${dead_closed}s")
+    or diag("after " . (time - $t0) . ' s');
+ok(!defined $alive->close_code, 'the client answering pings stays connected');
+kill 'TERM', $pinger;
+waitpid $pinger, 0;
+is($?, 0, 'the second daemon stops cleanly');
+
+$_->close for $a2, $c, $x, $b2, $d, $alive;
 done_testing;

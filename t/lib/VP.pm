@@ -168,6 +168,25 @@ sub pg_super {
 # vplanetd's log so far.
 sub sidecar_log { slurp("$ENV{VP_STATE}/vplanetd/vplanetd.log") }
 
+# sidecar_spawn(CONF, NAME): another vplanetd with configuration CONF,
+# logging to VP_STATE/vplanetd/NAME.log (sanitizer reports where the
+# suite looks for them); returns its pid.
+sub sidecar_spawn {
+    my ($conf, $name) = @_;
+    my $log = "$ENV{VP_STATE}/vplanetd/$name.log";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open(STDOUT, '>>', $log) or die "$log: $!";
+        open(STDERR, '>&', \*STDOUT) or die "stderr: $!";
+        if ($ENV{VP_ASAN_LIB}) {
+            $ENV{ASAN_OPTIONS} = "detect_leaks=1:log_path=$ENV{VP_STATE}/vplanetd/asan";
+            $ENV{UBSAN_OPTIONS} = "print_stacktrace=1:log_path=$ENV{VP_STATE}/vplanetd/ubsan";
+        }
+        exec $ENV{VP_VPLANETD}, '-c', $conf or die "exec: $!";
+    }
+    return $pid;
+}
+
 # Kills vplanetd with SIGKILL (no clean stop) and waits until it is gone.
 sub sidecar_kill9 {
     my $pid = slurp("$ENV{VP_STATE}/vplanetd/vplanetd.pid");
