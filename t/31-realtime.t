@@ -138,7 +138,7 @@ is_deeply([map { $_->{id} } @burst], events_after($pid, $from),
 $_->drain(1) for $a, $c;
 
 # ---- a clean stop tells clients it is going away ----
-like(VP::sidecar_log(), qr/VPD0114: pruned \d+ old events/, 'housekeeping ran at start');
+like(VP::sidecar_log(), qr/VPD0411: pruned \d+ old events/, 'housekeeping ran at start');
 my $bye = ws($pid, protocol => "bearer, $owner->{access}");
 ready_ok($bye, 'before a stop');
 VP::stack('sidecar-stop');

@@ -6,7 +6,7 @@
 
 const char *const vpd_outbox_channels[] = {"vplanet_outbox", NULL};
 
-const vpd_stmt_t vpd_outbox_statements[] = {
+const vp_stmt_t vpd_outbox_statements[] = {
     {"vpd_outbox_claim",        /* $1 how many, $2 the claimer */
      "WITH claimed AS (UPDATE outbox SET status = 'sending', claimed_at = now(), claimed_by = $2"
      "  WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= now()"

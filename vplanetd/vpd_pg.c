@@ -17,7 +17,7 @@ struct vpd_pg {
     const char *conninfo;
     const char *part;
     const char *app_name;
-    const vpd_stmt_t *stmts;
+    const vp_stmt_t *stmts;
     const char *const *channels;
     int failures;         /* connection attempts failed in a row */
     int lost;             /* a connection was lost: say when it is back */
@@ -25,7 +25,7 @@ struct vpd_pg {
 };
 
 vpd_pg_t *vpd_pg_create(apr_pool_t *p, const char *conninfo, const char *part,
-                        const vpd_stmt_t *stmts, const char *const *channels)
+                        const vp_stmt_t *stmts, const char *const *channels)
 {
     vpd_pg_t *db = apr_pcalloc(p, sizeof *db);
 
@@ -64,15 +64,15 @@ static void on_notice(void *arg, const char *message)
 /* Prepares every statement and LISTENs; NULL, or why not (in db->err). */
 static const char *set_up(vpd_pg_t *db)
 {
-    const vpd_stmt_t *s;
+    const vp_stmt_t *s;
     const char *const *ch;
     char sql[128];
     PGresult *r;
 
-    for (s = db->stmts; s && s->name; s++) {
-        r = PQprepare(db->conn, s->name, s->sql, 0, NULL);
+    for (s = db->stmts; s && s->label; s++) {
+        r = PQprepare(db->conn, s->label, s->sql, 0, NULL);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            snprintf(db->err, sizeof db->err, "preparing %s: %s", s->name,
+            snprintf(db->err, sizeof db->err, "preparing %s: %s", s->label,
                      r ? PQresultErrorMessage(r) : pq_error(db));
             PQclear(r);
             return db->err;
@@ -94,7 +94,7 @@ static const char *set_up(vpd_pg_t *db)
     return NULL;
 }
 
-int vpd_pg_ensure(vpd_pg_t *db)
+int vpd_pg_connect(vpd_pg_t *db)
 {
     static const char *const keys[] = {"dbname", "fallback_application_name", NULL};
     const char *values[] = {db->conninfo, db->app_name, NULL};
@@ -124,8 +124,20 @@ int vpd_pg_ensure(vpd_pg_t *db)
     vpd_pg_close(db);
     db->lost = 1;
     db->failures++;
+    return 0;
+}
+
+int vpd_pg_ensure(vpd_pg_t *db)
+{
+    if (vpd_pg_connect(db))
+        return 1;
     vpd_sleep(vpd_backoff(RECONNECT_FIRST_MS, RECONNECT_MAX_MS, db->failures));
     return 0;
+}
+
+PGconn *vpd_pg_conn(vpd_pg_t *db)
+{
+    return db->conn && PQstatus(db->conn) == CONNECTION_OK ? db->conn : NULL;
 }
 
 /* After a failed command: a lost connection is closed (and said once). */

@@ -7,25 +7,29 @@
 #ifndef VPD_PG_H
 #define VPD_PG_H
 
+#include "core/vp_sql.h"
+
 #include <apr_pools.h>
 #include <libpq-fe.h>
-
-typedef struct {
-    const char *name;
-    const char *sql;
-} vpd_stmt_t;
 
 typedef struct vpd_pg vpd_pg_t;
 
 /* stmts ends with {NULL, NULL}; channels (constant names) with NULL. part
  * names the connection in logs and in application_name (vplanetd-PART). */
 vpd_pg_t *vpd_pg_create(apr_pool_t *p, const char *conninfo, const char *part,
-                        const vpd_stmt_t *stmts, const char *const *channels);
+                        const vp_stmt_t *stmts, const char *const *channels);
 
-/* Connected, prepared and listening: 1. Otherwise one connection attempt;
- * when it fails, waits the reconnect pause (0.5 s doubling to 10 s; less
- * when a stop is asked) and returns 0. */
+/* Connected, prepared and listening: 1. Otherwise one connection attempt,
+ * without a pause: 1 when it worked, else 0 (for an event loop, which
+ * schedules its own retry). */
+int vpd_pg_connect(vpd_pg_t *db);
+
+/* vpd_pg_connect, and when it fails, waits the reconnect pause (0.5 s
+ * doubling to 10 s; less when a stop is asked) and returns 0. */
 int vpd_pg_ensure(vpd_pg_t *db);
+
+/* The open connection (for its socket and notifications), or NULL. */
+PGconn *vpd_pg_conn(vpd_pg_t *db);
 
 /* Runs a prepared statement. Returns the result (PGRES_TUPLES_OK or
  * PGRES_COMMAND_OK) for the caller to PQclear, or NULL after logging the

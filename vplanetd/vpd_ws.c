@@ -7,6 +7,7 @@
  * row), so following ids never skips one. */
 #include "vpd_ws.h"
 #include "vpd_log.h"
+#include "vpd_pg.h"
 #include "core/vp_sql.h"
 #include "core/vp_valid.h"
 
@@ -67,9 +68,8 @@ static struct {
     const vpd_ws_opts_t *o;
     struct lws_context *ctx;
     struct lws_vhost *vh;
-    PGconn *db;                     /* queries */
-    PGconn *listen;                 /* LISTEN vplanet_events */
-    int listen_fd;                  /* our dup of its socket, adopted by lws */
+    vpd_pg_t *db;                   /* queries */
+    vpd_pg_t *listen;               /* LISTEN vplanet_events */
     lws_sorted_usec_list_t reconnect;
     lws_sorted_usec_list_t tick;    /* wakes the loop while draining */
     lws_sorted_usec_list_t prune;   /* hourly housekeeping */
@@ -81,25 +81,9 @@ static struct {
 
 /* ---- database ---- */
 
-static int prepare(PGconn *c)
-{
-    const vp_stmt_t *st;
-
-    for (st = vp_sidecar_statements; st->label; st++) {
-        PGresult *r = PQprepare(c, st->label, st->sql, 0, NULL);
-        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-
-        PQclear(r);
-        if (!ok) {
-            vpd_log(VPD_ERROR, "ws", "VPD0101: preparing %s: %s", st->label, PQerrorMessage(c));
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Runs a statement of vp_sidecar_statements, reconnecting once when the
- * connection broke (PostgreSQL restarted). NULL when it failed. */
+/* Runs a statement of vp_sidecar_statements, connecting first when needed
+ * and once more when the connection broke (PostgreSQL restarted). Never
+ * waits for a reconnect pause: this is the event loop. NULL when it failed. */
 static PGresult *query(const char *label, int n, const char *const *params)
 {
     int attempt;
@@ -107,20 +91,11 @@ static PGresult *query(const char *label, int n, const char *const *params)
     for (attempt = 0; attempt < 2; attempt++) {
         PGresult *r;
 
-        if (!S.db || PQstatus(S.db) != CONNECTION_OK) {
-            if (S.db)
-                PQreset(S.db);
-            else
-                S.db = PQconnectdb(S.o->conninfo);
-            if (PQstatus(S.db) != CONNECTION_OK || !prepare(S.db))
-                continue;
-        }
-        r = PQexecPrepared(S.db, label, n, params, NULL, NULL, 0);
-        if (PQresultStatus(r) == PGRES_TUPLES_OK)
+        if (!vpd_pg_connect(S.db))
+            return NULL;
+        if ((r = vpd_pg_exec(S.db, label, n, params)))
             return r;
-        vpd_log(VPD_ERROR, "ws", "VPD0102: %s: %s", label, PQerrorMessage(S.db));
-        PQclear(r);
-        if (PQstatus(S.db) == CONNECTION_OK)
+        if (vpd_pg_conn(S.db))
             return NULL;            /* not a connection problem: no retry */
     }
     return NULL;
@@ -159,7 +134,7 @@ static void enqueue(conn_t *c, const char *text, size_t len)
         return;
     if (c->queued >= S.o->queue_max) {
         /* it does not read, so a close frame would not get through either */
-        vpd_log(VPD_INFO, "ws", "VPD0103: dropping a slow client of project %s", c->project_id);
+        vpd_log(VPD_INFO, "ws", "VPD0404: dropping a slow client of project %s", c->project_id);
         drop_queue(c);
         c->close_code = CLOSE_TOO_SLOW;
         c->close_why = "too slow";
@@ -310,7 +285,7 @@ static void catch_up(conn_t *c)
 static void project_advance(project_t *p)
 {
     if (read_events(p->id, p->cursor, INT_MAX, deliver_project, p) < 0)
-        vpd_log(VPD_ERROR, "ws", "VPD0104: cannot read the events of project %s; retrying at the next "
+        vpd_log(VPD_ERROR, "ws", "VPD0405: cannot read the events of project %s; retrying at the next "
              "notification or reconnect", p->id);
 }
 
@@ -320,11 +295,10 @@ static void listen_connect(lws_sorted_usec_list_t *sul);
 
 static void listen_lost(void)
 {
-    if (S.listen)
-        PQfinish(S.listen);
-    S.listen = NULL;
+    vpd_pg_close(S.listen);
     S.backoff = S.backoff ? (S.backoff * 2 > 10 ? 10 : S.backoff * 2) : 1;
-    vpd_log(VPD_WARN, "ws", "VPD0105: lost the notification connection; reconnecting in %d s", S.backoff);
+    vpd_log(VPD_WARN, "ws", "VPD0401: no notification connection; trying again in %d s",
+            S.backoff);
     lws_sul_schedule(S.ctx, 0, &S.reconnect, listen_connect,
                      (lws_usec_t)S.backoff * LWS_US_PER_SEC);
 }
@@ -332,30 +306,30 @@ static void listen_lost(void)
 static void listen_connect(lws_sorted_usec_list_t *sul)
 {
     lws_sock_file_fd_type fd;
-    PGresult *r;
+    PGconn *conn;
     project_t *p;
-    int ok;
 
     (void)sul;
-    S.listen = PQconnectdb(S.o->conninfo);
-    r = PQstatus(S.listen) == CONNECTION_OK ? PQexec(S.listen, "LISTEN vplanet_events") : NULL;
-    ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok || PQsetnonblocking(S.listen, 1) != 0
-        || (S.listen_fd = dup(PQsocket(S.listen))) < 0) {
-        vpd_log(VPD_ERROR, "ws", "VPD0106: LISTEN: %s", PQerrorMessage(S.listen));
+    if (!vpd_pg_connect(S.listen)) {
         listen_lost();
         return;
     }
-    fd.filefd = S.listen_fd;
+    conn = vpd_pg_conn(S.listen);
+    /* lws watches (and closes) a duplicate; libpq keeps its own socket */
+    if (PQsetnonblocking(conn, 1) != 0 || (fd.filefd = dup(PQsocket(conn))) < 0) {
+        vpd_log(VPD_ERROR, "ws", "VPD0402: cannot watch the notification connection: %s",
+                PQerrorMessage(conn));
+        listen_lost();
+        return;
+    }
     if (!lws_adopt_descriptor_vhost(S.vh, LWS_ADOPT_RAW_FILE_DESC, fd, "vplanet-pg", NULL)) {
-        vpd_log(VPD_ERROR, "ws", "VPD0107: cannot watch the notification connection");
-        close(S.listen_fd);
+        vpd_log(VPD_ERROR, "ws", "VPD0402: cannot watch the notification connection");
+        close(fd.filefd);
         listen_lost();
         return;
     }
     S.backoff = 0;
-    vpd_log(VPD_INFO, "ws", "VPD0108: listening for events");
+    vpd_log(VPD_INFO, "ws", "VPD0403: listening for events");
     /* whatever committed while we were not listening */
     for (p = S.projects; p; p = p->next)
         project_advance(p);
@@ -365,7 +339,7 @@ static void notifications(void)
 {
     PGnotify *n;
 
-    while ((n = PQnotifies(S.listen))) {
+    while ((n = PQnotifies(vpd_pg_conn(S.listen)))) {
         json_t *j = json_loads(n->extra, 0, NULL);
         const char *pid = json_string_value(json_object_get(j, "project_id"));
         project_t *p = pid ? project_get(pid, 0) : NULL;
@@ -383,7 +357,7 @@ static int pg_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     (void)wsi; (void)user; (void)in; (void)len;
     switch (reason) {
     case LWS_CALLBACK_RAW_RX_FILE:
-        if (!S.listen || !PQconsumeInput(S.listen)) {
+        if (!vpd_pg_conn(S.listen) || !PQconsumeInput(vpd_pg_conn(S.listen))) {
             listen_lost();
             return -1;              /* lws closes our dup of the socket */
         }
@@ -409,7 +383,7 @@ static void authenticate(conn_t *c, const char *token, long long after)
     apr_pool_create(&pool, NULL);
     why = vp_token_verify(pool, S.o->keys, token, NULL, (long)apr_time_sec(apr_time_now()), &cl);
     if (why) {
-        vpd_log(VPD_INFO, "ws", "VPD0109: token refused: %s", why);
+        vpd_log(VPD_INFO, "ws", "VPD0406: token refused: %s", why);
         want_close(c, CLOSE_UNAUTHORIZED, "invalid token");
     }
     else if (strcmp(cl.typ, "guest") == 0) {
@@ -643,7 +617,7 @@ static void prune(lws_sorted_usec_list_t *sul)
     PGresult *r = query("vpd_prune", 0, NULL);
 
     if (r)
-        vpd_log(VPD_INFO, "ws", "VPD0114: pruned %s old events and %s old idempotency keys",
+        vpd_log(VPD_INFO, "ws", "VPD0411: pruned %s old events and %s old idempotency keys",
                 PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
     PQclear(r);
     lws_sul_schedule(S.ctx, 0, sul, prune, PRUNE_EVERY);
@@ -665,7 +639,7 @@ static int stop_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     if (reason != LWS_CALLBACK_RAW_RX_FILE || S.draining)
         return 0;
     S.draining = 1;
-    vpd_log(VPD_INFO, "ws", "VPD0110: stopping: closing %d connections", S.nconns);
+    vpd_log(VPD_INFO, "ws", "VPD0407: stopping: closing %d connections", S.nconns);
     for (p = S.projects; p; p = p->next)
         for (k = p->conns; k; k = k->next)
             want_close(k, LWS_CLOSE_STATUS_GOINGAWAY, "shutting down");
@@ -687,10 +661,15 @@ int vpd_ws_run(const vpd_ws_opts_t *o, int stop_fd)
     struct lws_context_creation_info info;
     lws_usec_t drain_until = 0;
 
+    static const char *const channels[] = {"vplanet_events", NULL};
     lws_sock_file_fd_type fd;
+    apr_pool_t *pool;
 
     memset(&S, 0, sizeof S);
     S.o = o;
+    apr_pool_create(&pool, NULL);
+    S.db = vpd_pg_create(pool, o->conninfo, "ws", vp_sidecar_statements, NULL);
+    S.listen = vpd_pg_create(pool, o->conninfo, "events", NULL, channels);
     retry.secs_since_valid_ping = (uint16_t)o->ping_interval;
     retry.secs_since_valid_hangup = (uint16_t)(o->ping_interval + 10);
     memset(&info, 0, sizeof info);
@@ -701,20 +680,22 @@ int vpd_ws_run(const vpd_ws_opts_t *o, int stop_fd)
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_VALIDATE_UTF8;
     lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
     if (!(S.ctx = lws_create_context(&info))) {
-        vpd_log(VPD_ERROR, "ws", "VPD0111: cannot listen on %s:%d", o->address, o->port);
+        vpd_log(VPD_ERROR, "ws", "VPD0408: cannot listen on %s:%d", o->address, o->port);
+        apr_pool_destroy(pool);
         return -1;
     }
     S.vh = lws_get_vhost_by_name(S.ctx, "default");
     fd.filefd = dup(stop_fd);
     if (fd.filefd < 0
         || !lws_adopt_descriptor_vhost(S.vh, LWS_ADOPT_RAW_FILE_DESC, fd, "vplanet-stop", NULL)) {
-        vpd_log(VPD_ERROR, "ws", "VPD0112: cannot watch for a stop");
+        vpd_log(VPD_ERROR, "ws", "VPD0409: cannot watch for a stop");
         lws_context_destroy(S.ctx);
+        apr_pool_destroy(pool);
         return -1;
     }
     listen_connect(NULL);
     prune(&S.prune);
-    vpd_log(VPD_INFO, "ws", "VPD0113: WebSocket channel on %s:%d", o->address, o->port);
+    vpd_log(VPD_INFO, "ws", "VPD0410: WebSocket channel on %s:%d", o->address, o->port);
     while (lws_service(S.ctx, 0) >= 0) {
         if (S.draining) {
             lws_usec_t now = lws_now_usecs();
@@ -726,10 +707,9 @@ int vpd_ws_run(const vpd_ws_opts_t *o, int stop_fd)
         }
     }
     lws_context_destroy(S.ctx);
-    if (S.listen)
-        PQfinish(S.listen);
-    if (S.db)
-        PQfinish(S.db);
+    vpd_pg_close(S.listen);
+    vpd_pg_close(S.db);
+    apr_pool_destroy(pool);
     S.ctx = NULL;
     return 0;
 }
