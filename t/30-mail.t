@@ -196,7 +196,7 @@ ok(wait_for(20, sub { (grep { row($_)->{status} eq 'sent' } @held) == 3 }),
 # ---- two daemons share the outbox ----
 my $conf2 = "$ENV{VP_STATE}/vplanetd/second.conf";
 open($fh, '>', $conf2) or die "$conf2: $!";
-my $ws2 = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
+my $ws2 = free_port();
 print $fh slurp($ENV{VP_SIDECAR_CONF}), "\nmail_batch = 1\npid_file =\nlisten = 127.0.0.1:$ws2\n";
 close $fh;
 my $pid2 = VP::sidecar_spawn($conf2, 'second');

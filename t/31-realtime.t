@@ -197,7 +197,7 @@ is($slow->wait_close(10), 1006, 'the slow client connection is closed')
 
 # ---- dead clients: a client that answers no ping is dropped ----
 # (a second daemon pinging every 5 s, so the wait is seconds, not a minute)
-my $port = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
+my $port = free_port();
 my $conf = "$ENV{VP_STATE}/vplanetd/ping.conf";
 open(my $fh, '>', $conf) or die "$conf: $!";
 print $fh slurp($ENV{VP_SIDECAR_CONF}), "\npid_file =\nlisten = 127.0.0.1:$port\nws_ping_interval = 5\n";

@@ -21,7 +21,7 @@ use Test::More;
 our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base pg_env pg_super
                  new_ip new_user bearer jwt_sign jwt_claims jwt_key
                  httpd_variant httpd_variant_stop slurp
-                 wait_for mails mails_to);
+                 wait_for mails mails_to free_port);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
@@ -323,7 +323,8 @@ sub mails_to {
     return grep { lc($_->{head}{to} // '') eq lc $address } mails();
 }
 
-sub _free_port {
+# A TCP port of 127.0.0.1 nobody listens on now.
+sub free_port {
     IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
 }
 
@@ -335,7 +336,7 @@ sub httpd_variant {
     my ($name, $extra) = @_;
     my $dir = "$ENV{VP_STATE}/$name";
     mkdir $_ for $dir, "$dir/logs", "$dir/run";
-    my $port = _free_port();
+    my $port = free_port();
     my $conf = slurp("$ENV{VP_STATE}/httpd/httpd.conf");
     $conf =~ s/^Listen .*/Listen 127.0.0.1:$port/m;
     $conf =~ s/^PidFile .*/PidFile "$dir\/run\/httpd.pid"/m;
