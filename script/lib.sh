@@ -13,6 +13,10 @@ PACKAGES=(
     # vplanetd: libcurl (SMTP), libwebsockets (its WebSocket part); the
     # SMTP sink of the test and development stacks
     libcurl4-openssl-dev libwebsockets-dev python3-aiosmtpd
+    # Unicode normal forms, case folding and PRECIS classes (the core)
+    libunistring-dev
+    # libFuzzer harnesses of the core (script/fuzz)
+    clang libclang-rt-14-dev
 )
 
 say() { printf '==> %s\n' "$*"; }
@@ -29,8 +33,9 @@ ensure_packages() {
     fi
     say "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # several checkouts may install at once: wait for dpkg's lock
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # build DIR [configure options]: an out-of-tree build of the source.
