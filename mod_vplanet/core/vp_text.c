@@ -9,19 +9,22 @@
 #include <uninorm.h>
 #include <unistr.h>
 
-char *vp_text_nfc(const char *s)
+/* NFC of s, or with fold its NFKC case folding; malloc'd and terminated,
+ * NULL when s is not UTF-8 or memory runs out */
+static char *mapped(const char *s, int fold)
 {
     size_t n = strlen(s), m;
+    const uint8_t *in = (const uint8_t *)s;
     uint8_t *u;
     char *out;
 
-    if (u8_check((const uint8_t *)s, n))
+    if (u8_check(in, n))
         return NULL;
     if (!n)
         return strdup("");
-    if (!(u = u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &m)))
-        return NULL;
-    if (!(out = realloc(u, m + 1))) {
+    u = fold ? u8_casefold(in, n, NULL, UNINORM_NFKC, NULL, &m)
+             : u8_normalize(UNINORM_NFC, in, n, NULL, &m);
+    if (!u || !(out = realloc(u, m + 1))) {
         free(u);
         return NULL;
     }
@@ -29,19 +32,16 @@ char *vp_text_nfc(const char *s)
     return out;
 }
 
+char *vp_text_nfc(const char *s)
+{
+    return mapped(s, 0);
+}
+
 const char *vp_text_key(apr_pool_t *p, const char *s)
 {
-    size_t n = strlen(s), m;
-    uint8_t *k;
-    char *out;
+    char *k = mapped(s, 1);
+    const char *out = k ? apr_pstrdup(p, k) : NULL;
 
-    if (u8_check((const uint8_t *)s, n))
-        return NULL;
-    if (!n)
-        return "";
-    if (!(k = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFKC, NULL, &m)))
-        return NULL;
-    out = apr_pstrmemdup(p, (const char *)k, m);
     free(k);
     return out;
 }
@@ -99,6 +99,23 @@ static int emoji_base(ucs4_t c)
     return uc_is_general_category(c, UC_CATEGORY_So) || uc_is_general_category(c, UC_CATEGORY_Sk);
 }
 
+/* General categories refused in every class, in order (C last: the
+ * format characters left once the others are named) */
+struct refusal {
+    const uc_general_category_t *category;
+    const char *why;
+};
+
+static const struct refusal refused_categories[] = {
+    {&UC_CATEGORY_Cc, "a control character"},
+    {&UC_CATEGORY_Zs, "a special space; use a plain space"},
+    {&UC_CATEGORY_Zl, "a line break"},
+    {&UC_CATEGORY_Zp, "a line break"},
+    {&UC_CATEGORY_Co, "a private-use character"},
+    {&UC_CATEGORY_C, "a format character"},
+    {NULL, NULL}
+};
+
 /* The PRECIS derived property of s[i] (RFC 8264 section 8) for cls: 1 when
  * allowed, otherwise 0 with the reason in msg. */
 static int code_point_ok(const uint32_t *s, size_t n, size_t i, vp_text_class_t cls,
@@ -106,6 +123,7 @@ static int code_point_ok(const uint32_t *s, size_t n, size_t i, vp_text_class_t 
 {
     ucs4_t c = s[i], prev = i ? s[i - 1] : 0, next = i + 1 < n ? s[i + 1] : 0;
     int ident = cls != VP_TEXT_LINE;
+    const struct refusal *r;
 
     if (c < 0x80) {
         if (c < 0x20 || c == 0x7F)
@@ -140,16 +158,9 @@ static int code_point_ok(const uint32_t *s, size_t n, size_t i, vp_text_class_t 
         return refuse(msg, len, c, "an invisible character");
     if (old_hangul_jamo(c))
         return refuse(msg, len, c, "a Hangul jamo outside a syllable");
-    if (uc_is_general_category(c, UC_CATEGORY_Cc))
-        return refuse(msg, len, c, "a control character");
-    if (uc_is_general_category(c, UC_CATEGORY_Zs))
-        return refuse(msg, len, c, "a special space; use a plain space");
-    if (uc_is_general_category(c, UC_CATEGORY_Zl) || uc_is_general_category(c, UC_CATEGORY_Zp))
-        return refuse(msg, len, c, "a line break");
-    if (uc_is_general_category(c, UC_CATEGORY_Co))
-        return refuse(msg, len, c, "a private-use character");
-    if (uc_is_general_category(c, UC_CATEGORY_C))
-        return refuse(msg, len, c, "a format character");
+    for (r = refused_categories; r->category; r++)
+        if (uc_is_general_category(c, *r->category))
+            return refuse(msg, len, c, r->why);
     if (!ident)
         return 1;
     if (!not_compat(c, msg, len))
