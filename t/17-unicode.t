@@ -194,4 +194,33 @@ refused(http(PATCH => "/api/v1/projects/$pid", headers => bearer($u->{access}),
     is($r->{json}{data}{count}, 1, 'one project, found by its NFC name');
 }
 
+# 20 renames of one project at once, in decomposed spellings: each stored
+# in NFC, each an event
+{
+    my @st = parallel(20, sub {
+        my $i = shift;
+        return http(PATCH => "/api/v1/projects/$pid", fresh => 1, headers => bearer($u->{access}),
+                    json => { name => "봄 캠페인 $i $tag", manager => "E\x{301}quipe $i" })->{status};
+    });
+    is_deeply(\@st, [(200) x 20], '20 concurrent renames of one project: all 200') or diag("@st");
+    is(psql("SELECT count(*) FROM events WHERE project_id = :'p' AND type = 'project.updated'",
+            "p=$pid"), 20, '... twenty project.updated events');
+    my $d = http(GET => "/api/v1/projects/$pid", headers => bearer($u->{access}))->{json}{data};
+    ok($d->{name} =~ /^봄 캠페인 (\d+) \Q$tag\E$/ && $d->{manager} eq "\x{c9}quipe $1",
+       'one of them won, name and manager together, in NFC');
+}
+
+# 20 nickname changes of one account at once
+{
+    my $w = new_user();
+    my @st = parallel(20, sub {
+        my $i = shift;
+        return http(PATCH => '/api/v1/users/me', fresh => 1, headers => bearer($w->{access}),
+                    json => { nickname => "철수$i$tag" })->{status};
+    });
+    is_deeply(\@st, [(200) x 20], '20 concurrent nickname changes: all 200') or diag("@st");
+    like(http(GET => '/api/v1/users/me', headers => bearer($w->{access}))->{json}{data}{nickname},
+         qr/^철수\d+\Q$tag\E$/, '... one of them stays');
+}
+
 done_testing;
