@@ -7,6 +7,7 @@ use strict;
 use warnings;
 use utf8;
 use Test::More;
+use Encode ();
 use VP;
 
 binmode(Test::More->builder->$_, ':encoding(UTF-8)') for qw(output failure_output todo_output);
@@ -25,6 +26,8 @@ sub login {
     return http(POST => '/api/v1/auth/login', json => { email => $email, password => $password },
                 headers => { 'x-forwarded-for' => $ip // new_ip() });
 }
+
+sub pct { join '', map { sprintf '%%%02X', ord } split //, Encode::encode('UTF-8', $_[0]) }
 
 # error_ok and a message on FIELD matching RE
 sub refused {
@@ -154,6 +157,9 @@ envelope_ok($r, 200, 'a nickname with a combining accent');
 is($r->{json}{data}{nickname}, "\x{e9}lodie$tag", '... stored in NFC');
 $r = http(POST => '/api/v1/auth/check-nickname', json => { nickname => "\x{c9}LODIE$tag" });
 ok($r->{status} == 200 && !$r->{json}{data}{available}, 'the precomposed capital is taken');
+$r = http(GET => '/api/v1/users/search?q=' . pct("E\x{301}LODIE$tag"), headers => bearer($u->{access}));
+is_deeply([map { $_->{id} } @{ $r->{json}{data}{results} || [] }], [$victim->{id}],
+          'the user search finds it by a decomposed spelling');
 
 # ---- project names and other one-line texts ----
 sub create { http(POST => '/api/v1/projects', headers => bearer($u->{access}), json => $_[0]) }

@@ -1,6 +1,8 @@
 #include "vp_sql.h"
+#include "vp_text.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* What a user sees of an account (spec section 3). */
@@ -328,17 +330,19 @@ const vp_constraint_t *vp_constraint(const char *name)
 
 char *vp_like_pattern(apr_pool_t *p, const char *term, int anywhere)
 {
-    char *pattern = apr_palloc(p, strlen(term) * 2 + 3), *o = pattern;
-    const char *c;
+    char *nfc = vp_text_nfc(term);     /* stored text is NFC, so is its search */
+    const char *t = nfc ? nfc : term, *c;
+    char *pattern = apr_palloc(p, strlen(t) * 2 + 3), *o = pattern;
 
     if (anywhere)
         *o++ = '%';
-    for (c = term; *c; c++) {
+    for (c = t; *c; c++) {
         if (*c == '%' || *c == '_' || *c == '\\')
             *o++ = '\\';
         *o++ = *c;
     }
     *o++ = '%';
     *o = '\0';
+    free(nfc);
     return pattern;
 }
