@@ -30,7 +30,10 @@ const char *vp_auth_prepare(apr_pool_t *p, server_rec *s);
 int vp_hash_password(vp_req_t *q, const char *pw, const char **hash);
 /* shared field checks: 0 or a recorded 422 */
 int vp_check_password(vp_req_t *q, const char *field, const char *pw, const char *email);
-int vp_check_nickname(vp_req_t *q, const char *nickname);
+/* the identity key of an email (core/vp_text.h): 0, or a recorded 500 */
+int vp_email_key(vp_req_t *q, const char *email, const char **key);
+/* the login limits of the client and an email key: 0, or a recorded 429 */
+int vp_login_limits(vp_req_t *q, const char *key);
 /* the string member key of a validated body, or NULL */
 const char *vp_str(const json_t *body, const char *key);
 

@@ -431,7 +431,8 @@ sub field_mismatch {
     my %json = (VP_STRING => 'string', VP_UUID => 'string', VP_ENUM => 'string',
                 VP_INTEGER => 'integer', VP_NUMBER => 'number', VP_BOOLEAN => 'boolean',
                 VP_OBJECT => 'object', VP_ARRAY => 'array', VP_DATE => 'string',
-                VP_COLOR => 'string');
+                VP_COLOR => 'string', VP_EMAIL => 'string', VP_IDENT => 'string',
+                VP_TEXT => 'string');
     my $want = $json{$f->{type}} or return "unknown field type $f->{type}";
     my @types = ref $prop->{type} eq 'ARRAY' ? @{ $prop->{type} } : ($prop->{type} // ());
     return "type is [@types], not $want" unless grep { $_ eq $want } @types;
@@ -440,6 +441,8 @@ sub field_mismatch {
         if !!$null != !!$f->{nullable};
     my $bounded = $f->{min} != 0 || $f->{max} != 0;
     my %kw = (VP_STRING => ['minLength', 'maxLength'], VP_ARRAY => ['minItems', 'maxItems'],
+              VP_EMAIL => ['minLength', 'maxLength'], VP_IDENT => ['minLength', 'maxLength'],
+              VP_TEXT => ['minLength', 'maxLength'],
               VP_INTEGER => ['minimum', 'maximum'], VP_NUMBER => ['minimum', 'maximum']);
     if (my $kw = $kw{$f->{type}}) {
         my ($lo, $hi) = @$kw;
@@ -466,12 +469,16 @@ sub field_mismatch {
         return 'format is ' . ($prop->{format} // 'unset') . ', not date'
             unless ($prop->{format} // '') eq 'date';
     }
+    if ($f->{type} eq 'VP_EMAIL') {
+        return 'format is ' . ($prop->{format} // 'unset') . ', not email'
+            unless ($prop->{format} // '') eq 'email';
+    }
     if ($f->{type} eq 'VP_COLOR') {
         my $why = color_pattern_mismatch($prop->{pattern});
         return $why if $why;
     }
     # and the other way round: what only these types check
-    my %format_type = (date => 'VP_DATE', uuid => 'VP_UUID');
+    my %format_type = (date => 'VP_DATE', uuid => 'VP_UUID', email => 'VP_EMAIL');
     my $ft = $format_type{ $prop->{format} // '' };
     return "format $prop->{format} on a $f->{type} field" if $ft && $ft ne $f->{type};
     return "a #RRGGBB pattern on a $f->{type} field"

@@ -1,6 +1,8 @@
 #include "vp_sql.h"
+#include "vp_text.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* What a user sees of an account (spec section 3). */
@@ -21,17 +23,17 @@ const vp_stmt_t vp_statements[] = {
      "SELECT " USER_COLS " FROM users WHERE id = $1::uuid AND is_active AND NOT is_deleted"
      " AND NOT EXISTS (SELECT 1 FROM refresh_tokens"
      " WHERE family_id = $2::uuid AND revoked_at IS NOT NULL)"},
-    {"vp_user_credentials",
+    {"vp_user_credentials", /* $1: the key of an email (core/vp_text.h) */
      "SELECT id, password_hash, is_active, is_deleted,"
      " (is_deleted AND can_recover AND recovery_deadline > now()) AS recoverable,"
      " rfc3339(recovery_deadline) AS recovery_deadline"
-     " FROM users WHERE lower(email) = lower($1)"},
-    {"vp_user_taken",
-     "SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1)) AS email,"
+     " FROM users WHERE email_key = $1"},
+    {"vp_user_taken",       /* $1: the key of an email (core/vp_text.h) */
+     "SELECT EXISTS (SELECT 1 FROM users WHERE email_key = $1) AS email,"
      " EXISTS (SELECT 1 FROM users WHERE lower(nickname) = lower($2)"
      " AND id IS DISTINCT FROM $3::uuid) AS nickname"},
     {"vp_user_insert",
-     "INSERT INTO users (email, nickname, password_hash) VALUES ($1, $2, $3)"
+     "INSERT INTO users (email, nickname, password_hash, email_key) VALUES ($1, $2, $3, $4)"
      " ON CONFLICT DO NOTHING RETURNING " USER_COLS},
     {"vp_user_logged_in",
      "UPDATE users SET last_login_at = now(), password_hash = coalesce($2, password_hash)"
@@ -62,11 +64,11 @@ const vp_stmt_t vp_statements[] = {
      " RETURNING " USER_COLS},
     {"vp_user_for_mail",
      "SELECT id, email, nickname FROM users"
-     " WHERE lower(email) = lower($1) AND is_active AND NOT is_deleted"},
-    {"vp_user_search",   /* $1: an escaped LIKE prefix pattern */
+     " WHERE email_key = $1 AND is_active AND NOT is_deleted"},
+    {"vp_user_search",   /* $1, $3: escaped LIKE prefix patterns of the term and its key */
      "SELECT id, nickname, avatar_url FROM users"
      " WHERE is_active AND NOT is_deleted AND id <> $2::uuid"
-     " AND (lower(nickname) LIKE lower($1) ESCAPE '\\' OR lower(email) LIKE lower($1) ESCAPE '\\')"
+     " AND (lower(nickname) LIKE lower($1) ESCAPE '\\' OR email_key LIKE $3 ESCAPE '\\')"
      " ORDER BY lower(nickname) LIMIT 20"},
 
     /* refresh tokens */
@@ -328,17 +330,19 @@ const vp_constraint_t *vp_constraint(const char *name)
 
 char *vp_like_pattern(apr_pool_t *p, const char *term, int anywhere)
 {
-    char *pattern = apr_palloc(p, strlen(term) * 2 + 3), *o = pattern;
-    const char *c;
+    char *nfc = vp_text_nfc(term);     /* stored text is NFC, so is its search */
+    const char *t = nfc ? nfc : term, *c;
+    char *pattern = apr_palloc(p, strlen(t) * 2 + 3), *o = pattern;
 
     if (anywhere)
         *o++ = '%';
-    for (c = term; *c; c++) {
+    for (c = t; *c; c++) {
         if (*c == '%' || *c == '_' || *c == '\\')
             *o++ = '\\';
         *o++ = *c;
     }
     *o++ = '%';
     *o = '\0';
+    free(nfc);
     return pattern;
 }

@@ -23,8 +23,8 @@ typedef struct {
     const char *message;
 } vp_constraint_t;
 
-/* A LIKE pattern matching term as a prefix (anywhere: as a substring);
- * the term's own % _ and \ match themselves (ESCAPE '\'). */
+/* A LIKE pattern matching the NFC of term as a prefix (anywhere: as a
+ * substring); the term's own % _ and \ match themselves (ESCAPE '\'). */
 char *vp_like_pattern(apr_pool_t *p, const char *term, int anywhere);
 
 /* The entry for a constraint name, or NULL. */

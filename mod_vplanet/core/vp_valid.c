@@ -1,5 +1,6 @@
 #include "vp_valid.h"
 #include "vp_json.h"
+#include "vp_text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -99,7 +100,9 @@ static const vp_field_t *field_named(const vp_field_t *fields, const char *name)
 static const char *type_name(vp_type_t t)
 {
     switch (t) {
-    case VP_STRING: case VP_UUID: case VP_ENUM: case VP_DATE: case VP_COLOR: return "a string";
+    case VP_STRING: case VP_UUID: case VP_ENUM: case VP_DATE: case VP_COLOR:
+    case VP_EMAIL: case VP_IDENT: case VP_TEXT:
+        return "a string";
     case VP_INTEGER: return "an integer";
     case VP_NUMBER: return "a number";
     case VP_BOOLEAN: return "a boolean";
@@ -113,6 +116,7 @@ static int type_ok(const vp_field_t *f, const json_t *v)
 {
     switch (f->type) {
     case VP_STRING: case VP_UUID: case VP_ENUM: case VP_DATE: case VP_COLOR:
+    case VP_EMAIL: case VP_IDENT: case VP_TEXT:
         return json_is_string(v);
     case VP_INTEGER: return json_is_integer(v);
     case VP_NUMBER: return json_is_number(v);
@@ -128,12 +132,58 @@ static int bounded(const vp_field_t *f)
     return f->min != 0 || f->max != 0;
 }
 
-/* Checks the constraints of a value of the right type; 1 when it passes. */
-static int constraint_ok(const vp_field_t *f, const json_t *v, json_t *details)
+/* n (a length, a count or a value) within the bounds of f; 1 when it is */
+static int bounds_ok(const vp_field_t *f, double n, json_t *details)
 {
     char msg[160];
-    double n;
-    const char *unit;
+
+    if (!bounded(f) || (n >= f->min && n <= f->max))
+        return 1;
+    if (f->type == VP_ARRAY)
+        snprintf(msg, sizeof msg, "must have %g to %g items", f->min, f->max);
+    else if (f->type == VP_INTEGER || f->type == VP_NUMBER)
+        snprintf(msg, sizeof msg, "must be between %g and %g", f->min, f->max);
+    else
+        snprintf(msg, sizeof msg, "must have %g to %g characters", f->min, f->max);
+    vp_detail_add(details, f->name, msg);
+    return 0;
+}
+
+/* A text kind: its NFC within the bounds and of its class; v becomes the
+ * NFC. 1 when it passes. */
+static int text_ok(const vp_field_t *f, json_t *v, json_t *details)
+{
+    const char *typed = json_string_value(v);
+    char *nfc = vp_text_nfc(typed), msg[200];
+    vp_text_class_t cls = f->type == VP_EMAIL ? VP_TEXT_EMAIL
+                        : f->type == VP_IDENT ? VP_TEXT_NICKNAME : VP_TEXT_LINE;
+    int ok;
+
+    if (!nfc) {
+        vp_detail_add(details, f->name, "is not valid text");
+        return 0;
+    }
+    ok = bounds_ok(f, (double)vp_utf8_len(nfc), details);
+    if (ok && f->type == VP_EMAIL && !vp_is_email(nfc)) {
+        vp_detail_add(details, f->name, "is not a valid email address");
+        ok = 0;
+    }
+    if (ok && !vp_text_check(typed, nfc, cls, msg, sizeof msg)) {
+        vp_detail_add(details, f->name, msg);
+        ok = 0;
+    }
+    if (ok && strcmp(nfc, typed) && json_string_set(v, nfc)) {
+        vp_detail_add(details, f->name, "is not valid text");
+        ok = 0;
+    }
+    free(nfc);
+    return ok;
+}
+
+/* Checks the constraints of a value of the right type; 1 when it passes. */
+static int constraint_ok(const vp_field_t *f, json_t *v, json_t *details)
+{
+    char msg[160];
 
     switch (f->type) {
     case VP_UUID:
@@ -167,29 +217,17 @@ static int constraint_ok(const vp_field_t *f, const json_t *v, json_t *details)
         }
         vp_detail_add(details, f->name, msg);
         return 0;
+    case VP_EMAIL: case VP_IDENT: case VP_TEXT:
+        return text_ok(f, v, details);
     case VP_STRING:
-        n = (double)vp_utf8_len(json_string_value(v));
-        unit = " characters";
-        break;
+        return bounds_ok(f, (double)vp_utf8_len(json_string_value(v)), details);
     case VP_ARRAY:
-        n = (double)json_array_size(v);
-        unit = " items";
-        break;
+        return bounds_ok(f, (double)json_array_size(v), details);
     case VP_INTEGER: case VP_NUMBER:
-        n = json_number_value(v);
-        unit = "";
-        break;
+        return bounds_ok(f, json_number_value(v), details);
     default:
         return 1;
     }
-    if (!bounded(f) || (n >= f->min && n <= f->max))
-        return 1;
-    if (f->type == VP_STRING || f->type == VP_ARRAY)
-        snprintf(msg, sizeof msg, "must have %g to %g%s", f->min, f->max, unit);
-    else
-        snprintf(msg, sizeof msg, "must be between %g and %g", f->min, f->max);
-    vp_detail_add(details, f->name, msg);
-    return 0;
 }
 
 /* Each item of an array field against f->items; problems are added to
@@ -197,7 +235,7 @@ static int constraint_ok(const vp_field_t *f, const json_t *v, json_t *details)
 static int validate_items(const vp_field_t *f, const json_t *arr, json_t *details)
 {
     size_t i;
-    const json_t *item;
+    json_t *item;
     int worst = 0;
 
     json_array_foreach(arr, i, item) {
@@ -230,14 +268,14 @@ static int validate_items(const vp_field_t *f, const json_t *arr, json_t *detail
     return worst;
 }
 
-int vp_validate(const json_t *obj, const vp_field_t *fields, json_t *details)
+int vp_validate(json_t *obj, const vp_field_t *fields, json_t *details)
 {
     const char *key;
-    const json_t *v;
+    json_t *v;
     const vp_field_t *f;
     int malformed = 0, invalid = 0;
 
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach(obj, key, v) {
         char msg[64];
 
         f = field_named(fields, key);
@@ -290,19 +328,6 @@ int vp_is_email(const char *s)
     /* a dot inside the domain, no empty labels */
     return dot && dot > at + 1 && dot[1] && at[1] != '.' && !strstr(at, "..")
            && s[n - 1] != '.';
-}
-
-int vp_is_clean_text(const char *s)
-{
-    const unsigned char *c = (const unsigned char *)s;
-    size_t n = strlen(s);
-
-    if (n && (isspace(c[0]) || isspace(c[n - 1])))
-        return 0;
-    for (; *c; c++)
-        if (*c < ' ' || *c == 0x7f)
-            return 0;
-    return 1;
 }
 
 int vp_is_date(const char *s)

@@ -3,7 +3,9 @@
  * Outcome: 0 when valid; 400 when the body is malformed for the table (an
  * unknown field, a wrong JSON type); 422 when types are right but a
  * constraint fails (length, range, format, enum, missing field). Every
- * problem is added to details as {"field": ["message", ...]}. */
+ * problem is added to details as {"field": ["message", ...]}. Values of
+ * the text kinds (VP_EMAIL, VP_IDENT, VP_TEXT) are replaced by their NFC
+ * in obj, so that what is stored and compared is the normal form. */
 #ifndef VP_VALID_H
 #define VP_VALID_H
 
@@ -20,7 +22,13 @@ typedef enum {
     VP_OBJECT,
     VP_ARRAY,      /* min/max: number of items; items: a table for objects */
     VP_DATE,       /* a string YYYY-MM-DD naming a real day */
-    VP_COLOR       /* a string #RRGGBB */
+    VP_COLOR,      /* a string #RRGGBB */
+    /* text kinds (core/vp_text.h), min/max: length in characters of the NFC */
+    VP_EMAIL,      /* an email address: PRECIS IdentifierClass local part, LDH domain */
+    VP_IDENT,      /* a nickname: IdentifierClass words joined by single spaces,
+                      one script (or Latin with Han/Hangul/kana/Bopomofo) */
+    VP_TEXT        /* one line of free text: no controls, invisible or bidi
+                      characters, special spaces, or spaces at the ends */
 } vp_type_t;
 
 typedef struct vp_field {
@@ -36,7 +44,7 @@ typedef struct vp_field {
 } vp_field_t;
 
 /* fields ends with an entry whose name is NULL. */
-int vp_validate(const json_t *obj, const vp_field_t *fields, json_t *details);
+int vp_validate(json_t *obj, const vp_field_t *fields, json_t *details);
 
 /* Number of characters (code points) of valid UTF-8 text. */
 size_t vp_utf8_len(const char *s);
@@ -56,10 +64,6 @@ int vp_in_enum(const char *s, const char *const *choices);
 /* 1 for a plausible email address: one @, a local part of 1..64 and a
  * dotted domain, no spaces or control characters, at most 254 bytes. */
 int vp_is_email(const char *s);
-
-/* 1 for a display name without control characters and without leading or
- * trailing white space (lengths are checked by the field table). */
-int vp_is_clean_text(const char *s);
 
 /* Parses a whole decimal integer (optional sign); 1 on success. */
 int vp_parse_long(const char *s, long *out);

@@ -5,6 +5,7 @@
 #include "../db.h"
 #include "core/vp_mail.h"
 #include "core/vp_reqid.h"
+#include "core/vp_text.h"
 
 #include <apr_strings.h>
 
@@ -30,13 +31,20 @@ const char *vp_str(const json_t *body, const char *key)
     return json_string_value(json_object_get(body, key));
 }
 
-/* lower-case ASCII copy: the key of per-email limits and comparisons */
-static const char *lower(apr_pool_t *p, const char *s)
+int vp_email_key(vp_req_t *q, const char *email, const char **key)
 {
-    char *out = apr_pstrdup(p, s);
+    if ((*key = vp_text_key(q->r->pool, email)))
+        return 0;
+    return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
+                            "VP0605: cannot compute the key of an email");
+}
 
-    ap_str_tolower(out);
-    return out;
+int vp_login_limits(vp_req_t *q, const char *key)
+{
+    const char *subject = apr_pstrcat(q->r->pool, vp_client_ip(q), "|", key, NULL);
+    int st = vp_rate_limit(q, VP_RL_LOGIN, subject);
+
+    return st ? st : vp_rate_limit(q, VP_RL_LOGIN_LONG, subject);
 }
 
 int vp_hash_password(vp_req_t *q, const char *pw, const char **hash)
@@ -54,13 +62,6 @@ int vp_check_password(vp_req_t *q, const char *field, const char *pw, const char
     if (email && strcasecmp(pw, email) == 0)
         return vp_fail_field(q, 422, field, "must not be the email address");
     return 0;
-}
-
-int vp_check_nickname(vp_req_t *q, const char *nickname)
-{
-    return vp_is_clean_text(nickname) ? 0
-         : vp_fail_field(q, 422, "nickname",
-                         "must not start or end with spaces or hold control characters");
 }
 
 static int check_email(vp_req_t *q, const char *email)
@@ -142,14 +143,14 @@ static int taken(vp_req_t *q, PGresult *res)
 /* ---- signup ---- */
 
 static const vp_field_t signup_fields[] = {
-    {"email",    VP_STRING, 1, 3, 254, NULL, 0, NULL},
+    {"email",    VP_EMAIL,  1, 3, 254, NULL, 0, NULL},
     {"password", VP_STRING, 1, 8, 128, NULL, 0, NULL},
-    {"nickname", VP_STRING, 1, 2, 30, NULL, 0, NULL},
+    {"nickname", VP_IDENT,  1, 2, 30, NULL, 0, NULL},
     {NULL}
 };
 
 struct signup {
-    const char *email, *nickname, *hash;
+    const char *email, *key, *nickname, *hash;
     json_t *out;
 };
 
@@ -162,10 +163,10 @@ static int signup_tx(vp_req_t *q, void *ctx)
     int st;
 
     if ((st = vp_db_exec(q, "vp_user_taken", &res, 3,
-                         (const char *[]){s->email, s->nickname, NULL}))
+                         (const char *[]){s->key, s->nickname, NULL}))
         || (st = taken(q, res))
-        || (st = vp_db_exec(q, "vp_user_insert", &res, 3,
-                            (const char *[]){s->email, s->nickname, s->hash})))
+        || (st = vp_db_exec(q, "vp_user_insert", &res, 4,
+                            (const char *[]){s->email, s->nickname, s->hash, s->key})))
         return st;
     if (PQntuples(res) != 1)    /* a concurrent signup took it first */
         return vp_fail(q, HTTP_CONFLICT, NULL, "the email or nickname is already taken", NULL);
@@ -188,7 +189,7 @@ int vp_h_signup(vp_req_t *q)
     s.email = vp_str(body, "email");
     s.nickname = vp_str(body, "nickname");
     pw = vp_str(body, "password");
-    if ((st = check_email(q, s.email)) || (st = vp_check_nickname(q, s.nickname))
+    if ((st = vp_email_key(q, s.email, &s.key))
         || (st = vp_check_password(q, "password", pw, s.email))
         || (st = vp_rate_limit(q, VP_RL_SIGNUP, vp_client_ip(q))))
         return st;
@@ -216,19 +217,16 @@ typedef struct {
  * 0 with *c filled, or the recorded error (401 for any mismatch). */
 static int check_credentials(vp_req_t *q, json_t **body, credentials_t *c)
 {
-    const char *email, *pw, *subject;
+    const char *key, *pw;
     PGresult *res;
     int st;
 
-    if ((st = vp_read_json(q, credential_fields, body)))
+    if ((st = vp_read_json(q, credential_fields, body))
+        || (st = vp_email_key(q, vp_str(*body, "email"), &key))
+        || (st = vp_login_limits(q, key))
+        || (st = vp_db_exec(q, "vp_user_credentials", &res, 1, (const char *[]){key})))
         return st;
-    email = vp_str(*body, "email");
     pw = vp_str(*body, "password");
-    subject = apr_pstrcat(q->r->pool, vp_client_ip(q), "|", lower(q->r->pool, email), NULL);
-    if ((st = vp_rate_limit(q, VP_RL_LOGIN, subject))
-        || (st = vp_rate_limit(q, VP_RL_LOGIN_LONG, subject))
-        || (st = vp_db_exec(q, "vp_user_credentials", &res, 1, (const char *[]){email})))
-        return st;
     if (PQntuples(res) != 1) {
         vp_password_verify(dummy_hash, pw);
         return vp_fail(q, HTTP_UNAUTHORIZED, "invalid_credentials", BAD_CREDENTIALS, NULL);
@@ -451,28 +449,28 @@ int vp_h_logout(vp_req_t *q)
 /* ---- availability ---- */
 
 static const vp_field_t email_fields[] = {
-    {"email", VP_STRING, 1, 3, 254, NULL, 0, NULL},
+    {"email", VP_EMAIL, 1, 3, 254, NULL, 0, NULL},
     {NULL}
 };
 
 static const vp_field_t nickname_fields[] = {
-    {"nickname", VP_STRING, 1, 2, 30, NULL, 0, NULL},
+    {"nickname", VP_IDENT, 1, 2, 30, NULL, 0, NULL},
     {NULL}
 };
 
 static int availability(vp_req_t *q, int nickname)
 {
     json_t *body;
-    const char *v;
+    const char *v, *key = "";
     PGresult *res;
     int st;
 
     if ((st = vp_read_json(q, nickname ? nickname_fields : email_fields, &body)))
         return st;
     v = vp_str(body, nickname ? "nickname" : "email");
-    if ((st = nickname ? vp_check_nickname(q, v) : check_email(q, v))
+    if ((!nickname && (st = vp_email_key(q, v, &key)))
         || (st = vp_db_exec(q, "vp_user_taken", &res, 3,
-                            (const char *[]){nickname ? "" : v, nickname ? v : "", NULL})))
+                            (const char *[]){key, nickname ? v : "", NULL})))
         return st;
     return vp_ok(q, HTTP_OK, "checked",
                  json_pack("{s:b}", "available", PQgetvalue(res, 0, nickname)[0] != 't'));
@@ -563,21 +561,28 @@ static int reset_tx(vp_req_t *q, void *ctx)
     return mail_token(q, r->id, "password_reset", r->email, r->nickname);
 }
 
+/* Like a login, a lookup: any spelling of an address finds its account
+ * through the key (signup is where spellings are refused). */
+static const vp_field_t reset_fields[] = {
+    {"email", VP_STRING, 1, 3, 254, NULL, 0, NULL},
+    {NULL}
+};
+
 /* Always 202: the answer does not tell whether the address has an account. */
 int vp_h_password_reset(vp_req_t *q)
 {
     struct reset r;
     json_t *body;
-    const char *email;
+    const char *email, *key;
     PGresult *res;
     int st;
 
-    if ((st = vp_read_json(q, email_fields, &body)))
+    if ((st = vp_read_json(q, reset_fields, &body)))
         return st;
     email = vp_str(body, "email");
-    if ((st = check_email(q, email))
-        || (st = vp_rate_limit(q, VP_RL_PASSWORD_RESET, lower(q->r->pool, email)))
-        || (st = vp_db_exec(q, "vp_user_for_mail", &res, 1, (const char *[]){email})))
+    if ((st = check_email(q, email)) || (st = vp_email_key(q, email, &key))
+        || (st = vp_rate_limit(q, VP_RL_PASSWORD_RESET, key))
+        || (st = vp_db_exec(q, "vp_user_for_mail", &res, 1, (const char *[]){key})))
         return st;
     if (PQntuples(res) == 1) {
         r.id = PQgetvalue(res, 0, 0);

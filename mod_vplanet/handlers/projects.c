@@ -26,14 +26,14 @@ static const vp_field_t process_fields[] = {
 };
 
 #define PROJECT_FIELDS(name_required) \
-    {"name",        VP_STRING,  name_required, 1, 100, NULL, 0, NULL}, \
-    {"manager",     VP_STRING,  0, 0, 50, NULL, 0, NULL}, \
-    {"consumer",    VP_STRING,  0, 0, 50, NULL, 0, NULL}, \
+    {"name",        VP_TEXT,    name_required, 1, 100, NULL, 0, NULL}, \
+    {"manager",     VP_TEXT,    0, 0, 50, NULL, 0, NULL}, \
+    {"consumer",    VP_TEXT,    0, 0, 50, NULL, 0, NULL}, \
     {"description", VP_STRING,  0, 0, 5000, NULL, 0, NULL}, \
     {"color",       VP_COLOR,   0, 0, 0, NULL, 0, NULL}, \
-    {"tone_manner", VP_STRING,  0, 0, 50, NULL, 1, NULL}, \
-    {"genre",       VP_STRING,  0, 0, 50, NULL, 1, NULL}, \
-    {"concept",     VP_STRING,  0, 0, 50, NULL, 1, NULL}, \
+    {"tone_manner", VP_TEXT,    0, 0, 50, NULL, 1, NULL}, \
+    {"genre",       VP_TEXT,    0, 0, 50, NULL, 1, NULL}, \
+    {"concept",     VP_TEXT,    0, 0, 50, NULL, 1, NULL}, \
     {"status",      VP_ENUM,    0, 0, 0, statuses, 0, NULL}, \
     {"progress",    VP_INTEGER, 0, 0, 100, NULL, 0, NULL}, \
     {"start_date",  VP_DATE,    0, 0, 0, NULL, 1, NULL}, \
@@ -65,14 +65,6 @@ static const char *const orderings[] = {
 };
 
 static const char *const archived_choices[] = {"false", "true", "all", NULL};
-
-/* A name shown in lists: no surrounding spaces or control characters. */
-static int check_name(vp_req_t *q, const char *name)
-{
-    return !name || vp_is_clean_text(name) ? 0
-         : vp_fail_field(q, 422, "name",
-                         "must not start or end with spaces or hold control characters");
-}
 
 /* An optional query argument that must be one of choices (422 otherwise). */
 static int arg_choice(vp_req_t *q, const char *name, const char *const *choices,
@@ -189,7 +181,6 @@ int vp_h_project_create(vp_req_t *q)
     int st;
 
     if ((st = vp_authenticate(q, 0)) || (st = vp_read_json(q, create_fields, &t.body))
-        || (st = check_name(q, vp_str(t.body, "name")))
         || (st = vp_idempotency_begin(q, t.body)))
         return st;
     process = json_object_get(t.body, "process");
@@ -229,7 +220,7 @@ int vp_h_project_update(vp_req_t *q)
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_UPDATE)) || (st = vp_read_json(q, update_fields, &t.body))
-        || (st = check_name(q, vp_str(t.body, "name"))) || (st = vp_db_tx(q, update_tx, &t)))
+        || (st = vp_db_tx(q, update_tx, &t)))
         return st;
     return vp_ok(q, HTTP_OK, "project updated", json_incref(t.out));
 }

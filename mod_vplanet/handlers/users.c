@@ -3,6 +3,7 @@
 #include "../handlers.h"
 #include "../db.h"
 #include "core/vp_sql.h"
+#include "core/vp_text.h"
 
 #include <apr_strings.h>
 
@@ -13,7 +14,7 @@ int vp_h_me_get(vp_req_t *q)
 }
 
 static const vp_field_t me_fields[] = {
-    {"nickname",         VP_STRING, 0, 2, 30, NULL, 0, NULL},
+    {"nickname",         VP_IDENT,  0, 2, 30, NULL, 0, NULL},
     {"avatar_url",       VP_STRING, 0, 0, 500, NULL, 1, NULL},
     {"current_password", VP_STRING, 0, 1, 1024, NULL, 0, NULL},
     {"new_password",     VP_STRING, 0, 8, 128, NULL, 0, NULL},
@@ -57,13 +58,11 @@ static int me_tx(vp_req_t *q, void *ctx)
  * since it is one. */
 static int check_current(vp_req_t *q, const char *current, const char *email)
 {
-    char *subject = apr_pstrcat(q->r->pool, vp_client_ip(q), "|", email, NULL);
+    const char *key;
     PGresult *res;
     int st;
 
-    ap_str_tolower(subject);    /* the key of the login limits */
-    if ((st = vp_rate_limit(q, VP_RL_LOGIN, subject))
-        || (st = vp_rate_limit(q, VP_RL_LOGIN_LONG, subject))
+    if ((st = vp_email_key(q, email, &key)) || (st = vp_login_limits(q, key))
         || (st = vp_db_exec(q, "vp_user_password", &res, 1, (const char *[]){q->who->id})))
         return st;
     if (PQntuples(res) != 1 || !vp_password_verify(PQgetvalue(res, 0, 0), current))
@@ -104,8 +103,6 @@ int vp_h_me_patch(vp_req_t *q)
     }
     current = vp_str(body, "current_password");
     fresh = vp_str(body, "new_password");
-    if (m.nickname && (st = vp_check_nickname(q, m.nickname)))
-        return st;
     if (!current != !fresh)
         return vp_fail_field(q, 422, fresh ? "current_password" : "new_password",
                              "is required to change the password");
@@ -168,7 +165,7 @@ int vp_h_me_delete(vp_req_t *q)
  * and nothing but id, nickname and avatar of each. */
 int vp_h_user_search(vp_req_t *q)
 {
-    const char *term = apr_table_get(q->args, "q");
+    const char *term = apr_table_get(q->args, "q"), *key;
     char *pattern;
     PGresult *res;
     json_t *rows;
@@ -180,8 +177,12 @@ int vp_h_user_search(vp_req_t *q)
     n = term ? vp_utf8_len(term) : 0;
     if (n < 2 || n > 100)
         return vp_fail_field(q, 422, "q", "must be 2 to 100 characters");
+    if (!(key = vp_text_key(q->r->pool, term)))
+        return vp_fail_field(q, 422, "q", "must be UTF-8 text");
     pattern = vp_like_pattern(q->r->pool, term, 0);
-    if ((st = vp_db_exec(q, "vp_user_search", &res, 2, (const char *[]){pattern, q->who->id})))
+    if ((st = vp_db_exec(q, "vp_user_search", &res, 3,
+                         (const char *[]){pattern, q->who->id,
+                                          vp_like_pattern(q->r->pool, key, 0)})))
         return st;
     rows = vp_db_rows(res);
     return vp_ok(q, HTTP_OK, "users found",

@@ -21,7 +21,7 @@ use Test::More;
 our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base pg_env pg_super
                  new_ip new_user bearer jwt_sign jwt_claims jwt_key
                  httpd_variant httpd_variant_stop slurp
-                 wait_for mails mails_to free_port);
+                 wait_for mails mails_to free_port parallel);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
@@ -185,6 +185,43 @@ sub sidecar_spawn {
         exec $ENV{VP_VPLANETD}, '-c', $conf or die "exec: $!";
     }
     return $pid;
+}
+
+# parallel(N, CODE): runs CODE->(i) for i = 1..N in N processes released
+# at the same moment and returns what each returned (a short string such as
+# an HTTP status), in order of i. CODE must pass fresh => 1 to http: the
+# parent's keep-alive connection is no child's to share.
+sub parallel {
+    my ($n, $code) = @_;
+    pipe(my $gate_r, my $gate_w) or die "pipe: $!";
+    my @kids;
+    for my $i (1 .. $n) {
+        pipe(my $out_r, my $out_w) or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $gate_w;
+            close $out_r;
+            <$gate_r>;   # every child starts when the parent closes the gate
+            my $v = eval { $code->($i) } // "died: $@";
+            print $out_w $v;
+            close $out_w;
+            require POSIX;
+            POSIX::_exit(0);
+        }
+        close $out_w;
+        push @kids, [$pid, $out_r];
+    }
+    close $gate_r;
+    close $gate_w;
+    my @out;
+    for (@kids) {
+        my ($pid, $fh) = @$_;
+        local $/;
+        push @out, scalar <$fh>;
+        close $fh;
+        waitpid($pid, 0);
+    }
+    return @out;
 }
 
 # Kills vplanetd with SIGKILL (no clean stop) and waits until it is gone.
