@@ -158,7 +158,12 @@ sub writer {
             if ($r->{status} =~ /^2/) { $spare{$p} = $role }
             else {
                 # undecided: look at what the database holds now
-                my $l = http(GET => "/api/v1/projects/$p/members?page_size=100", headers => bearer($wr->{user}{access}));
+                my $l;
+                for my $try (1 .. 60) {
+                    $l = http(GET => "/api/v1/projects/$p/members?page_size=100", headers => bearer($wr->{user}{access}));
+                    last if $l->{status} == 200;
+                    sleep 0.5;
+                }
                 my ($m) = grep { $_->{user}{id} eq $uid } @{ $l->{json}{data}{results} || [] };
                 $spare{$p} = $m && $m->{role};
                 print { $ctx->{log} } $json->encode({ op => 'member_seen', p => $p, role => $spare{$p},
@@ -218,6 +223,7 @@ sub ws_client {
 }
 
 sub ws_log { my ($p) = @_; [split /\n/, VP::slurp("$dir/ws-$p.log")] }
+sub ws_ready { my ($p) = @_; grep { $_ eq 'ready' } @{ ws_log($p) } }
 sub ws_last { my ($p) = @_; my ($l) = grep { /^event / } reverse @{ ws_log($p) }; ($l // 'event 0') =~ /(\d+)/; $1 }
 
 # ---------------------------------------------------------------- faults
@@ -227,8 +233,10 @@ sub sidecar_pid { my $p = VP::slurp("$ENV{VP_STATE}/vplanetd/vplanetd.pid"); cho
 sub kill_vplanetd {
     my $old = sidecar_pid();
     VP::sidecar_kill9();
-    my $new = VP::wait_for(3, sub { my $p = sidecar_pid(); $p && $p ne $old && VP::alive($p) && $p });
+    my $new = VP::wait_for(3, sub { my $p = sidecar_pid(); $p && $p ne $old && kill(0, $p) && $p });
     return "pid $old killed; back by itself as $new" if $new;
+    # script/stack takes a killed vplanetd not reaped yet for a running one
+    VP::wait_for(10, sub { !kill 0, $old });
     stack('sidecar-start');
     return "pid $old killed; started again as " . sidecar_pid();
 }
@@ -246,7 +254,6 @@ my @plan = sort { $a->[0] <=> $b->[0] } (
 # ---------------------------------------------------------------- the run
 say_("seed $SEED, $opt{writers} writers + a mail writer on $opt{projects} projects for ${D}s; logs in $dir");
 my %ws_pid = map { my $p = $_; ($p => spawn("ws-$p", sub { ws_client($p) })) } @projects;
-sub ws_ready { my ($p) = @_; grep { $_ eq 'ready' } @{ ws_log($p) } }
 VP::wait_for(10, sub { !grep { !ws_ready($_) } @projects })
     or die "the WebSocket clients did not get ready: see $dir/ws-*.log\n";
 
@@ -267,6 +274,7 @@ for my $f (@plan) {
 sleep max(0, $T0 + $D - time, 3);
 kill 'TERM', @load;
 for my $pid (@load) { waitpid $pid, 0; warn "chaos: $kids{$pid} failed (status $?)\n" if $? }
+my $load_secs = time - $T0;
 say_(rel(), '  load stopped; draining (at most ', $opt{drain}, 's)');
 
 # everything up again, whatever happened
@@ -305,6 +313,7 @@ sub mail_tally {
 my $mail;
 VP::wait_for(max(1, $drain_until - time), sub { $mail = mail_tally(); !$mail->{lost} });
 $mail = mail_tally();
+my $drain_secs = time - $T0 - $load_secs;
 
 # ---------------------------------------------------------------- verdict
 my @attempts;
@@ -339,20 +348,21 @@ my @lost;
 my %acked_count;
 for my $a (@acked) {
     next unless my $type = $type_of{$a->{op}};
-    $acked_count{"$a->{p} $user_of{$a->{w}} $type"}++;
     if (defined $a->{text}) {
         push @lost, "$a->{op} $a->{rid}: no $type event with its text" unless $ev_text{"$type\n$a->{text}"};
     }
     elsif ($a->{op} eq 'memo_delete') {
         push @lost, "$a->{op} $a->{rid}: no $type event of memo $a->{id}" unless $ev_ref{"$type\n$a->{id}"};
     }
+    else {      # schedule and member writes: counted by writer, project and type
+        $acked_count{"$a->{p} $user_of{$a->{w}} $type"}++;
+    }
 }
 for my $k (sort keys %acked_count) {
     my $n = $ev_count{$k} // 0;
     push @lost, "$k: $acked_count{$k} acknowledged, $n events" if $n < $acked_count{$k};
 }
-my %memo;       # id => {want => text|undef (deleted), maybe => {text|'' => 1}}
-my %member;     # "p user" => {want, maybe}
+my %memo;       # id => {want => text|'' (deleted), maybe => {text|'' => 1}}
 for my $a (@ops) {
     my $ok = ($a->{st} // '') =~ /^2/;
     if ($a->{op} =~ /^memo_/ && ($a->{id} // '') ne '') {
@@ -361,7 +371,9 @@ for my $a (@ops) {
         if ($ok) { $m->{want} = $v; $m->{maybe} = {} } else { $m->{maybe}{$v} = 1 }
     }
 }
-# members: in the order each writer saw them (its log order)
+# members: in the order each writer saw them (its log order); a look at
+# the list that failed leaves the state unknown until the next answer
+my %member;     # "p user" => {want => role|'' (none), maybe => {role|'' => 1}, unknown}
 for my $name (map { "w$_->{w}" } @writers) {
     my $spare = (grep { "w$_->{w}" eq $name } @writers)[0]{spare}{id};
     for (split /\n/, VP::slurp("$dir/$name.log")) {
@@ -369,8 +381,8 @@ for my $name (map { "w$_->{w}" } @writers) {
         next unless $a->{op} =~ /^member_/;
         my $m = $member{"$a->{p} $spare"} //= { want => '', maybe => {} };
         my $role = $a->{role} // '';
-        if ($a->{op} eq 'member_seen') { $m->{want} = $role; $m->{maybe} = {} }
-        elsif ($a->{st} =~ /^2/) { $m->{want} = $role; $m->{maybe} = {} }
+        if ($a->{st} =~ /^2/) { %$m = (want => $role, maybe => {}) }
+        elsif ($a->{op} eq 'member_seen') { $m->{unknown} = 1 }
         elsif ($a->{st} =~ /^(500|503|599)$/) { $m->{maybe}{$role} = 1 }
     }
 }
@@ -386,7 +398,7 @@ for my $id (sort keys %memo) {
 my %db_member = map { ("$_->[0] $_->[1]" => $_->[2]) } @{ $json->decode(psql(
     "SELECT coalesce(json_agg(json_build_array(project_id, user_id, role)), '[]') FROM project_members"
     . " WHERE project_id = ANY (:'ps'::uuid[])", 'ps={' . join(',', @projects) . '}')) };
-for my $k (sort keys %member) {
+for my $k (sort grep { !$member{$_}{unknown} } keys %member) {
     my $have = $db_member{$k} // '';
     push @lost, "member $k: '" . ($have || 'none') . "', acknowledged '" . ($member{$k}{want} || 'none') . "'"
         unless $have eq $member{$k}{want} || $member{$k}{maybe}{$have};
@@ -400,26 +412,29 @@ $texts{$_}++ for values %db_memo;
 my @twice = grep { $texts{$_} > 1 } sort keys %texts;
 
 # 2. the WebSocket clients
-my ($ws_missing, $ws_twice, $ws_disorder, $ws_received, $ws_reconnects, @ws_notes) = (0) x 5;
+my ($ws_missing, $ws_extra, $ws_twice, $ws_disorder, $ws_received, $ws_reconnects, @ws_notes) = (0) x 6;
 for my $p (@projects) {
     my @log = @{ ws_log($p) };
     my @got = map { /^event (\d+)/ ? $1 : () } @log;
     my %seen;
     $seen{$_}++ for @got;
     my @missing = grep { !$seen{$_} } @{ $events{$p} };
+    my %in_table = map { ($_ => 1) } @{ $events{$p} };
+    my $extra = grep { !$in_table{$_} } keys %seen;
     my $twice = sum0(map { $_ - 1 } values %seen);
     my $disorder = grep { $got[$_] <= $got[$_ - 1] } 1 .. $#got;
     my %closes;
     $closes{$_}++ for map { /^closed (.*)/ ? $1 : () } @log;
     $ws_received += @got;
     $ws_missing += @missing;
+    $ws_extra += $extra;
     $ws_twice += $twice;
     $ws_disorder += $disorder;
     $ws_reconnects += grep { /^connected/ } @log;
     $ws_reconnects--;
-    push @ws_notes, sprintf('project %s: %d events in the table, %d received, %d missing%s, %d twice, %d out of order;'
-        . ' closes %s; %d refused connects', substr($p, 0, 8), scalar @{ $events{$p} }, scalar @got, scalar @missing,
-        @missing ? " (first $missing[0])" : '', $twice, $disorder,
+    push @ws_notes, sprintf('project %s: %d events in the table, %d received, %d missing%s, %d not in the table,'
+        . ' %d twice, %d out of order; closes %s; %d refused connects', substr($p, 0, 8), scalar @{ $events{$p} },
+        scalar @got, scalar @missing, @missing ? " (first $missing[0])" : '', $extra, $twice, $disorder,
         join(', ', map { "$_ × $closes{$_}" } sort keys %closes) || 'none', scalar grep { /^refused/ } @log);
 }
 
@@ -430,11 +445,13 @@ my %cause;
 for (split /\n/, VP::slurp("$ENV{VP_STATE}/httpd/logs/error.log")) {
     $cause{$1} //= $2 if /\[rid ([^\]]+)\] VP\d+: (\S+ failed \(SQLSTATE [^)]*\))/;
 }
-my $ws_bad = $ws_missing + $ws_twice + $ws_disorder;
+my $ws_bad = $ws_missing + $ws_extra + $ws_twice + $ws_disorder;
 print "\n";
 say_('faults injected (time since the load started, how long the injection took):');
 print "    $_\n" for @faults;
-say_(sprintf 'requests: %d attempts for %d writes; statuses %s', scalar(grep { $_->{try} } @attempts), scalar @ops,
+say_(sprintf 'load: %.0fs, then %.0fs until the WebSocket clients and the sink had caught up', $load_secs, $drain_secs);
+say_(sprintf 'requests: %d attempts for %d writes, %d acknowledged (%.1f a second); statuses %s',
+     scalar(grep { $_->{try} } @attempts), scalar @ops, scalar @acked, @acked / $load_secs,
      join(', ', map { "$_ × $status{$_}" } sort keys %status));
 say_('writes by kind (acknowledged / undecided after retries):');
 printf "    %-14s %5d / %d\n", $_, $by_op{$_}{acked} // 0, $by_op{$_}{undecided} // 0 for sort keys %by_op;
@@ -449,12 +466,12 @@ my @verdict = (
     ['acknowledged writes lost', scalar @lost],
     ['writes applied twice (memo texts)', scalar @twice],
     ['500 responses', $n500],
-    ['WebSocket events lost, twice or out of order', $ws_bad],
+    ['WebSocket events lost, unknown, twice, disordered', $ws_bad],
     ['emails lost', $mail->{lost}],
 );
-printf "chaos: %-46s %d%s\n", @$_, $_->[1] ? '   <-- must be 0' : '' for @verdict;
-printf "chaos: %-46s %d  (allowed: retried by the writers)\n", '503 responses', $status{503} // 0;
-printf "chaos: %-46s %d  (retried)\n", 'no answer (connection refused/reset)', $status{599} // 0;
+printf "chaos: %-50s %d%s\n", @$_, $_->[1] ? '   <-- must be 0' : '' for @verdict;
+printf "chaos: %-50s %d  (allowed: retried by the writers)\n", '503 responses', $status{503} // 0;
+printf "chaos: %-50s %d  (retried)\n", 'no answer (connection refused/reset)', $status{599} // 0;
 print "    lost: $_\n" for @lost[0 .. min($#lost, 9)];
 print "    twice: $_\n" for @twice[0 .. min($#twice, 4)];
 if ($n500) {

@@ -193,14 +193,7 @@ sub sidecar_kill9 {
     chomp $pid;
     return unless $pid;
     kill 'KILL', $pid;
-    for (1 .. 100) { alive($pid) or last; select(undef, undef, undef, 0.05) }
-}
-
-# Whether process PID runs: one that exited and waits to be reaped (a
-# zombie; kill 0 still succeeds on it) does not.
-sub alive {
-    my ($pid) = @_;
-    return slurp("/proc/$pid/stat") =~ /^\d+ \(.*\) ([A-Za-z])/s && $1 ne 'Z';
+    for (1 .. 100) { kill(0, $pid) or last; select(undef, undef, undef, 0.05) }
 }
 
 sub slurp {
