@@ -14,15 +14,16 @@ use strict;
 use warnings;
 use Getopt::Long;
 use JSON::PP;
-use List::Util qw(max min sum0 shuffle);
+use List::Util qw(max min sum0);
 use POSIX ();
 use Time::HiRes qw(time sleep);
 use VP;
 use VPWS;
 
-my %opt = (duration => 75, writers => 6, seed => int(time) % 100000, drain => 60, projects => 3);
-GetOptions(\%opt, 'duration=i', 'writers=i', 'seed=i', 'drain=i', 'projects=i')
-    && $opt{duration} >= 10 && $opt{writers} >= 1 && $opt{projects} >= 1
+my %opt = (duration => 75, writers => 6, seed => int(time) % 100000, drain => 60);
+my $PROJECTS = 3;
+GetOptions(\%opt, 'duration=i', 'writers=i', 'seed=i', 'drain=i')
+    && $opt{duration} >= 10 && $opt{writers} >= 1
     or die "usage: chaos.pl [--duration SECONDS (>= 10)] [--writers N] [--seed N] [--drain SECONDS]\n";
 my ($D, $SEED) = @opt{qw(duration seed)};
 
@@ -38,7 +39,7 @@ sub rel { sprintf '%5.1fs', time - $T0 }
 srand $SEED;
 my $owner = new_user();
 my @projects = map { api($owner, POST => '/projects', { name => "chaos $SEED project $_" })->{id} }
-               1 .. $opt{projects};
+               1 .. $PROJECTS;
 my @writers = map { { w => $_, user => new_user(), spare => new_user() } } 1 .. $opt{writers};
 for my $p (@projects) {
     api($owner, POST => "/projects/$p/members", { user_id => $_->{user}{id}, role => 'admin' }) for @writers;
@@ -55,8 +56,19 @@ sub api {
 
 # ---------------------------------------------------------------- workers
 # Every worker runs until SIGTERM (a write under way finishes first).
-my %kids;   # pid => name
+my %kids;   # pid => name, until reaped
 my $STOP = 0;
+my $PARENT = $$;
+END { kill 'TERM', keys %kids if $$ == $PARENT }     # none outlives a failed run
+sub stop {
+    my (@pids) = @_;
+    kill 'TERM', @pids;
+    for my $pid (@pids) {
+        waitpid $pid, 0;
+        warn "chaos: $kids{$pid} failed (status $?)\n" if $?;
+        delete $kids{$pid};
+    }
+}
 sub spawn {
     my ($name, $code) = @_;
     my $pid = fork // die "fork: $!";
@@ -77,6 +89,8 @@ sub open_log {
     return $fh;
 }
 
+sub written_id { my ($r) = @_; ref $r->{json} && ref $r->{json}{data} eq 'HASH' ? $r->{json}{data}{id} : undef }
+
 # One write, retried while the answer leaves it undecided (503, 500, no
 # answer at all) for at most 30 s; the same Idempotency-Key on every try
 # of a POST. Logs each attempt (with the id of what it wrote, when the
@@ -91,13 +105,11 @@ sub write_op {
         my $r = http($method => "/api/v1$path", headers => \%h, defined $body ? (json => $body) : ());
         print { $ctx->{log} } $json->encode({ t => time, w => $ctx->{name}, n => $n, op => $op, try => $try,
                                               st => $r->{status}, rid => $r->{headers}{'x-request-id'},
-                                              id => _written_id($r), %meta }), "\n";
+                                              id => written_id($r), %meta }), "\n";
         return $r if $r->{status} !~ /^(500|503|599)$/ || time > $give_up;
         sleep min(1, 0.1 * $try);
     }
 }
-
-sub _written_id { my ($r) = @_; ref $r->{json} && ref $r->{json}{data} eq 'HASH' ? $r->{json}{data}{id} : undef }
 
 my @PHASES = qw(basic_plan story_board filming video_edit post_work video_preview confirmation video_delivery);
 my @ROLES = qw(viewer reviewer editor);
@@ -252,7 +264,7 @@ my @plan = sort { $a->[0] <=> $b->[0] } (
 );
 
 # ---------------------------------------------------------------- the run
-say_("seed $SEED, $opt{writers} writers + a mail writer on $opt{projects} projects for ${D}s; logs in $dir");
+say_("seed $SEED, $opt{writers} writers + a mail writer on $PROJECTS projects for ${D}s; logs in $dir");
 my %ws_pid = map { my $p = $_; ($p => spawn("ws-$p", sub { ws_client($p) })) } @projects;
 VP::wait_for(10, sub { !grep { !ws_ready($_) } @projects })
     or die "the WebSocket clients did not get ready: see $dir/ws-*.log\n";
@@ -272,8 +284,7 @@ for my $f (@plan) {
 }
 # the load goes on until the last fault is a few seconds old
 sleep max(0, $T0 + $D - time, 3);
-kill 'TERM', @load;
-for my $pid (@load) { waitpid $pid, 0; warn "chaos: $kids{$pid} failed (status $?)\n" if $? }
+stop(@load);
 my $load_secs = time - $T0;
 say_(rel(), '  load stopped; draining (at most ', $opt{drain}, 's)');
 
@@ -294,8 +305,7 @@ $all_events->();
 my $drain_until = time + $opt{drain};
 VP::wait_for(max(1, $drain_until - time), sub {
     !grep { ws_last($_) < ($events{$_}[-1] // 0) } @projects });
-kill 'TERM', values %ws_pid;
-waitpid $_, 0 for values %ws_pid;
+stop(values %ws_pid);
 
 sub mail_tally {
     my $rows = $json->decode(psql("SELECT coalesce(json_agg(json_build_object('r', lower(recipient), 's', subject,"
