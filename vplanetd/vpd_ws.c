@@ -707,7 +707,7 @@ static void receive_part(conn_t *c, const char *in, size_t len)
         want_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "messages are at most 64 KiB");
         return;
     }
-    if (!(rx = realloc(c->rx, c->rx_len + len + 1))) {
+    if (!(rx = realloc(c->rx, c->rx_len + len))) {
         want_close(c, CLOSE_UNAVAILABLE, "out of memory");
         return;
     }
