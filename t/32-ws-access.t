@@ -81,7 +81,7 @@ is($e->close_code, undef, '... not closed');
 
 # ---- sessions ----
 my %sessions;
-for my $how (qw(logout logout-all password deletion)) {
+for my $how (qw(logout logout-all password reset deletion)) {
     my $u = $sessions{$how} = new_user();
     member_of($owner, $pid, $u, 'viewer');
     $u->{ws} = ws_ready($u->{access}, $pid);
@@ -93,6 +93,15 @@ api($sessions{logout}{access}, POST => '/auth/logout');
 api($sessions{'logout-all'}{access}, POST => '/auth/logout', { all => JSON::PP::true });
 api($p2, PATCH => '/users/me', { current_password => $p->{password}, new_password => "new-$tag-secret" });
 api($sessions{deletion}{access}, DELETE => '/users/me', {});
+my $reset = $sessions{reset};
+http(POST => '/api/v1/auth/password-reset', json => { email => $reset->{email} },
+     headers => { 'x-forwarded-for' => new_ip() });
+my $link = wait_for(10, sub {
+    psql("SELECT body_text FROM outbox WHERE recipient = '$reset->{email}' AND kind = 'password_reset'")
+        =~ /token=([A-Za-z0-9_-]+)/ ? $1 : undef });
+is(http(POST => '/api/v1/auth/password-reset/confirm',
+        json => { token => $link // '', new_password => "reset-$tag-secret" })->{status}, 200,
+   'a password reset is confirmed');
 for my $how (sort keys %sessions) {
     closes_with($sessions{$how}{ws}, 4005, "$how: the socket of the session closes with 4005");
 }
