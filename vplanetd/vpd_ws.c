@@ -8,6 +8,7 @@
 #include "vpd_ws.h"
 #include "vpd_log.h"
 #include "vpd_pg.h"
+#include "core/vp_authz.h"
 #include "core/vp_sql.h"
 #include "core/vp_valid.h"
 
@@ -24,14 +25,21 @@
 #include <strings.h>
 #include <unistd.h>
 
+/* The close codes of the README's "Realtime" section. */
 #define CLOSE_UNAUTHORIZED 4001     /* no, bad or expired token */
+#define CLOSE_EXPIRED      4002     /* the token expired on an open socket */
 #define CLOSE_FORBIDDEN    4003     /* a guest token of another project */
 #define CLOSE_NOT_FOUND    4004     /* no such project, or not a member */
+#define CLOSE_REVOKED      4005     /* session revoked, account deleted or deactivated */
+#define CLOSE_NOT_MEMBER   4006     /* removed from the project, or left it */
+#define CLOSE_DELETED      4007     /* the project was deleted */
 #define CLOSE_TOO_SLOW     4008     /* the send queue overflowed */
 #define CLOSE_UNAVAILABLE  1011     /* the database cannot be reached */
 #define AUTH_WAIT          (5 * LWS_US_PER_SEC)
+#define CLOSE_WAIT         5        /* seconds a close may wait behind the queue */
 #define FETCH_PAGE         500
-#define RX_MAX             8192
+#define RX_BUFFER          8192     /* lws' buffer; a message may come in pieces */
+#define MSG_MAX            65536    /* a client message, all fragments together */
 
 typedef struct msg {
     struct msg *next;
@@ -40,6 +48,13 @@ typedef struct msg {
 } msg_t;
 
 typedef struct conn conn_t;
+
+typedef struct {                    /* a row of vpd_events_after */
+    long long id;
+    const char *text, *type;
+    const char *member;             /* the member it concerns, or NULL */
+    const char *role;               /* member.role_changed: the new role */
+} event_t;
 
 typedef struct project {
     struct project *next;
@@ -54,6 +69,7 @@ struct conn {                       /* lws' per-session data */
     project_t *project;
     char project_id[37];
     char user_id[37];
+    char sid[37];                   /* session (refresh family); "" for a guest */
     int authed;
     int close_code;                 /* non-zero: close at the next write */
     const char *close_why;
@@ -61,7 +77,10 @@ struct conn {                       /* lws' per-session data */
     int catching_up;                /* missed events still to read (resume) */
     msg_t *head, *tail;
     int queued;
+    char *rx;                       /* a client message being assembled */
+    size_t rx_len;
     lws_sorted_usec_list_t auth_timer;
+    lws_sorted_usec_list_t exp_timer;   /* the token's exp */
 };
 
 static struct {
@@ -69,7 +88,7 @@ static struct {
     struct lws_context *ctx;
     struct lws_vhost *vh;
     vpd_pg_t *db;                   /* queries */
-    vpd_pg_t *listen;               /* LISTEN vplanet_events */
+    vpd_pg_t *listen;               /* LISTEN vplanet_events, vplanet_access */
     lws_sorted_usec_list_t reconnect;
     lws_sorted_usec_list_t tick;    /* wakes the loop while draining */
     lws_sorted_usec_list_t prune;   /* hourly housekeeping */
@@ -103,11 +122,14 @@ static PGresult *query(const char *label, int n, const char *const *params)
 
 /* ---- sending ---- */
 
+/* Closes c once what is queued has gone out (nothing more is queued): a
+ * client that does not read it within CLOSE_WAIT seconds is dropped. */
 static void want_close(conn_t *c, int code, const char *why)
 {
     if (!c->close_code) {
         c->close_code = code;
         c->close_why = why;
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, CLOSE_WAIT);
     }
     lws_callback_on_writable(c->wsi);
 }
@@ -169,24 +191,27 @@ static void enqueue_json(conn_t *c, json_t *j)
 
 /* ---- projects and events ---- */
 
-static project_t *project_get(const char *id, int create)
+static project_t *project_find(const char *id)
 {
     project_t *p;
-    PGresult *r;
 
-    for (p = S.projects; p; p = p->next)
-        if (strcmp(p->id, id) == 0)
-            return p;
-    if (!create || !(r = query("vpd_last_event", 1, (const char *[]){id})))
-        return NULL;
-    p = calloc(1, sizeof *p);
-    if (p) {
-        snprintf(p->id, sizeof p->id, "%s", id);
-        p->cursor = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        p->next = S.projects;
-        S.projects = p;
-    }
-    PQclear(r);
+    for (p = S.projects; p && strcmp(p->id, id); p = p->next)
+        ;
+    return p;
+}
+
+/* The project of a new client; cursor: its last event id, read in the
+ * snapshot that found the client's access. */
+static project_t *project_get(const char *id, long long cursor)
+{
+    project_t *p = project_find(id);
+
+    if (p || !(p = calloc(1, sizeof *p)))
+        return p;
+    snprintf(p->id, sizeof p->id, "%s", id);
+    p->cursor = cursor;
+    p->next = S.projects;
+    S.projects = p;
     return p;
 }
 
@@ -216,7 +241,7 @@ static void project_leave(conn_t *c)
 /* Reads up to max events of a project after `after` (in pages), handing
  * each to deliver. Returns how many it read, or -1 on a database error. */
 static int read_events(const char *project_id, long long after, int max,
-                       void (*deliver)(void *ctx, long long id, const char *text), void *ctx)
+                       void (*deliver)(void *ctx, const event_t *ev), void *ctx)
 {
     int total = 0;
 
@@ -232,8 +257,13 @@ static int read_events(const char *project_id, long long after, int max,
             return -1;
         n = PQntuples(r);
         for (i = 0; i < n; i++) {
-            after = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-            deliver(ctx, after, PQgetvalue(r, i, 1));
+            event_t ev = {strtoll(PQgetvalue(r, i, 0), NULL, 10), PQgetvalue(r, i, 1),
+                          PQgetvalue(r, i, 2),
+                          PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3),
+                          PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4)};
+
+            deliver(ctx, &ev);
+            after = ev.id;
         }
         PQclear(r);
         total += n;
@@ -243,28 +273,63 @@ static int read_events(const char *project_id, long long after, int max,
     return total;
 }
 
-static void deliver_project(void *ctx, long long id, const char *text)
+/* Whether the project is gone now (a project.deleted of the past may
+ * have been undone by a restore): 1 gone, 0 live, -1 unknown. */
+static int project_gone(const char *id)
+{
+    PGresult *r = query("vpd_project_live", 1, (const char *[]){id});
+    int gone = r ? !PQntuples(r) : -1;
+
+    PQclear(r);
+    return gone;
+}
+
+/* ev to c, and what ev does to c's access: the last event a member gets
+ * is its own member.left (or a role_changed to a role that may not read),
+ * then the socket closes; project.deleted likewise. gone: project_gone's
+ * answer for a project.deleted. Nothing is queued once c is closing. */
+static void deliver(conn_t *c, const event_t *ev, int gone)
+{
+    /* (a guest, without a session, is nobody's member) */
+    int mine = c->sid[0] && ev->member && strcasecmp(ev->member, c->user_id) == 0;
+
+    if (ev->id <= c->last_sent)
+        return;
+    enqueue(c, ev->text, strlen(ev->text));
+    c->last_sent = ev->id;
+    if (mine && strcmp(ev->type, "member.left") == 0)
+        want_close(c, CLOSE_NOT_MEMBER, "no longer a member of the project");
+    else if (mine && strcmp(ev->type, "member.role_changed") == 0
+             && !vp_may(vp_role_parse(ev->role), VP_ACT_READ))
+        want_close(c, CLOSE_NOT_MEMBER, "the new role does not read the project");
+    else if (gone && strcmp(ev->type, "project.deleted") == 0)
+        want_close(c, gone > 0 ? CLOSE_DELETED : CLOSE_UNAVAILABLE,
+                   gone > 0 ? "the project was deleted" : "database unavailable");
+}
+
+static int deleted(const event_t *ev, const char *project_id)
+{
+    return strcmp(ev->type, "project.deleted") == 0 ? project_gone(project_id) : 0;
+}
+
+static void deliver_project(void *ctx, const event_t *ev)
 {
     project_t *p = ctx;
+    int gone = deleted(ev, p->id);
     conn_t *c;
 
     /* a client still catching up reads this one from the table later */
     for (c = p->conns; c; c = c->next)
-        if (c->authed && !c->catching_up && id > c->last_sent) {
-            enqueue(c, text, strlen(text));
-            c->last_sent = id;
-        }
-    p->cursor = id;
+        if (c->authed && !c->catching_up)
+            deliver(c, ev, gone);
+    p->cursor = ev->id;
 }
 
-static void deliver_conn(void *ctx, long long id, const char *text)
+static void deliver_conn(void *ctx, const event_t *ev)
 {
     conn_t *c = ctx;
 
-    if (id > c->last_sent) {
-        enqueue(c, text, strlen(text));
-        c->last_sent = id;
-    }
+    deliver(c, ev, deleted(ev, c->project_id));
 }
 
 /* Resume: the next missed events of c, as many as half its queue holds,
@@ -292,6 +357,35 @@ static void project_advance(project_t *p)
 /* ---- the LISTEN connection ---- */
 
 static void listen_connect(lws_sorted_usec_list_t *sul);
+static int session_live(const char *user_id, const char *sid);
+
+/* Every open socket of a session (sid NULL: of the user) closes. */
+static void close_sessions(const char *user_id, const char *sid)
+{
+    project_t *p;
+    conn_t *c;
+
+    for (p = S.projects; p; p = p->next)
+        for (c = p->conns; c; c = c->next)
+            if (c->sid[0] && strcasecmp(c->user_id, user_id) == 0
+                && (!sid || strcasecmp(c->sid, sid) == 0))
+                want_close(c, CLOSE_REVOKED, "session revoked");
+}
+
+/* What changed while nobody listened: revocations are looked up per
+ * socket, membership changes and deletions come with the events. */
+static void catch_up_all(void)
+{
+    project_t *p;
+    conn_t *c;
+
+    for (p = S.projects; p; p = p->next) {
+        for (c = p->conns; c; c = c->next)
+            if (c->sid[0] && !c->close_code && session_live(c->user_id, c->sid) == 0)
+                want_close(c, CLOSE_REVOKED, "session revoked");
+        project_advance(p);
+    }
+}
 
 static void listen_lost(void)
 {
@@ -307,7 +401,6 @@ static void listen_connect(lws_sorted_usec_list_t *sul)
 {
     lws_sock_file_fd_type fd;
     PGconn *conn;
-    project_t *p;
 
     (void)sul;
     if (!vpd_pg_connect(S.listen)) {
@@ -331,8 +424,7 @@ static void listen_connect(lws_sorted_usec_list_t *sul)
     S.backoff = 0;
     vpd_log(VPD_INFO, "ws", "VPD0403: listening for events");
     /* whatever committed while we were not listening */
-    for (p = S.projects; p; p = p->next)
-        project_advance(p);
+    catch_up_all();
 }
 
 static void notifications(void)
@@ -342,9 +434,12 @@ static void notifications(void)
     while ((n = PQnotifies(vpd_pg_conn(S.listen)))) {
         json_t *j = json_loads(n->extra, 0, NULL);
         const char *pid = json_string_value(json_object_get(j, "project_id"));
-        project_t *p = pid ? project_get(pid, 0) : NULL;
+        const char *uid = json_string_value(json_object_get(j, "user_id"));
+        project_t *p = pid ? project_find(pid) : NULL;
 
-        if (p)
+        if (strcmp(n->relname, "vplanet_access") == 0 && uid)
+            close_sessions(uid, json_string_value(json_object_get(j, "sid")));
+        else if (p)
             project_advance(p);
         json_decref(j);
         PQfreemem(n);
@@ -370,69 +465,100 @@ static int pg_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 
 /* ---- clients ---- */
 
-/* Checks token for c's project and attaches c; after: the last event id
- * the client has (-1: none, start from now). */
-static void authenticate(conn_t *c, const char *token, long long after)
+/* 1: the account is active and the session not revoked; 0: not; -1: no
+ * database. */
+static int session_live(const char *user_id, const char *sid)
 {
-    apr_pool_t *pool;
-    vp_claims_t cl;
-    const char *why;
-    PGresult *r = NULL;
-    project_t *p;
+    PGresult *r = query("vpd_user_active", 2, (const char *[]){user_id, sid});
+    int live = r ? PQntuples(r) > 0 : -1;
 
-    apr_pool_create(&pool, NULL);
-    why = vp_token_verify(pool, S.o->keys, token, NULL, (long)apr_time_sec(apr_time_now()), &cl);
-    if (why) {
-        vpd_log(VPD_INFO, "ws", "VPD0406: token refused: %s", why);
-        want_close(c, CLOSE_UNAUTHORIZED, "invalid token");
-    }
-    else if (strcmp(cl.typ, "guest") == 0) {
-        if (!cl.project_id || strcasecmp(cl.project_id, c->project_id))
+    PQclear(r);
+    return live;
+}
+
+static void token_expired(lws_sorted_usec_list_t *sul)
+{
+    conn_t *c = lws_container_of(sul, conn_t, exp_timer);
+
+    want_close(c, CLOSE_EXPIRED, "the token expired");
+}
+
+/* Whether cl may read c's project; on success *floor: the last event id
+ * before its membership began, *last: the project's last event id (one
+ * snapshot). A closing reason is set otherwise. */
+static void access_of(conn_t *c, const vp_claims_t *cl, long long *floor, long long *last)
+{
+    PGresult *r = NULL;
+    int live;
+
+    if (strcmp(cl->typ, "guest") == 0) {
+        if (!cl->project_id || strcasecmp(cl->project_id, c->project_id))
             want_close(c, CLOSE_FORBIDDEN, "a guest token of another project");
         else if (!(r = query("vpd_project_live", 1, (const char *[]){c->project_id})))
             want_close(c, CLOSE_UNAVAILABLE, "database unavailable");
         else if (!PQntuples(r))
             want_close(c, CLOSE_NOT_FOUND, "no such project");
     }
-    else if (strcmp(cl.typ, "access") || !cl.sid)
+    else if (strcmp(cl->typ, "access") || !cl->sid)
         want_close(c, CLOSE_UNAUTHORIZED, "invalid token");
-    else if (!(r = query("vpd_user_active", 2, (const char *[]){cl.sub, cl.sid})))
+    else if ((live = session_live(cl->sub, cl->sid)) <= 0)
+        want_close(c, live ? CLOSE_UNAVAILABLE : CLOSE_UNAUTHORIZED,
+                   live ? "database unavailable" : "invalid token");
+    else if (!(r = query("vpd_member", 2, (const char *[]){c->project_id, cl->sub})))
         want_close(c, CLOSE_UNAVAILABLE, "database unavailable");
     else if (!PQntuples(r))
-        want_close(c, CLOSE_UNAUTHORIZED, "invalid token");
-    else {
-        PQclear(r);
-        if (!(r = query("vpd_member", 2, (const char *[]){c->project_id, cl.sub})))
-            want_close(c, CLOSE_UNAVAILABLE, "database unavailable");
-        else if (!PQntuples(r))
-            want_close(c, CLOSE_NOT_FOUND, "no such project");
+        want_close(c, CLOSE_NOT_FOUND, "no such project");
+    if (!c->close_code) {
+        *floor = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        *last = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
     }
     PQclear(r);
-    if (!c->close_code)
+}
+
+/* Checks token for c's project and attaches c; after: the last event id
+ * the client has (-1: none, start from now). A member never gets an event
+ * from before it joined (id <= floor), whatever it asks for. */
+static void authenticate(conn_t *c, const char *token, long long after)
+{
+    apr_pool_t *pool;
+    vp_claims_t cl;
+    const char *why;
+    long long floor = 0, last = 0;
+    long now = (long)apr_time_sec(apr_time_now());
+    project_t *p;
+
+    apr_pool_create(&pool, NULL);
+    why = vp_token_verify(pool, S.o->keys, token, NULL, now, &cl);
+    if (why) {
+        vpd_log(VPD_INFO, "ws", "VPD0406: token refused: %s", why);
+        want_close(c, CLOSE_UNAUTHORIZED, "invalid token");
+    }
+    else
+        access_of(c, &cl, &floor, &last);
+    if (!c->close_code) {
         snprintf(c->user_id, sizeof c->user_id, "%s", cl.sub);
+        snprintf(c->sid, sizeof c->sid, "%s", strcmp(cl.typ, "access") ? "" : cl.sid);
+        lws_sul_schedule(S.ctx, 0, &c->exp_timer, token_expired,
+                         (lws_usec_t)(cl.exp - now) * LWS_US_PER_SEC);
+    }
     apr_pool_destroy(pool);
     if (c->close_code)
         return;
-    if (!(p = project_get(c->project_id, 1))) {
-        want_close(c, CLOSE_UNAVAILABLE, "database unavailable");
+    if (!(p = project_get(c->project_id, last))) {
+        want_close(c, CLOSE_UNAVAILABLE, "out of memory");
         return;
     }
-    if (after > p->cursor) {
-        /* a client cannot have seen an id the project never reached */
-        if (!(r = query("vpd_last_event", 1, (const char *[]){p->id}))) {
-            want_close(c, CLOSE_UNAVAILABLE, "database unavailable");
-            return;
-        }
-        if (after > strtoll(PQgetvalue(r, 0, 0), NULL, 10))
-            after = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        PQclear(r);
-    }
+    /* a client cannot have seen an id the project never reached */
+    if (after > last)
+        after = last;
     lws_sul_cancel(&c->auth_timer);
     c->authed = 1;
     c->project = p;
     c->next = p->conns;
     p->conns = c;
     c->last_sent = after >= 0 ? after : p->cursor;
+    if (c->last_sent < floor)
+        c->last_sent = floor;
     enqueue_json(c, json_pack("{s:s, s:s, s:I}", "type", "ready", "project_id", p->id,
                               "last_event_id", (json_int_t)c->last_sent));
     /* resume: the missed events, then live ones; nothing twice, since
@@ -549,7 +675,7 @@ static int writeable(conn_t *c)
 {
     msg_t *m = c->head;
 
-    if (c->close_code) {
+    if (c->close_code && !m) {
         lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
                          (unsigned char *)c->close_why, strlen(c->close_why));
         return -1;
@@ -563,11 +689,35 @@ static int writeable(conn_t *c)
         c->tail = NULL;
     c->queued--;
     free(m);
-    if (c->catching_up && c->queued <= S.o->queue_max / 4)
+    if (c->catching_up && !c->close_code && c->queued <= S.o->queue_max / 4)
         catch_up(c);
-    if (c->head)
+    if (c->head || c->close_code)
         lws_callback_on_writable(c->wsi);
     return 0;
+}
+
+/* A part of a client message: messages are assembled from the pieces lws
+ * hands over (a frame split across reads, or continuation frames) up to
+ * MSG_MAX bytes. */
+static void receive_part(conn_t *c, const char *in, size_t len)
+{
+    char *rx;
+
+    if (c->rx_len + len > MSG_MAX) {
+        want_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "messages are at most 64 KiB");
+        return;
+    }
+    if (!(rx = realloc(c->rx, c->rx_len + len))) {
+        want_close(c, CLOSE_UNAVAILABLE, "out of memory");
+        return;
+    }
+    c->rx = rx;
+    memcpy(c->rx + c->rx_len, in, len);
+    c->rx_len += len;
+    if (!lws_is_final_fragment(c->wsi))
+        return;
+    received(c, c->rx, c->rx_len);
+    c->rx_len = 0;
 }
 
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
@@ -586,20 +736,18 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
             established(c);
         return 0;
     case LWS_CALLBACK_RECEIVE:
-        if (c->close_code)
-            return 0;
-        if (!lws_is_first_fragment(wsi) || !lws_is_final_fragment(wsi) || len > RX_MAX)
-            want_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "messages fit in one frame of 8 KiB");
-        else
-            received(c, in, len);
+        if (!c->close_code)
+            receive_part(c, in, len);
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return writeable(c);
     case LWS_CALLBACK_CLOSED:
         S.nconns--;
         lws_sul_cancel(&c->auth_timer);
+        lws_sul_cancel(&c->exp_timer);
         project_leave(c);
         drop_queue(c);
+        free(c->rx);
         return 0;
     default:
         return 0;
@@ -652,7 +800,7 @@ int vpd_ws_run(const vpd_ws_opts_t *o, int stop_fd)
     static const struct lws_protocols protocols[] = {
         /* a client offering "bearer, <token>" selects it; one offering
          * nothing gets it as the default */
-        {"bearer", ws_callback, sizeof(conn_t), RX_MAX, 0, NULL, 0},
+        {"bearer", ws_callback, sizeof(conn_t), RX_BUFFER, 0, NULL, 0},
         {"vplanet-pg", pg_callback, 0, 0, 0, NULL, 0},
         {"vplanet-stop", stop_callback, 0, 0, 0, NULL, 0},
         {NULL, NULL, 0, 0, 0, NULL, 0}
@@ -661,7 +809,7 @@ int vpd_ws_run(const vpd_ws_opts_t *o, int stop_fd)
     struct lws_context_creation_info info;
     lws_usec_t drain_until = 0;
 
-    static const char *const channels[] = {"vplanet_events", NULL};
+    static const char *const channels[] = {"vplanet_events", "vplanet_access", NULL};
     lws_sock_file_fd_type fd;
     apr_pool_t *pool;
 

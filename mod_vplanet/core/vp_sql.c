@@ -263,8 +263,11 @@ const vp_stmt_t vp_statements[] = {
      " SELECT p.id, $2, $3::uuid, $4::jsonb FROM p RETURNING id, project_id)"
      " SELECT pg_notify('vplanet_events', json_build_object('id', id, 'project_id',"
      " project_id)::text) FROM e"},
-    {"vp_event_list",       /* events after $2, paginated ($3 size, $4 offset) */
-     "WITH ev AS (SELECT * FROM events WHERE project_id = $1::uuid AND id > $2::bigint)"
+    {"vp_event_list",       /* events after $2 that member $5 may read (sql/0007),
+                             * paginated ($3 size, $4 offset) */
+     "WITH ev AS (SELECT * FROM events WHERE project_id = $1::uuid AND id > $2::bigint"
+     " AND id > (SELECT joined_after_event FROM project_members"
+     "  WHERE project_id = $1::uuid AND user_id = $5::uuid))"
      " SELECT (SELECT count(*) FROM ev) AS total,"
      " coalesce((SELECT json_agg(event_json(e) ORDER BY e.id)"
      "  FROM (SELECT * FROM ev ORDER BY id LIMIT $3::int OFFSET $4::int) e), '[]') AS results"},
@@ -293,17 +296,24 @@ const vp_stmt_t vp_sidecar_statements[] = {
      "SELECT 1 FROM users WHERE id = $1::uuid AND is_active AND NOT is_deleted"
      " AND NOT EXISTS (SELECT 1 FROM refresh_tokens"
      " WHERE family_id = $2::uuid AND revoked_at IS NOT NULL)"},
+    /* access, and in the same snapshot the first event id the client may
+     * read minus one and the project's last event id: a removal committed
+     * later has a greater id than the last one seen here */
     {"vpd_member",
-     "SELECT m.role FROM project_members m JOIN projects p ON p.id = m.project_id"
+     "SELECT m.joined_after_event,"
+     " (SELECT coalesce(max(id), 0) FROM events WHERE project_id = $1::uuid)"
+     " FROM project_members m JOIN projects p ON p.id = m.project_id"
      " WHERE m.project_id = $1::uuid AND m.user_id = $2::uuid AND p.deleted_at IS NULL"},
-    {"vpd_project_live",
-     "SELECT 1 FROM projects WHERE id = $1::uuid AND deleted_at IS NULL"},
-    {"vpd_last_event",
-     "SELECT coalesce(max(id), 0) FROM events WHERE project_id = $1::uuid"},
+    {"vpd_project_live",    /* a guest's access (a guest reads the whole feed) */
+     "SELECT 0, (SELECT coalesce(max(id), 0) FROM events WHERE project_id = $1::uuid)"
+     " FROM projects WHERE id = $1::uuid AND deleted_at IS NULL"},
     {"vpd_prune",           /* housekeeping: old events and idempotency keys */
      "SELECT vplanet_prune_events(), vplanet_prune_idempotency_keys()"},
-    {"vpd_events_after",    /* at most $3, oldest first */
-     "SELECT e.id, event_json(e)::text FROM events e"
+    {"vpd_events_after",    /* at most $3, oldest first; the member an event
+                             * concerns and its new role decide who keeps access */
+     "SELECT e.id, event_json(e)::text, e.type,"
+     " coalesce(e.payload->>'user_id', e.payload->'user'->>'id'), e.payload->>'role'"
+     " FROM events e"
      " WHERE e.project_id = $1::uuid AND e.id > $2::bigint ORDER BY e.id LIMIT $3::int"},
     {NULL, NULL}
 };

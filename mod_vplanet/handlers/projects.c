@@ -370,7 +370,8 @@ static const char *const event_keys[] = {
 };
 
 /* Events after since_id, oldest first, as a paginated list: polling
- * clients pass the last id they saw (spec section 10). */
+ * clients pass the last id they saw (spec section 10). A member reads
+ * nothing from before it joined. */
 int vp_h_project_events(vp_req_t *q)
 {
     vp_page_t pg;
@@ -380,10 +381,10 @@ int vp_h_project_events(vp_req_t *q)
 
     if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_list_page(q, &pg))
         || (st = arg_long(q, "since_id", 0, 0, &since))
-        || (st = vp_db_exec(q, "vp_event_list", &res, 4,
+        || (st = vp_db_exec(q, "vp_event_list", &res, 5,
                             (const char *[]){q->project_id, apr_ltoa(q->r->pool, since),
                                              apr_ltoa(q->r->pool, pg.size),
-                                             apr_ltoa(q->r->pool, pg.offset)})))
+                                             apr_ltoa(q->r->pool, pg.offset), q->who->id})))
         return st;
     return vp_list_ok(q, &pg, res, event_keys, "events");
 }

@@ -55,29 +55,41 @@ sub connect {
 sub protocol { $_[0]{protocol} }
 sub close_code { $_[0]{close_code} }
 
-sub _frame {
-    my ($op, $data) = @_;
+# VPWS::frame(OPCODE, DATA, fin => 0, unmasked => 1): one client frame;
+# by default final and masked, as RFC 6455 wants them.
+sub frame {
+    my ($op, $data, %o) = @_;
     my $len = length $data;
-    my $hdr = chr(0x80 | $op);
-    $hdr .= $len < 126 ? chr(0x80 | $len)
-          : $len < 65536 ? chr(0x80 | 126) . pack('n', $len)
-          : chr(0x80 | 127) . pack('Q>', $len);
+    my $m = $o{unmasked} ? 0 : 0x80;
+    my $hdr = chr(($o{fin} // 1 ? 0x80 : 0) | $op);
+    $hdr .= $len < 126 ? chr($m | $len)
+          : $len < 65536 ? chr($m | 126) . pack('n', $len)
+          : chr($m | 127) . pack('Q>', $len);
+    return $hdr . $data if $o{unmasked};
     my $mask = join '', map { chr int rand 256 } 1 .. 4;
     my $masked = $data ^ substr($mask x (int($len / 4) + 1), 0, $len);
     return $hdr . $mask . $masked;
 }
 
-sub send_text {
-    my ($self, $text) = @_;
+# Bytes as they are (frames of VPWS::frame), in one write.
+sub send_raw {
+    my ($self, $bytes) = @_;
     local $SIG{PIPE} = 'IGNORE';
-    return syswrite($self->{s}, _frame(1, $text));
+    my $off = 0;
+    while ($off < length $bytes) {
+        my $n = syswrite($self->{s}, $bytes, length($bytes) - $off, $off) or return undef;
+        $off += $n;
+    }
+    return $off;
 }
+
+sub send_text { $_[0]->send_raw(frame(1, $_[1])) }
 sub send_json { $_[0]->send_text($json->encode($_[1])) }
 
 sub close {
     my ($self, $code) = @_;
     local $SIG{PIPE} = 'IGNORE';
-    syswrite($self->{s}, _frame(8, pack('n', $code // 1000)));
+    syswrite($self->{s}, frame(8, pack('n', $code // 1000)));
     close $self->{s};
 }
 
@@ -109,7 +121,7 @@ sub recv {
     my $deadline = time + ($timeout // 5);
     for (;;) {
         if (my ($op, $data) = $self->_take) {
-            if ($op == 9) { syswrite($self->{s}, _frame(10, $data)); next }
+            if ($op == 9) { syswrite($self->{s}, frame(10, $data)); next }
             if ($op == 8) {
                 $self->{close_code} = length $data >= 2 ? unpack('n', $data) : 1005;
                 $self->{close_reason} = substr($data, 2);
