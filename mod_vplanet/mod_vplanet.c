@@ -137,6 +137,7 @@ static void vp_register_hooks(apr_pool_t *p)
     ap_hook_map_to_storage(vp_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(vp_handler, NULL, NULL, APR_HOOK_MIDDLE);
     vp_ratelimit_hooks();
+    vp_wscap_hooks();
 }
 
 module AP_MODULE_DECLARE_DATA vplanet_module = {

@@ -1,7 +1,8 @@
 # Worker exhaustion (issue 11, finding 3): idle WebSocket tunnels and slow
 # clients (slowloris) must not take every httpd worker. This httpd tunnels a
 # WebSocket synchronously (one worker each, for the tunnel's life), so the
-# stack's workers are sized for them, and mod_reqtimeout cuts slow clients
+# stack's workers are sized for them, one client address may hold at most
+# VPlanetWSMaxPerClient (32) tunnels, and mod_reqtimeout cuts slow clients
 # off. Runs against a copy of the stack's httpd with mod_status, which
 # counts the busy workers.
 use strict;
@@ -12,7 +13,7 @@ use VPWS;
 use IO::Socket::INET;
 use IO::Select;
 
-my ($WS, $SLOW) = (200, 100);
+my ($WS, $SLOW, $CAP) = (200, 100, 32);
 my @variants;
 END { httpd_variant_stop($_) for @variants }
 my $modules = $ENV{VP_APXS_LIBEXECDIR} || '/usr/lib/apache2/modules';
@@ -48,21 +49,40 @@ sub health_ok {
     envelope_ok(http(GET => '/api/health', base => $base, fresh => 1), 200, $name) for 1 .. 3;
 }
 
+my $before = status();
+my $rss0 = rss_kib();
 my $owner = new_user();
 my $r = http(POST => '/api/v1/projects', json => { name => "exhaust $$" },
              headers => bearer($owner->{access}));
 die "project: $r->{body}\n" unless $r->{status} == 201;
 my $pid = $r->{json}{data}{id};
 
-my $before = status();
-my $rss0 = rss_kib();
 
 # Authenticated sockets: vplanetd keeps them open (an unauthenticated one
-# would be dropped after 5 s).
+# would be dropped after 5 s). ADDRESS: the client address (the stack
+# trusts X-Forwarded-For from 127.0.0.1).
+sub ws {
+    my ($address) = @_;
+    return VPWS->connect($base, "/ws/projects/$pid", protocol => "bearer, $owner->{access}",
+                         headers => { 'x-forwarded-for' => $address });
+}
+
+# ---- one client address: at most $CAP tunnels ----
+my $one = new_ip();
+my @mine = grep { defined } map { ws($one) } 1 .. $CAP;
+is(scalar @mine, $CAP, "$CAP tunnels from one address");
+ok(!ws($one), '... one more is refused');
+is($VPWS::status, 429, '... with 429');
+ok(ws(new_ip()), 'another address still gets one');
+$_->close for splice @mine, 0, 2;
+ok(wait_for(10, sub { my $c = ws($one); push @mine, $c if $c; $c }),
+   'a tunnel closed makes room for a new one');
+$_->close for @mine;
+
+# ---- $WS tunnels (from several addresses) and $SLOW slow clients ----
 my @ws;
-for (1 .. $WS) {
-    my $c = VPWS->connect($base, "/ws/projects/$pid", protocol => "bearer, $owner->{access}")
-        or last;
+for my $i (1 .. $WS) {
+    my $c = ws('10.99.' . int($i / 25) . '.1') or last;
     push @ws, $c;
 }
 is(scalar @ws, $WS, "$WS WebSocket clients are connected through httpd");
