@@ -108,15 +108,18 @@ diag(sprintf 'workers busy: %d before, %d with %d tunnels + %d slow clients (of 
 
 # mod_reqtimeout closes the slow clients (408) once the header time is up.
 my $sel = IO::Select->new(@slow);
-my %closed;
+my (%closed, %got);
 wait_for(40, sub {
     for my $s ($sel->can_read(0.2)) {
         my $n = sysread($s, my $buf, 4096);
+        $got{$s} .= $buf if $n;
         if (!$n) { $closed{$s} = 1; $sel->remove($s) }
     }
     return keys %closed == $SLOW;
 });
 is(scalar keys %closed, $SLOW, 'httpd closed every slow client');
+my @not408 = grep { ($got{$_} // '') !~ m{\AHTTP/1\.1 408 .*\r\n\r\n\{"success":false}s } @slow;
+is(scalar @not408, 0, '... each with the 408 envelope') or diag($got{$not408[0]} // 'nothing');
 
 $_->close for @ws;
 my $after = wait_for(20, sub { my $s = status(); $s->{BusyWorkers} <= $before->{BusyWorkers} + 2 ? $s : undef });
