@@ -96,10 +96,11 @@ static int vp_handler(request_rec *r)
 /* The tag of r->filename for the module's paths (never a file name). */
 #define VP_NOT_A_FILE "vplanet:"
 
-/* Paths under /api are the module's, not files: no filesystem walk (which
- * turns a path longer than PATH_MAX into a 403 logging the whole URI, and
- * answers TRACE itself). Runs after mod_alias, so what an Alias maps there
- * (the OpenAPI document) stays a file. */
+/* Paths under /api are the module's, not files: no filesystem walk (it
+ * turns a path longer than PATH_MAX into a 403 logging the whole URI) and
+ * no core TRACE handling before <Location> applies (the handler answers
+ * TRACE with its 405 envelope). Runs after mod_alias, so what an Alias maps
+ * there (the OpenAPI document) stays a file. */
 static int vp_translate(request_rec *r)
 {
     if (strncmp(r->uri, "/api", 4) || (r->uri[4] && r->uri[4] != '/'))
