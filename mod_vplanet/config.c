@@ -9,6 +9,7 @@
 #define VP_MAX_BODY_DEFAULT (1024 * 1024)
 #define VP_ACCESS_TTL_DEFAULT 900
 #define VP_REFRESH_TTL_DEFAULT (7 * 86400)
+#define VP_WS_MAX_PER_CLIENT_DEFAULT 32
 
 /* socache provider[:arguments] shared by every child (global scope) */
 static const char *ratelimit_cache = "shmcb";
@@ -21,6 +22,7 @@ void *vp_config_create(apr_pool_t *p, server_rec *s)
     c->access_ttl = c->refresh_ttl = -1;
     c->max_body = -1;
     c->diagnostics = -1;
+    c->ws_max_per_client = -1;
     for (i = 0; i < VP_RL_COUNT; i++)
         c->limits[i].count = -1;
     return c;
@@ -45,6 +47,7 @@ void *vp_config_merge(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(public_url);
     MERGE_NUM(max_body);
     MERGE_NUM(diagnostics);
+    MERGE_NUM(ws_max_per_client);
     c->argon2 = add->argon2.m_kib ? add->argon2 : base->argon2;
     for (i = 0; i < VP_RL_COUNT; i++)
         c->limits[i] = add->limits[i].count >= 0 ? add->limits[i] : base->limits[i];
@@ -166,6 +169,16 @@ static const char *set_argon2(cmd_parms *cmd, void *dummy, const char *m,
     return NULL;
 }
 
+static const char *set_ws_max(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    long v;
+
+    if (!number(arg, 0, 1000000, &v))
+        return "VPlanetWSMaxPerClient takes a count from 0 (no cap) to 1000000";
+    server_config(cmd)->ws_max_per_client = (int)v;
+    return NULL;
+}
+
 static const char *set_ratelimit_cache(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
@@ -219,6 +232,9 @@ const command_rec vp_cmds[] = {
     AP_INIT_TAKE3("VPlanetArgon2", set_argon2, NULL, RSRC_CONF,
         "argon2id cost of new password hashes: memory KiB, iterations, lanes "
         "(default 19456 2 1); weaker stored hashes are upgraded at login"),
+    AP_INIT_TAKE1("VPlanetWSMaxPerClient", set_ws_max, NULL, RSRC_CONF,
+        "Open WebSocket tunnels (/ws/) per client address, each holding a worker; "
+        "0: no cap (default 32)"),
     AP_INIT_TAKE1("VPlanetRateLimitCache", set_ratelimit_cache, NULL, RSRC_CONF,
         "socache provider[:arguments] holding the rate-limit counters (default shmcb)"),
     AP_INIT_TAKE3("VPlanetRateLimit", set_ratelimit, NULL, RSRC_CONF,
@@ -252,6 +268,11 @@ vp_argon2_params_t vp_config_argon2(const vp_config_t *c)
 vp_limit_t vp_config_limit(const vp_config_t *c, vp_rl_kind_t kind)
 {
     return c->limits[kind].count >= 0 ? c->limits[kind] : vp_rl_default(kind);
+}
+
+int vp_config_ws_max_per_client(const vp_config_t *c)
+{
+    return c->ws_max_per_client >= 0 ? c->ws_max_per_client : VP_WS_MAX_PER_CLIENT_DEFAULT;
 }
 
 const char *vp_config_ratelimit_cache(void)

@@ -93,6 +93,28 @@ static int vp_handler(request_rec *r)
     return vp_respond(q, status);
 }
 
+/* The tag of r->filename for the module's paths (never a file name). */
+#define VP_NOT_A_FILE "vplanet:"
+
+/* Paths under /api are the module's, not files: no filesystem walk (it
+ * turns a path longer than PATH_MAX into a 403 logging the whole URI) and
+ * no core TRACE handling before <Location> applies (the handler answers
+ * TRACE with its 405 envelope). Runs after mod_alias, so what an Alias maps
+ * there (the OpenAPI document) stays a file. */
+static int vp_translate(request_rec *r)
+{
+    if (strncmp(r->uri, "/api", 4) || (r->uri[4] && r->uri[4] != '/'))
+        return DECLINED;
+    r->filename = apr_pstrcat(r->pool, VP_NOT_A_FILE, r->uri, NULL);
+    return OK;
+}
+
+static int vp_map_to_storage(request_rec *r)
+{
+    return r->filename && !strncmp(r->filename, VP_NOT_A_FILE, sizeof VP_NOT_A_FILE - 1)
+           ? OK : DECLINED;
+}
+
 static int vp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
@@ -112,8 +134,11 @@ static void vp_register_hooks(apr_pool_t *p)
     static const char *const before_dbd[] = {"mod_dbd.c", NULL};
 
     ap_hook_post_config(vp_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(vp_translate, NULL, NULL, APR_HOOK_LAST);
+    ap_hook_map_to_storage(vp_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(vp_handler, NULL, NULL, APR_HOOK_MIDDLE);
     vp_ratelimit_hooks();
+    vp_wscap_hooks();
 }
 
 module AP_MODULE_DECLARE_DATA vplanet_module = {

@@ -109,6 +109,34 @@ static int count_hit(vp_req_t *q, const unsigned char *key, unsigned keylen,
     return rv;
 }
 
+apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int delta,
+                             int max, int *allowed)
+{
+    const unsigned char *k = (const unsigned char *)key;
+    unsigned int keylen = (unsigned)strlen(key), len = sizeof(int32_t);
+    int32_t n = 0;
+    apr_status_t rv = APR_SUCCESS;
+
+    *allowed = 1;
+    if (!instance)
+        return APR_EINIT;
+    if (mutex && (rv = apr_global_mutex_lock(mutex)) != APR_SUCCESS)
+        return rv;
+    if (provider->retrieve(instance, s, k, keylen, (unsigned char *)&n, &len, p) != APR_SUCCESS
+        || len != sizeof n)
+        n = 0;
+    if (delta > 0 && n + delta > max)
+        *allowed = 0;
+    else if ((n += delta) > 0)
+        rv = provider->store(instance, s, k, keylen, apr_time_now() + apr_time_from_sec(3600),
+                             (unsigned char *)&n, sizeof n, p);
+    else    /* (already gone, e.g. expired: nothing left to count down) */
+        provider->remove(instance, s, k, keylen, p);
+    if (mutex)
+        apr_global_mutex_unlock(mutex);
+    return rv;
+}
+
 int vp_rate_limit(vp_req_t *q, vp_rl_kind_t kind, const char *subject)
 {
     request_rec *r = q->r;

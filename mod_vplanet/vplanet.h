@@ -40,6 +40,7 @@ typedef struct {
     int diagnostics;
     vp_argon2_params_t argon2;  /* m_kib 0: unset */
     vp_limit_t limits[VP_RL_COUNT];
+    int ws_max_per_client;      /* 0: no cap */
     /* resolved in post_config */
     vp_token_keys_t keys;
 } vp_config_t;
@@ -90,6 +91,7 @@ int vp_config_access_ttl(const vp_config_t *c);
 int vp_config_refresh_ttl(const vp_config_t *c);
 vp_argon2_params_t vp_config_argon2(const vp_config_t *c);
 vp_limit_t vp_config_limit(const vp_config_t *c, vp_rl_kind_t kind);
+int vp_config_ws_max_per_client(const vp_config_t *c);
 /* The socache provider spec of VPlanetRateLimitCache (global). */
 const char *vp_config_ratelimit_cache(void);
 
@@ -164,6 +166,15 @@ int vp_list_ok(vp_req_t *q, const vp_page_t *pg, PGresult *res,
  * with Retry-After. Sets RateLimit-Limit/Remaining/Reset either way. */
 int vp_rate_limit(vp_req_t *q, vp_rl_kind_t kind, const char *subject);
 void vp_ratelimit_hooks(void);
+/* A counter shared by every child, in the rate-limit cache: adds delta to
+ * the one named key (kept an hour after its last change). An increase that
+ * would pass max is not made (*allowed 0). APR_SUCCESS, or the cache's
+ * error (nothing changed). */
+apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int delta,
+                             int max, int *allowed);
+
+/* ---- wscap.c ---- */
+void vp_wscap_hooks(void);
 
 /* Every log line of a request carries its id. */
 #define VP_LOG(q, level, fmt, ...) \

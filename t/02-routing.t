@@ -37,9 +37,43 @@ ok($r->{headers}{'x-request-id'}, 'error has X-Request-ID');
 like($r->{headers}{'x-response-time'}, qr/ms$/, 'error has X-Response-Time');
 
 # URIs httpd itself refuses before any location applies (NUL, escaping the
-# root) stay refused; they never reach the module.
+# root) stay refused, as envelopes (the server-level ErrorDocument lines).
 for my $path ('/api/health/%00', '/api/%2e%2e/etc/passwd') {
-    is(http(GET => $path)->{status}, 404, "httpd refuses $path");
+    error_ok(http(GET => $path), 404, 'not_found', "httpd refuses $path");
 }
+
+# ---- errors httpd raises itself, before or beside the module: envelopes,
+# and error.log lines stay short ----
+my $log = "$ENV{VP_STATE}/httpd/logs/error.log";
+my $log_at = -s $log;
+my $long = 'a' x 4100;
+my %raw = (
+    'a request line over LimitRequestLine' => [414, 'error', "GET /api/v1/${\('b' x 9000)} HTTP/1.1\r\nHost: x\r\n\r\n"],
+    'a header over 8 KB' => [400, 'bad_request', "GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: ${\('c' x 9000)}\r\n\r\n"],
+    'a control character in a header' => [400, 'bad_request', "GET /api/health HTTP/1.1\r\nHost: x\r\nX-C: a\x01b\r\n\r\n"],
+    '# in the request line' => [400, 'bad_request', "GET /api/he#alth HTTP/1.1\r\nHost: x\r\n\r\n"],
+    '%00 in the path' => [404, 'not_found', "GET /api/v1/he%00alth HTTP/1.1\r\nHost: x\r\n\r\n"],
+    '%2F in the path' => [404, 'not_found', "GET /api/v1/he%2Falth HTTP/1.1\r\nHost: x\r\n\r\n"],
+    'a path longer than PATH_MAX' => [404, 'not_found', "GET /api/v1/$long HTTP/1.1\r\nHost: x\r\n\r\n"],
+);
+for my $name (sort keys %raw) {
+    my ($status, $code, $req) = @{ $raw{$name} };
+    error_ok(raw_http($req), $status, $code, "$name: $status envelope");
+}
+$r = http(GET => "/api/v1/projects/$long", headers => bearer(new_user()->{access}));
+error_ok($r, 404, 'not_found', 'a project id longer than PATH_MAX: 404 envelope');
+open(my $fh, '<', $log) or die "$log: $!";
+seek($fh, $log_at, 0);
+my @long_lines = grep { length > 1024 } <$fh>;
+is(scalar @long_lines, 0, 'error.log lines stay under 1 KiB') or diag(substr($long_lines[0], 0, 300));
+
+# TRACE would echo the request, Authorization included (TraceEnable off)
+$r = raw_http("TRACE /api/health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer trace-secret\r\n\r\n");
+error_ok($r, 405, 'method_not_allowed', 'TRACE under /api: 405 envelope');
+unlike($r->{body}, qr/trace-secret/, '... not echoing the Authorization header');
+is($r->{headers}{allow}, 'GET, HEAD', '... with Allow');
+$r = raw_http("TRACE /static.txt HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer trace-secret\r\n\r\n");
+is($r->{status}, 405, 'TRACE elsewhere: 405 too');
+unlike($r->{body} // '', qr/trace-secret/, '... not echoing it');
 
 done_testing;

@@ -53,7 +53,7 @@ mail_sending_timeout = 30
 $sidecar_extra"
     "$STACK_SRC/script/stack" up "$STATE" "$http_port" "$pg_port" "$module" "$vplanetd" "$smtp_port" "$ws_port"
 
-    export VP_SRC="$STACK_SRC" VP_STATE="$STATE" VP_STACK="$STACK_SRC/script/stack" VP_MODULE="$module"
+    export VP_SRC="$STACK_SRC" VP_STATE="$STATE" VP_STACK="$STACK_SRC/script/stack" VP_MODULE="$module" VP_BUILD="$build"
     export VP_BASE="http://127.0.0.1:$http_port"
     export VP_VPLANETD="$vplanetd" VP_SMTP_PORT="$smtp_port" VP_MAILDIR="$STATE/mail" VP_WS_PORT="$ws_port"
     export VP_SIDECAR_CONF="$STATE/vplanetd/vplanetd.conf" VP_SIDECAR_LOG="$STATE/vplanetd/vplanetd.log"
