@@ -141,13 +141,6 @@ static int taken(vp_req_t *q, PGresult *res)
 
 /* ---- signup ---- */
 
-static const vp_field_t signup_fields[] = {
-    {"email",    VP_STRING, 1, 3, 254, NULL, 0, NULL},
-    {"password", VP_STRING, 1, 8, 128, NULL, 0, NULL},
-    {"nickname", VP_STRING, 1, 2, 30, NULL, 0, NULL},
-    {NULL}
-};
-
 struct signup {
     const char *email, *nickname, *hash;
     json_t *out;
@@ -183,7 +176,7 @@ int vp_h_signup(vp_req_t *q)
     const char *pw;
     int st;
 
-    if ((st = vp_read_json(q, signup_fields, &body)))
+    if ((st = vp_read_json(q, vp_auth_signup_fields, &body)))
         return st;
     s.email = vp_str(body, "email");
     s.nickname = vp_str(body, "nickname");
@@ -200,12 +193,6 @@ int vp_h_signup(vp_req_t *q)
 
 /* ---- login and recovery: password checks ---- */
 
-static const vp_field_t credential_fields[] = {
-    {"email",    VP_STRING, 1, 1, 254, NULL, 0, NULL},
-    {"password", VP_STRING, 1, 1, 1024, NULL, 0, NULL},
-    {NULL}
-};
-
 typedef struct {
     const char *id, *hash;
     int active, deleted, recoverable;
@@ -220,7 +207,7 @@ static int check_credentials(vp_req_t *q, json_t **body, credentials_t *c)
     PGresult *res;
     int st;
 
-    if ((st = vp_read_json(q, credential_fields, body)))
+    if ((st = vp_read_json(q, vp_auth_credential_fields, body)))
         return st;
     email = vp_str(*body, "email");
     pw = vp_str(*body, "password");
@@ -321,11 +308,6 @@ int vp_h_recover(vp_req_t *q)
 
 /* ---- refresh-token rotation ---- */
 
-static const vp_field_t refresh_fields[] = {
-    {"refresh_token", VP_STRING, 1, 1, 4096, NULL, 0, NULL},
-    {NULL}
-};
-
 struct refresh {
     vp_claims_t c;
     const char *hash;
@@ -374,7 +356,7 @@ int vp_h_refresh(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_read_json(q, refresh_fields, &body)))
+    if ((st = vp_read_json(q, vp_auth_refresh_fields, &body)))
         return st;
     token = vp_str(body, "refresh_token");
     why = vp_token_verify(q->r->pool, &q->cfg->keys, token, "refresh",
@@ -395,12 +377,6 @@ int vp_h_refresh(vp_req_t *q)
 
 /* ---- logout ---- */
 
-static const vp_field_t logout_fields[] = {
-    {"refresh_token", VP_STRING,  0, 1, 4096, NULL, 0, NULL},
-    {"all",           VP_BOOLEAN, 0, 0, 0, NULL, 0, NULL},
-    {NULL}
-};
-
 /* Ends the session of the access token or of the given refresh token, or
  * every session of the user with "all": either token proves who asks, so a
  * client whose access token expired can still log out. */
@@ -412,7 +388,7 @@ int vp_h_logout(vp_req_t *q)
     vp_claims_t c;
     int all, st;
 
-    if ((st = vp_read_json_opt(q, logout_fields, &body)))
+    if ((st = vp_read_json_opt(q, vp_auth_logout_fields, &body)))
         return st;
     token = vp_str(body, "refresh_token");
     all = json_is_true(json_object_get(body, "all"));
@@ -450,16 +426,6 @@ int vp_h_logout(vp_req_t *q)
 
 /* ---- availability ---- */
 
-static const vp_field_t email_fields[] = {
-    {"email", VP_STRING, 1, 3, 254, NULL, 0, NULL},
-    {NULL}
-};
-
-static const vp_field_t nickname_fields[] = {
-    {"nickname", VP_STRING, 1, 2, 30, NULL, 0, NULL},
-    {NULL}
-};
-
 static int availability(vp_req_t *q, int nickname)
 {
     json_t *body;
@@ -467,7 +433,7 @@ static int availability(vp_req_t *q, int nickname)
     PGresult *res;
     int st;
 
-    if ((st = vp_read_json(q, nickname ? nickname_fields : email_fields, &body)))
+    if ((st = vp_read_json(q, nickname ? vp_auth_nickname_fields : vp_auth_email_fields, &body)))
         return st;
     v = vp_str(body, nickname ? "nickname" : "email");
     if ((st = nickname ? vp_check_nickname(q, v) : check_email(q, v))
@@ -489,17 +455,6 @@ int vp_h_check_nickname(vp_req_t *q)
 }
 
 /* ---- single-use email tokens ---- */
-
-static const vp_field_t token_fields[] = {
-    {"token", VP_STRING, 1, 1, 200, NULL, 0, NULL},
-    {NULL}
-};
-
-static const vp_field_t confirm_fields[] = {
-    {"token",        VP_STRING, 1, 1, 200, NULL, 0, NULL},
-    {"new_password", VP_STRING, 1, 8, 128, NULL, 0, NULL},
-    {NULL}
-};
 
 struct email_token {
     const char *token, *hash;
@@ -545,7 +500,7 @@ int vp_h_verify_email(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_read_json(q, token_fields, &body)))
+    if ((st = vp_read_json(q, vp_auth_token_fields, &body)))
         return st;
     t.token = vp_str(body, "token");
     if ((st = vp_db_tx(q, verify_tx, &t)))
@@ -572,7 +527,7 @@ int vp_h_password_reset(vp_req_t *q)
     PGresult *res;
     int st;
 
-    if ((st = vp_read_json(q, email_fields, &body)))
+    if ((st = vp_read_json(q, vp_auth_email_fields, &body)))
         return st;
     email = vp_str(body, "email");
     if ((st = check_email(q, email))
@@ -624,7 +579,7 @@ int vp_h_password_reset_confirm(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_read_json(q, confirm_fields, &body)))
+    if ((st = vp_read_json(q, vp_auth_confirm_fields, &body)))
         return st;
     c.token = vp_str(body, "token");
     c.password = vp_str(body, "new_password");
