@@ -187,6 +187,15 @@ static void test_pagination(void)
     is_int(json_integer_value(json_object_get(json_object_get(data, "page_info"), "total_pages")),
            3, "total pages");
 
+    /* raw bytes of a query (not UTF-8: json_string refused the link and
+     * the list answer lost its data) are percent-encoded in the links */
+    is_str(vp_query_with_page(p, "q=\xc9\xcc x\x01&page=2", 3), "q=%C9%CC%20x%01&page=3",
+           "raw query bytes percent-encoded");
+    vp_page_parse("2", "10", &pg, d);
+    data = vp_json_pool(p, vp_page_data(p, &pg, 25, json_array(), "http://h/x", "q=\xff"));
+    is_str(json_string_value(json_object_get(data, "previous")), "http://h/x?q=%FF&page=1",
+           "a list answer with a raw byte in its query keeps its links");
+
     vp_page_parse("9", "10", &pg, d);
     data = vp_json_pool(p, vp_page_data(p, &pg, 25, json_array(), "http://h/x", NULL));
     ok(json_is_null(json_object_get(data, "next")), "no next past the end");
