@@ -1,7 +1,7 @@
 /* Tokens (core/vp_token.c) with the module's default issuer and audience.
- * The first byte picks the algorithm (bits 0-1: HS256 with the key below,
- * RS256 or ES256 with keys made at start), the expected type (bits 2-3:
- * any, access, refresh, guest) and what the rest is (bits 4-5):
+ * The first byte picks the algorithm (bits 0-1: 0 or 3 HS256 with the key
+ * below, 1 RS256, 2 ES256, with keys made at start), the expected type
+ * (bits 2-3: any, access, refresh, guest) and what the rest is (bits 4-5):
  *   0  a token, verified as it comes (the Authorization header, a body's
  *      refresh_token);
  *   1  a claims object, signed with libjwt and then verified: the claim
