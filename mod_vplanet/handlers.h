@@ -4,6 +4,7 @@
 #define VP_HANDLERS_H
 
 #include "vplanet.h"
+#include "core/vp_fields.h"
 
 /* handlers/health.c */
 int vp_h_health(vp_req_t *q);
@@ -44,7 +45,6 @@ int vp_h_me_delete(vp_req_t *q);
 int vp_h_user_search(vp_req_t *q);
 
 /* handlers/projects.c */
-extern const char *const vp_phase_names[];   /* the eight phases, in order */
 int vp_h_project_list(vp_req_t *q);
 int vp_h_project_create(vp_req_t *q);
 int vp_h_project_get(vp_req_t *q);

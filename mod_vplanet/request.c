@@ -141,8 +141,7 @@ int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body)
 {
     char *buf = NULL;
     apr_size_t len = 0;
-    const char *why;
-    json_t *details;
+    vp_body_error_t e;
     int rc;
 
     if (!json_content_type(apr_table_get(q->r->headers_in, "Content-Type")))
@@ -150,15 +149,8 @@ int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body)
                        "Content-Type must be application/json", NULL);
     if ((rc = read_body(q, &buf, &len)))
         return rc;
-    *body = vp_json_parse_object(q->r->pool, buf, len, &why);
-    if (!*body)
-        return vp_fail(q, HTTP_BAD_REQUEST, "invalid_json", why, NULL);
-    details = vp_json_pool(q->r->pool, json_object());
-    rc = vp_validate(*body, fields, details);
-    if (rc)
-        return vp_fail(q, rc, NULL, rc == HTTP_BAD_REQUEST
-                       ? "the body does not match the expected fields"
-                       : "validation failed", details);
+    if (!(*body = vp_body_parse(q->r->pool, buf, len, fields, &e)))
+        return vp_fail(q, e.status, e.code, e.message, e.details);
     return 0;
 }
 

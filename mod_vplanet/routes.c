@@ -1,8 +1,14 @@
 /* The route table: method, path pattern, handler. */
 #include "routes.h"
-#include "handlers.h"
 
+#ifdef VP_ROUTES_BY_NAME
+/* Without httpd (the fuzz harness of route matching): the handler's name
+ * stands for it, so the table links without the handlers. */
+#define ROUTE(method, pattern, fn) {method, pattern, #fn}
+#else
+#include "handlers.h"
 #define ROUTE(method, pattern, fn) {method, pattern, (const void *)(fn)}
+#endif
 
 const vp_route_t vp_routes[] = {
     ROUTE("GET",  "/api/health",                 vp_h_health),

@@ -39,12 +39,35 @@ int vp_page_parse(const char *page, const char *page_size, vp_page_t *pg,
     return rc;
 }
 
+/* s with the bytes that cannot stand in a URL as they are (beyond ASCII,
+ * controls, space) percent-encoded: a link stays a URL and valid UTF-8
+ * whatever raw bytes the request's query held. */
+static char *url_safe(apr_pool_t *p, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *c;
+    char *out = apr_palloc(p, strlen(s) * 3 + 1), *o = out;
+
+    for (c = (const unsigned char *)s; *c; c++) {
+        if (*c <= ' ' || *c >= 0x7f) {
+            *o++ = '%';
+            *o++ = hex[*c >> 4];
+            *o++ = hex[*c & 15];
+        }
+        else {
+            *o++ = (char)*c;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 char *vp_query_with_page(apr_pool_t *p, const char *query, long page)
 {
     char *kept = NULL, *copy, *tok, *last;
 
     if (query && *query) {
-        copy = apr_pstrdup(p, query);
+        copy = url_safe(p, query);
         for (tok = apr_strtok(copy, "&", &last); tok; tok = apr_strtok(NULL, "&", &last)) {
             if (strncmp(tok, "page=", 5) == 0 || strcmp(tok, "page") == 0)
                 continue;

@@ -32,7 +32,8 @@ json_t *vp_page_data(apr_pool_t *p, const vp_page_t *pg, long count,
 int vp_fields_select(apr_pool_t *p, json_t *results, const char *fields,
                      const char *const *allowed, json_t *details);
 
-/* query with page=N set (other parameters kept, in order). */
+/* query with page=N set (other parameters kept, in order; bytes that
+ * cannot stand in a URL percent-encoded). */
 char *vp_query_with_page(apr_pool_t *p, const char *query, long page);
 
 #endif

@@ -314,6 +314,27 @@ int vp_validate(json_t *obj, const vp_field_t *fields, json_t *details)
     return malformed ? 400 : invalid ? 422 : 0;
 }
 
+json_t *vp_body_parse(apr_pool_t *p, const char *buf, size_t len,
+                      const vp_field_t *fields, vp_body_error_t *err)
+{
+    json_t *body = vp_json_parse_object(p, buf, len, &err->message);
+
+    err->details = NULL;
+    if (!body) {
+        err->status = 400;
+        err->code = "invalid_json";
+        return NULL;
+    }
+    err->code = NULL;
+    err->details = vp_json_pool(p, json_object());
+    err->status = vp_validate(body, fields, err->details);
+    if (!err->status)
+        return body;
+    err->message = err->status == 400 ? "the body does not match the expected fields"
+                                      : "validation failed";
+    return NULL;
+}
+
 int vp_is_email(const char *s)
 {
     const char *at = strchr(s, '@'), *c, *dot;

@@ -142,13 +142,6 @@ static int taken(vp_req_t *q, PGresult *res)
 
 /* ---- signup ---- */
 
-static const vp_field_t signup_fields[] = {
-    {"email",    VP_EMAIL,  1, 3, 254, NULL, 0, NULL},
-    {"password", VP_STRING, 1, 8, 128, NULL, 0, NULL},
-    {"nickname", VP_IDENT,  1, 2, 30, NULL, 0, NULL},
-    {NULL}
-};
-
 struct signup {
     const char *email, *key, *nickname, *hash;
     json_t *out;
@@ -184,7 +177,7 @@ int vp_h_signup(vp_req_t *q)
     const char *pw;
     int st;
 
-    if ((st = vp_read_json(q, signup_fields, &body)))
+    if ((st = vp_read_json(q, vp_auth_signup_fields, &body)))
         return st;
     s.email = vp_str(body, "email");
     s.nickname = vp_str(body, "nickname");
@@ -201,12 +194,6 @@ int vp_h_signup(vp_req_t *q)
 
 /* ---- login and recovery: password checks ---- */
 
-static const vp_field_t credential_fields[] = {
-    {"email",    VP_STRING, 1, 1, 254, NULL, 0, NULL},
-    {"password", VP_STRING, 1, 1, 1024, NULL, 0, NULL},
-    {NULL}
-};
-
 typedef struct {
     const char *id, *hash;
     int active, deleted, recoverable;
@@ -221,7 +208,7 @@ static int check_credentials(vp_req_t *q, json_t **body, credentials_t *c)
     PGresult *res;
     int st;
 
-    if ((st = vp_read_json(q, credential_fields, body))
+    if ((st = vp_read_json(q, vp_auth_credential_fields, body))
         || (st = vp_email_key(q, vp_str(*body, "email"), &key))
         || (st = vp_login_limits(q, key))
         || (st = vp_db_exec(q, "vp_user_credentials", &res, 1, (const char *[]){key})))
@@ -319,11 +306,6 @@ int vp_h_recover(vp_req_t *q)
 
 /* ---- refresh-token rotation ---- */
 
-static const vp_field_t refresh_fields[] = {
-    {"refresh_token", VP_STRING, 1, 1, 4096, NULL, 0, NULL},
-    {NULL}
-};
-
 struct refresh {
     vp_claims_t c;
     const char *hash;
@@ -372,7 +354,7 @@ int vp_h_refresh(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_read_json(q, refresh_fields, &body)))
+    if ((st = vp_read_json(q, vp_auth_refresh_fields, &body)))
         return st;
     token = vp_str(body, "refresh_token");
     why = vp_token_verify(q->r->pool, &q->cfg->keys, token, "refresh",
@@ -393,12 +375,6 @@ int vp_h_refresh(vp_req_t *q)
 
 /* ---- logout ---- */
 
-static const vp_field_t logout_fields[] = {
-    {"refresh_token", VP_STRING,  0, 1, 4096, NULL, 0, NULL},
-    {"all",           VP_BOOLEAN, 0, 0, 0, NULL, 0, NULL},
-    {NULL}
-};
-
 /* Ends the session of the access token or of the given refresh token, or
  * every session of the user with "all": either token proves who asks, so a
  * client whose access token expired can still log out. */
@@ -410,7 +386,7 @@ int vp_h_logout(vp_req_t *q)
     vp_claims_t c;
     int all, st;
 
-    if ((st = vp_read_json_opt(q, logout_fields, &body)))
+    if ((st = vp_read_json_opt(q, vp_auth_logout_fields, &body)))
         return st;
     token = vp_str(body, "refresh_token");
     all = json_is_true(json_object_get(body, "all"));
@@ -448,16 +424,6 @@ int vp_h_logout(vp_req_t *q)
 
 /* ---- availability ---- */
 
-static const vp_field_t email_fields[] = {
-    {"email", VP_EMAIL, 1, 3, 254, NULL, 0, NULL},
-    {NULL}
-};
-
-static const vp_field_t nickname_fields[] = {
-    {"nickname", VP_IDENT, 1, 2, 30, NULL, 0, NULL},
-    {NULL}
-};
-
 static int availability(vp_req_t *q, int nickname)
 {
     json_t *body;
@@ -465,7 +431,7 @@ static int availability(vp_req_t *q, int nickname)
     PGresult *res;
     int st;
 
-    if ((st = vp_read_json(q, nickname ? nickname_fields : email_fields, &body)))
+    if ((st = vp_read_json(q, nickname ? vp_auth_nickname_fields : vp_auth_email_fields, &body)))
         return st;
     v = vp_str(body, nickname ? "nickname" : "email");
     if ((!nickname && (st = vp_email_key(q, v, &key)))
@@ -487,17 +453,6 @@ int vp_h_check_nickname(vp_req_t *q)
 }
 
 /* ---- single-use email tokens ---- */
-
-static const vp_field_t token_fields[] = {
-    {"token", VP_STRING, 1, 1, 200, NULL, 0, NULL},
-    {NULL}
-};
-
-static const vp_field_t confirm_fields[] = {
-    {"token",        VP_STRING, 1, 1, 200, NULL, 0, NULL},
-    {"new_password", VP_STRING, 1, 8, 128, NULL, 0, NULL},
-    {NULL}
-};
 
 struct email_token {
     const char *token, *hash;
@@ -543,7 +498,7 @@ int vp_h_verify_email(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_read_json(q, token_fields, &body)))
+    if ((st = vp_read_json(q, vp_auth_token_fields, &body)))
         return st;
     t.token = vp_str(body, "token");
     if ((st = vp_db_tx(q, verify_tx, &t)))
@@ -561,13 +516,6 @@ static int reset_tx(vp_req_t *q, void *ctx)
     return mail_token(q, r->id, "password_reset", r->email, r->nickname);
 }
 
-/* Like a login, a lookup: any spelling of an address finds its account
- * through the key (signup is where spellings are refused). */
-static const vp_field_t reset_fields[] = {
-    {"email", VP_STRING, 1, 3, 254, NULL, 0, NULL},
-    {NULL}
-};
-
 /* Always 202: the answer does not tell whether the address has an account. */
 int vp_h_password_reset(vp_req_t *q)
 {
@@ -577,7 +525,7 @@ int vp_h_password_reset(vp_req_t *q)
     PGresult *res;
     int st;
 
-    if ((st = vp_read_json(q, reset_fields, &body)))
+    if ((st = vp_read_json(q, vp_auth_reset_fields, &body)))
         return st;
     email = vp_str(body, "email");
     if ((st = check_email(q, email)) || (st = vp_email_key(q, email, &key))
@@ -629,7 +577,7 @@ int vp_h_password_reset_confirm(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_read_json(q, confirm_fields, &body)))
+    if ((st = vp_read_json(q, vp_auth_confirm_fields, &body)))
         return st;
     c.token = vp_str(body, "token");
     c.password = vp_str(body, "new_password");

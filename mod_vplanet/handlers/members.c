@@ -9,8 +9,6 @@
 #define MAX_MEMBERS 50
 #define ADDED "member added"
 
-static const char *const grantable[] = {"admin", "editor", "reviewer", "viewer", NULL};
-static const char *const all_roles[] = {"owner", "admin", "editor", "reviewer", "viewer", NULL};
 static const char *const member_keys[] = {"user", "role", "joined_at", NULL};
 
 int vp_h_member_list(vp_req_t *q)
@@ -93,19 +91,13 @@ static int add_tx(vp_req_t *q, void *ctx)
            ? st : vp_idempotency_record(q, HTTP_CREATED, ADDED, m->out);
 }
 
-static const vp_field_t add_fields[] = {
-    {"user_id", VP_UUID, 1, 0, 0, NULL, 0, NULL},
-    {"role",    VP_ENUM, 1, 0, 0, grantable, 0, NULL},
-    {NULL}
-};
-
 int vp_h_member_add(vp_req_t *q)
 {
     struct member m = {0};
     json_t *body;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = vp_read_json(q, add_fields, &body))
+    if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = vp_read_json(q, vp_member_add_fields, &body))
         || (st = vp_idempotency_begin(q, body)))
         return st;
     m.user_id = vp_str(body, "user_id");
@@ -140,11 +132,6 @@ static int role_tx(vp_req_t *q, void *ctx)
     return write_member(q, m, "vp_member_set_role", "member.role_changed");
 }
 
-static const vp_field_t role_fields[] = {
-    {"role", VP_ENUM, 1, 0, 0, all_roles, 0, NULL},
-    {NULL}
-};
-
 int vp_h_member_update(vp_req_t *q)
 {
     struct member m = {0};
@@ -152,7 +139,7 @@ int vp_h_member_update(vp_req_t *q)
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = target(q, &m.user_id))
-        || (st = vp_read_json(q, role_fields, &body)))
+        || (st = vp_read_json(q, vp_member_role_fields, &body)))
         return st;
     m.role = vp_str(body, "role");
     if ((st = vp_db_tx(q, role_tx, &m)))

@@ -47,18 +47,6 @@ static int write_tx(vp_req_t *q, void *ctx)
     return m->id ? 0 : vp_idempotency_record(q, HTTP_CREATED, CREATED, m->out);
 }
 
-static const vp_field_t create_fields[] = {
-    {"date", VP_DATE,   1, 0, 0, NULL, 0, NULL},
-    {"memo", VP_STRING, 1, 1, 2000, NULL, 0, NULL},
-    {NULL}
-};
-
-static const vp_field_t update_fields[] = {
-    {"date", VP_DATE,   0, 0, 0, NULL, 0, NULL},
-    {"memo", VP_STRING, 0, 1, 2000, NULL, 0, NULL},
-    {NULL}
-};
-
 /* The {memo_id} of the path; 404 when it cannot name a memo. */
 static int memo_id(vp_req_t *q, const char **id)
 {
@@ -73,7 +61,7 @@ static int write_memo(vp_req_t *q, int create)
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_MEMOS)) || (!create && (st = memo_id(q, &m.id)))
-        || (st = vp_read_json(q, create ? create_fields : update_fields, &body))
+        || (st = vp_read_json(q, create ? vp_memo_create_fields : vp_memo_update_fields, &body))
         || (create && (st = vp_idempotency_begin(q, body))))
         return st;
     m.date = vp_str(body, "date");

@@ -8,50 +8,6 @@
 
 #include <apr_strings.h>
 
-static const char *const statuses[] = {
-    "planning", "in_progress", "review", "completed", "on_hold", "cancelled", NULL
-};
-
-const char *const vp_phase_names[] = {
-    "basic_plan", "story_board", "filming", "video_edit", "post_work", "video_preview",
-    "confirmation", "video_delivery", NULL
-};
-
-/* The schedule as the existing frontend sends it with a new project. */
-static const vp_field_t process_fields[] = {
-    {"key",       VP_ENUM, 1, 0, 0, vp_phase_names, 0, NULL},
-    {"startDate", VP_DATE, 0, 0, 0, NULL, 1, NULL},
-    {"endDate",   VP_DATE, 0, 0, 0, NULL, 1, NULL},
-    {NULL}
-};
-
-#define PROJECT_FIELDS(name_required) \
-    {"name",        VP_TEXT,    name_required, 1, 100, NULL, 0, NULL}, \
-    {"manager",     VP_TEXT,    0, 0, 50, NULL, 0, NULL}, \
-    {"consumer",    VP_TEXT,    0, 0, 50, NULL, 0, NULL}, \
-    {"description", VP_STRING,  0, 0, 5000, NULL, 0, NULL}, \
-    {"color",       VP_COLOR,   0, 0, 0, NULL, 0, NULL}, \
-    {"tone_manner", VP_TEXT,    0, 0, 50, NULL, 1, NULL}, \
-    {"genre",       VP_TEXT,    0, 0, 50, NULL, 1, NULL}, \
-    {"concept",     VP_TEXT,    0, 0, 50, NULL, 1, NULL}, \
-    {"status",      VP_ENUM,    0, 0, 0, statuses, 0, NULL}, \
-    {"progress",    VP_INTEGER, 0, 0, 100, NULL, 0, NULL}, \
-    {"start_date",  VP_DATE,    0, 0, 0, NULL, 1, NULL}, \
-    {"end_date",    VP_DATE,    0, 0, 0, NULL, 1, NULL}
-
-static const vp_field_t create_fields[] = {
-    PROJECT_FIELDS(1),
-    {"process", VP_ARRAY, 0, 0, 8, NULL, 0, process_fields},
-    {NULL}
-};
-
-static const vp_field_t update_fields[] = {
-    PROJECT_FIELDS(0),
-    {"actual_end_date", VP_DATE,    0, 0, 0, NULL, 1, NULL},
-    {"archived",        VP_BOOLEAN, 0, 0, 0, NULL, 0, NULL},
-    {NULL}
-};
-
 /* what ?fields= may name */
 static const char *const project_keys[] = {
     "id", "name", "manager", "consumer", "description", "color", "tone_manner", "genre",
@@ -88,7 +44,7 @@ int vp_h_project_list(vp_req_t *q)
     int st;
 
     if ((st = vp_authenticate(q, 0)) || (st = vp_list_page(q, &pg))
-        || (st = arg_choice(q, "status", statuses, &status))
+        || (st = arg_choice(q, "status", vp_project_statuses, &status))
         || (st = arg_choice(q, "archived", archived_choices, &archived))
         || (st = arg_choice(q, "ordering", orderings, &ordering)))
         return st;
@@ -180,7 +136,7 @@ int vp_h_project_create(vp_req_t *q)
     json_t *process;
     int st;
 
-    if ((st = vp_authenticate(q, 0)) || (st = vp_read_json(q, create_fields, &t.body))
+    if ((st = vp_authenticate(q, 0)) || (st = vp_read_json(q, vp_project_create_fields, &t.body))
         || (st = vp_idempotency_begin(q, t.body)))
         return st;
     process = json_object_get(t.body, "process");
@@ -219,7 +175,7 @@ int vp_h_project_update(vp_req_t *q)
     struct project_tx t = {0};
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_UPDATE)) || (st = vp_read_json(q, update_fields, &t.body))
+    if ((st = vp_project_access(q, VP_ACT_UPDATE)) || (st = vp_read_json(q, vp_project_update_fields, &t.body))
         || (st = vp_db_tx(q, update_tx, &t)))
         return st;
     return vp_ok(q, HTTP_OK, "project updated", json_incref(t.out));
@@ -290,11 +246,6 @@ int vp_h_project_restore(vp_req_t *q)
     return vp_ok(q, HTTP_OK, "project restored", json_incref(t.out));
 }
 
-static const vp_field_t transfer_fields[] = {
-    {"user_id", VP_UUID, 1, 0, 0, NULL, 0, NULL},
-    {NULL}
-};
-
 struct transfer {
     const char *to;
     json_t *out;
@@ -331,7 +282,7 @@ int vp_h_project_transfer(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_TRANSFER)) || (st = vp_read_json(q, transfer_fields, &body)))
+    if ((st = vp_project_access(q, VP_ACT_TRANSFER)) || (st = vp_read_json(q, vp_project_transfer_fields, &body)))
         return st;
     t.to = vp_str(body, "user_id");
     if (strcasecmp(t.to, q->who->id) == 0)

@@ -3,25 +3,6 @@
 #include "../handlers.h"
 #include "../db.h"
 
-static const char *const phase_statuses[] = {
-    "not_started", "in_progress", "completed", "delayed", NULL
-};
-
-static const vp_field_t phase_fields[] = {
-    {"phase",           VP_ENUM,    1, 0, 0, vp_phase_names, 0, NULL},
-    {"start_date",      VP_DATE,    0, 0, 0, NULL, 1, NULL},
-    {"end_date",        VP_DATE,    0, 0, 0, NULL, 1, NULL},
-    {"status",          VP_ENUM,    0, 0, 0, phase_statuses, 0, NULL},
-    {"progress",        VP_INTEGER, 0, 0, 100, NULL, 0, NULL},
-    {"actual_end_date", VP_DATE,    0, 0, 0, NULL, 1, NULL},
-    {NULL}
-};
-
-static const vp_field_t schedule_fields[] = {
-    {"phases", VP_ARRAY, 1, 1, 8, NULL, 0, phase_fields},
-    {NULL}
-};
-
 static int fetch(vp_req_t *q, json_t **out)
 {
     PGresult *res;
@@ -67,7 +48,7 @@ int vp_h_schedule_put(vp_req_t *q)
     size_t i, j;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_SCHEDULE)) || (st = vp_read_json(q, schedule_fields, &body)))
+    if ((st = vp_project_access(q, VP_ACT_SCHEDULE)) || (st = vp_read_json(q, vp_schedule_fields, &body)))
         return st;
     s.phases = json_object_get(body, "phases");
     json_array_foreach(s.phases, i, item)

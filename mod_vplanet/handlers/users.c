@@ -13,14 +13,6 @@ int vp_h_me_get(vp_req_t *q)
     return st ? st : vp_ok(q, HTTP_OK, "your account", json_incref(q->who->user));
 }
 
-static const vp_field_t me_fields[] = {
-    {"nickname",         VP_IDENT,  0, 2, 30, NULL, 0, NULL},
-    {"avatar_url",       VP_STRING, 0, 0, 500, NULL, 1, NULL},
-    {"current_password", VP_STRING, 0, 1, 1024, NULL, 0, NULL},
-    {"new_password",     VP_STRING, 0, 8, 128, NULL, 0, NULL},
-    {NULL}
-};
-
 struct me {
     const char *nickname, *hash;
     int avatar_set;
@@ -89,7 +81,7 @@ int vp_h_me_patch(vp_req_t *q)
     json_t *body, *avatar;
     int st;
 
-    if ((st = vp_authenticate(q, 0)) || (st = vp_read_json(q, me_fields, &body)))
+    if ((st = vp_authenticate(q, 0)) || (st = vp_read_json(q, vp_user_me_fields, &body)))
         return st;
     email = json_string_value(json_object_get(q->who->user, "email"));
     m.nickname = vp_str(body, "nickname");
@@ -118,11 +110,6 @@ int vp_h_me_patch(vp_req_t *q)
                                     : "account updated", json_incref(m.out));
 }
 
-static const vp_field_t delete_fields[] = {
-    {"reason", VP_STRING, 0, 0, 200, NULL, 1, NULL},
-    {NULL}
-};
-
 struct deletion {
     const char *reason;
     json_t *out;
@@ -150,7 +137,7 @@ int vp_h_me_delete(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_authenticate(q, 0)) || (st = vp_read_json_opt(q, delete_fields, &body)))
+    if ((st = vp_authenticate(q, 0)) || (st = vp_read_json_opt(q, vp_user_delete_fields, &body)))
         return st;
     d.reason = vp_str(body, "reason");
     if (!d.reason)

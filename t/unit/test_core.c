@@ -1,10 +1,11 @@
 /* Unit tests of the httpd-free core: routing, validation, pagination,
- * request ids, JSON parsing and the envelope. */
+ * request ids, JSON parsing, request bodies and the envelope. */
 #include "tap.h"
 
 #include <apr_general.h>
 #include <apr_strings.h>
 
+#include "core/vp_fields.h"
 #include "core/vp_json.h"
 #include "core/vp_page.h"
 #include "core/vp_reqid.h"
@@ -129,6 +130,38 @@ static void test_validation(void)
     ok(!vp_parse_long("99999999999999999999", &v), "overflow refused");
 }
 
+static json_t *body(const char *text, const vp_field_t *table, vp_body_error_t *e)
+{
+    return vp_body_parse(p, text, strlen(text), table, e);
+}
+
+/* The body path of every request: parse, then validate against a table. */
+static void test_body_parse(void)
+{
+    vp_body_error_t e;
+    int i;
+
+    ok(body("{\"name\":\"abc\"}", fields, &e) != NULL, "a valid body parses");
+    ok(!body("{\"name\":", fields, &e), "malformed JSON refused");
+    is_int(e.status, 400, "... 400");
+    is_str(e.code, "invalid_json", "... invalid_json");
+    ok(e.details == NULL && strstr(e.message, "malformed JSON"), "... the parser's reason, no details");
+    ok(!body("{\"name\":\"abc\",\"x\":1}", fields, &e), "unknown field refused");
+    is_int(e.status, 400, "... 400");
+    ok(e.code == NULL && json_object_get(e.details, "x"), "... the field named in details");
+    is_str(e.message, "the body does not match the expected fields", "... message");
+    ok(!body("{}", fields, &e), "missing field refused");
+    is_int(e.status, 422, "... 422");
+    is_str(e.message, "validation failed", "... message");
+
+    for (i = 0; i < vp_nfield_tables; i++)
+        if (!vp_field_tables[i].fields[0].name)
+            break;
+    ok(vp_nfield_tables > 0 && i == vp_nfield_tables, "every indexed field table has fields");
+    ok(!body("{}", vp_schedule_fields, &e) && e.status == 422,
+       "an indexed table validates: schedule without phases is 422");
+}
+
 static void test_pagination(void)
 {
     vp_page_t pg;
@@ -153,6 +186,15 @@ static void test_pagination(void)
            "http://h/api/x?q=a&page_size=10&page=1", "previous");
     is_int(json_integer_value(json_object_get(json_object_get(data, "page_info"), "total_pages")),
            3, "total pages");
+
+    /* raw bytes of a query (not UTF-8: json_string refused the link and
+     * the list answer lost its data) are percent-encoded in the links */
+    is_str(vp_query_with_page(p, "q=\xc9\xcc x\x01&page=2", 3), "q=%C9%CC%20x%01&page=3",
+           "raw query bytes percent-encoded");
+    vp_page_parse("2", "10", &pg, d);
+    data = vp_json_pool(p, vp_page_data(p, &pg, 25, json_array(), "http://h/x", "q=\xff"));
+    is_str(json_string_value(json_object_get(data, "previous")), "http://h/x?q=%FF&page=1",
+           "a list answer with a raw byte in its query keeps its links");
 
     vp_page_parse("9", "10", &pg, d);
     data = vp_json_pool(p, vp_page_data(p, &pg, 25, json_array(), "http://h/x", NULL));
@@ -238,6 +280,7 @@ int main(void)
     test_route_match();
     test_route_find();
     test_validation();
+    test_body_parse();
     test_pagination();
     test_json();
     test_reqid_and_sql();

@@ -1,0 +1,53 @@
+/* The field table of every JSON request body, and an index of them by
+ * name. httpd-free: the handlers, the fuzz harness (fuzz/) and the OpenAPI
+ * check (t/07-openapi.t) share them. */
+#ifndef VP_FIELDS_H
+#define VP_FIELDS_H
+
+#include "vp_valid.h"
+
+/* the eight phases of a production, in order */
+extern const char *const vp_phase_names[];
+/* what a project's status may be (also the ?status= filter) */
+extern const char *const vp_project_statuses[];
+
+/* handlers/auth.c */
+extern const vp_field_t vp_auth_signup_fields[];
+extern const vp_field_t vp_auth_credential_fields[];
+extern const vp_field_t vp_auth_refresh_fields[];
+extern const vp_field_t vp_auth_logout_fields[];
+extern const vp_field_t vp_auth_email_fields[];
+extern const vp_field_t vp_auth_nickname_fields[];
+extern const vp_field_t vp_auth_reset_fields[];
+extern const vp_field_t vp_auth_token_fields[];
+extern const vp_field_t vp_auth_confirm_fields[];
+/* handlers/users.c */
+extern const vp_field_t vp_user_me_fields[];
+extern const vp_field_t vp_user_delete_fields[];
+/* handlers/diagnostics.c */
+extern const vp_field_t vp_diag_echo_fields[];
+/* handlers/projects.c */
+extern const vp_field_t vp_project_process_fields[];
+extern const vp_field_t vp_project_create_fields[];
+extern const vp_field_t vp_project_update_fields[];
+extern const vp_field_t vp_project_transfer_fields[];
+/* handlers/members.c */
+extern const vp_field_t vp_member_add_fields[];
+extern const vp_field_t vp_member_role_fields[];
+/* handlers/schedule.c */
+extern const vp_field_t vp_schedule_phase_fields[];
+extern const vp_field_t vp_schedule_fields[];
+/* handlers/memos.c */
+extern const vp_field_t vp_memo_create_fields[];
+extern const vp_field_t vp_memo_update_fields[];
+
+typedef struct {
+    const char *name;           /* the C name of the table */
+    const vp_field_t *fields;
+} vp_field_table_t;
+
+/* Every table above (also those only used as the items of an array). */
+extern const vp_field_table_t vp_field_tables[];
+extern const int vp_nfield_tables;
+
+#endif
