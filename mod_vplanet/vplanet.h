@@ -132,6 +132,14 @@ const char *vp_client_ip(vp_req_t *q);
  * member of (404 otherwise: other tenants' ids are never confirmed) and
  * the caller's role to allow action (403). Sets q->project_id and q->role. */
 int vp_project_access(vp_req_t *q, vp_action_t action);
+/* Every write of an existing project, after vp_project_access: runs
+ * fn(q, ctx) in one transaction (vp_db_tx) that first locks the project
+ * row, then checks the caller's role again under that lock (locking the
+ * membership row), so that writes of one project take their locks in one
+ * order (no deadlock between a foreign key's KEY SHARE and the event's
+ * FOR UPDATE) and act on the role as it is when they commit. */
+int vp_project_tx(vp_req_t *q, vp_action_t action, int (*fn)(vp_req_t *q, void *ctx),
+                  void *ctx);
 
 /* ---- events.c ---- */
 /* Records an event of q's project (type, payload borrowed) and notifies

@@ -16,12 +16,13 @@ use MIME::Base64 qw(encode_base64url decode_base64url);
 use MIME::QuotedPrint ();
 use Encode ();
 use Time::HiRes ();
+use POSIX ();
 use Test::More;
 
 our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base pg_env pg_super
                  new_ip new_user bearer jwt_sign jwt_claims jwt_key
                  httpd_variant httpd_variant_stop slurp
-                 wait_for mails mails_to free_port);
+                 wait_for mails mails_to free_port parallel);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
@@ -321,6 +322,43 @@ sub mails {
 sub mails_to {
     my ($address) = @_;
     return grep { lc($_->{head}{to} // '') eq lc $address } mails();
+}
+
+# parallel(N, CODE): runs CODE->(i) for i = 0 .. N-1 in N forked
+# processes that start together (each on its own connection), and returns
+# what each returned (e.g. an http() response; anything JSON can carry), in
+# order of i. A child that dies returns {status => 0, died => MESSAGE}.
+sub parallel {
+    my ($n, $code) = @_;
+    pipe(my $go_r, my $go_w) or die "pipe: $!";
+    my @kids;
+    for my $i (0 .. $n - 1) {
+        pipe(my $r, my $w) or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $go_w;
+            close $r;
+            # the parent's keep-alive connection is not ours to share
+            $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
+            sysread($go_r, my $buf, 1);     # returns at the parent's close: the start
+            my $out = eval { $code->($i) } // { status => 0, died => "$@" };
+            print $w $json->encode([$out]);
+            close $w;
+            POSIX::_exit(0);    # no END blocks or destructors of the test
+        }
+        close $w;
+        push @kids, [$pid, $r];
+    }
+    close $go_r;
+    close $go_w;
+    my @out;
+    for my $k (@kids) {
+        my $fh = $k->[1];
+        my $raw = do { local $/; <$fh> };
+        waitpid($k->[0], 0);
+        push @out, (eval { $json->decode($raw)->[0] } // { status => 0, died => 'no answer' });
+    }
+    return @out;
 }
 
 # A TCP port of 127.0.0.1 nobody listens on now.
