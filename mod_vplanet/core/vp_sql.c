@@ -77,6 +77,12 @@ const vp_stmt_t vp_statements[] = {
      "UPDATE refresh_tokens SET rotated_at = now()"
      " WHERE id = $1::uuid AND token_hash = $2 AND rotated_at IS NULL"
      " AND revoked_at IS NULL AND expires_at > now() RETURNING user_id, family_id"},
+    {"vp_refresh_seal",     /* $2: the successor pair, sealed under the rotated token */
+     "UPDATE refresh_tokens SET successor_sealed = $2 WHERE id = $1::uuid"},
+    {"vp_refresh_grace",    /* a token rotated less than $3 seconds ago, session alive */
+     "SELECT user_id, family_id, successor_sealed FROM refresh_tokens"
+     " WHERE id = $1::uuid AND token_hash = $2 AND revoked_at IS NULL"
+     " AND successor_sealed IS NOT NULL AND rotated_at > now() - make_interval(secs => $3::int)"},
     {"vp_refresh_family",
      "SELECT user_id, family_id FROM refresh_tokens WHERE id = $1::uuid AND token_hash = $2"},
     /* Revocations lock their rows in id order: two of them on one session
