@@ -77,6 +77,9 @@ static int add_tx(vp_req_t *q, void *ctx)
     long members;
     int st;
 
+    /* q->role as read under the project's lock */
+    if (!vp_may_manage(q->role, VP_ROLE_NONE, vp_role_parse(m->role)))
+        return forbidden(q);
     if ((st = member_state(q, m->user_id, &members, &current)))
         return st;
     if (current != VP_ROLE_NONE)
@@ -110,8 +113,6 @@ int vp_h_member_add(vp_req_t *q)
         return st;
     m.user_id = vp_str(body, "user_id");
     m.role = vp_str(body, "role");
-    if (!vp_may_manage(q->role, VP_ROLE_NONE, vp_role_parse(m.role)))
-        return forbidden(q);
     if ((st = vp_project_tx(q, VP_ACT_MEMBERS, add_tx, &m)))
         return st;
     return vp_ok(q, HTTP_CREATED, ADDED, json_incref(m.out));
