@@ -12,9 +12,9 @@
 #include <apr_optional.h>
 #include <apr_strings.h>
 #include <apr_time.h>
+#include <apr_general.h>
 #include <mod_dbd.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 struct vp_db {
     ap_dbd_t *dbd;
@@ -175,11 +175,10 @@ static int conflict_state(const char *state)
  * the parties of a deadlock do not meet again in step. */
 static void conflict_backoff(int n)
 {
-    static unsigned seed;
+    unsigned jitter = (unsigned)apr_time_now();    /* if no randomness: still varied */
 
-    if (!seed)
-        seed = (unsigned)apr_time_now() ^ (unsigned)getpid();
-    apr_sleep((apr_interval_time_t)(5000 * n + rand_r(&seed) % (10000 * n)));
+    apr_generate_random_bytes((unsigned char *)&jitter, sizeof jitter);
+    apr_sleep((apr_interval_time_t)(5000 * n + jitter % (10000u * (unsigned)n)));
 }
 
 static int exec(vp_req_t *q, const char *label, const char *command,

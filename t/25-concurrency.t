@@ -9,6 +9,7 @@
 use strict;
 use warnings;
 use Test::More;
+use POSIX ();
 use VP;
 
 my $N = 20;
@@ -175,5 +176,37 @@ for my $round (1 .. $rounds) {
        "round $round: the transfer ($t->{status}) or the delete ($d->{status}) wins, not both");
 }
 is($deleted_after_transfer, 0, "the new owner's project is never deleted by the former owner");
+
+# ---- a deadlock all the same: vp_db_tx runs the transaction again ----
+# A session of its own locks a memo, waits until somebody waits for that
+# row, then asks for the project row: the memo PATCH holding the project
+# lock and waiting for the memo is the deadlock's victim (that session
+# waits 10 s before it looks for deadlocks, the server's 1 s).
+{
+    my $id = new_project($owner, "Deadlock $tag");
+    my $memo = call($owner, POST => "/projects/$id/memos", { date => '2026-03-03', memo => 'm' })
+        ->{json}{data}{id};
+    my $pid_psql = fork // die "fork: $!";
+    if (!$pid_psql) {
+        eval { pg_super("SET deadlock_timeout = '10s'; BEGIN;"
+                        . " SELECT 1 FROM project_memos WHERE id = '$memo' FOR UPDATE;"
+                        . " DO \$\$ BEGIN FOR i IN 1 .. 500 LOOP EXIT WHEN EXISTS (SELECT 1"
+                        . " FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid());"
+                        . " PERFORM pg_sleep(0.02); END LOOP; END \$\$;"
+                        . " SELECT 1 FROM projects WHERE id = '$id' FOR UPDATE; COMMIT;",
+                        db => 'vplanet') };
+        POSIX::_exit(0);
+    }
+    wait_for(10, sub { psql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                            . " WHERE c.relname = 'project_memos' AND l.mode = 'RowShareLock'") > 0 });
+    my $r = call($owner, PATCH => "/projects/$id/memos/$memo", { memo => 'after a deadlock' });
+    waitpid($pid_psql, 0);
+    envelope_ok($r, 200, 'a memo PATCH that lost a deadlock is run again: 200');
+    my $rid = $r->{headers}{'x-request-id'} // 'none';
+    like(slurp("$ENV{VP_STATE}/httpd/logs/error.log"), qr/\[rid \Q$rid\E\] VP0107: .*40P01/,
+         'the lost attempt is logged (VP0107)');
+    is(psql("SELECT memo FROM project_memos WHERE id = '$memo'"), 'after a deadlock', 'the change is kept');
+    is(counts($id)->{'memo.updated'}, 1, 'one memo.updated event');
+}
 
 done_testing;
