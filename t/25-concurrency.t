@@ -21,11 +21,11 @@ sub call {
                 defined $body ? (json => $body) : ());
 }
 
-# parallel_calls(NAME, CODE): N requests at once (CODE->(i) makes the
-# call); no 500 (nor any 5xx) among them. Returns the responses.
+# parallel_calls(NAME, CODE): N requests at once (CODE->(i), i = 0 .. N-1,
+# makes the call); no 500 (nor any 5xx) among them. Returns the responses.
 sub parallel_calls {
     my ($name, $code) = @_;
-    my @res = parallel($N, $code);
+    my @res = parallel($N, sub { $code->($_[0] - 1) });
     my @bad = grep { $_->{status} >= 500 || $_->{status} == 0 } @res;
     is(scalar @bad, 0, "$name: no 5xx among $N parallel requests")
         or diag(join "\n", map { "$_->{status} " . ($_->{body} // $_->{died} // '') } @bad[0 .. 2]);
@@ -166,8 +166,8 @@ for my $round (1 .. $rounds) {
     my $id = new_project($owner, "Race $tag $round");
     call($owner, POST => "/projects/$id/members", { user_id => $heir->{id}, role => 'admin' });
     my ($t, $d) = parallel(2, sub {
-        $_[0] ? call($owner, DELETE => "/projects/$id")
-              : call($owner, POST => "/projects/$id/transfer", { user_id => $heir->{id} });
+        $_[0] == 1 ? call($owner, POST => "/projects/$id/transfer", { user_id => $heir->{id} })
+                   : call($owner, DELETE => "/projects/$id");
     });
     $deleted_after_transfer += psql("SELECT count(*) FROM projects WHERE id = '$id'"
                                     . " AND owner_id = '$heir->{id}' AND deleted_at IS NOT NULL");

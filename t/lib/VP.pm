@@ -324,15 +324,16 @@ sub mails_to {
     return grep { lc($_->{head}{to} // '') eq lc $address } mails();
 }
 
-# parallel(N, CODE): runs CODE->(i) for i = 0 .. N-1 in N forked
-# processes that start together (each on its own connection), and returns
-# what each returned (e.g. an http() response; anything JSON can carry), in
-# order of i. A child that dies returns {status => 0, died => MESSAGE}.
+# parallel(N, CODE): runs CODE->(i) for i = 1 .. N in N forked
+# processes that start together (each on its own keep-alive connection),
+# and returns what each returned (an http() response, a status: anything
+# JSON can carry), in order of i. A child that dies returns
+# {status => 0, died => MESSAGE}.
 sub parallel {
     my ($n, $code) = @_;
     pipe(my $go_r, my $go_w) or die "pipe: $!";
     my @kids;
-    for my $i (0 .. $n - 1) {
+    for my $i (1 .. $n) {
         pipe(my $r, my $w) or die "pipe: $!";
         my $pid = fork // die "fork: $!";
         if (!$pid) {
