@@ -10,6 +10,7 @@
 #define VP_ACCESS_TTL_DEFAULT 900
 #define VP_REFRESH_TTL_DEFAULT (7 * 86400)
 #define VP_WS_MAX_PER_CLIENT_DEFAULT 32
+#define VP_REFRESH_GRACE_DEFAULT 10
 
 /* socache provider[:arguments] shared by every child (global scope) */
 static const char *ratelimit_cache = "shmcb";
@@ -19,7 +20,7 @@ void *vp_config_create(apr_pool_t *p, server_rec *s)
     vp_config_t *c = apr_pcalloc(p, sizeof *c);
     int i;
 
-    c->access_ttl = c->refresh_ttl = -1;
+    c->access_ttl = c->refresh_ttl = c->refresh_grace = -1;
     c->max_body = -1;
     c->diagnostics = -1;
     c->ws_max_per_client = -1;
@@ -43,6 +44,7 @@ void *vp_config_merge(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(jwt_audience);
     MERGE_NUM(access_ttl);
     MERGE_NUM(refresh_ttl);
+    MERGE_NUM(refresh_grace);
     MERGE_PTR(media_root);
     MERGE_PTR(public_url);
     MERGE_NUM(max_body);
@@ -145,10 +147,15 @@ static const char *set_ttl(cmd_parms *cmd, void *dummy, const char *arg)
             return "VPlanetAccessTTL must be seconds from 60 to 86400";
         c->access_ttl = (int)v;
     }
-    else {
+    else if (cmd->info == (void *)1) {
         if (!number(arg, 300, 90 * 86400, &v))
             return "VPlanetRefreshTTL must be seconds from 300 to 7776000 (90 days)";
         c->refresh_ttl = (int)v;
+    }
+    else {
+        if (!number(arg, 0, 300, &v))
+            return "VPlanetRefreshReuseGrace must be seconds from 0 (off) to 300";
+        c->refresh_grace = (int)v;
     }
     return NULL;
 }
@@ -229,6 +236,9 @@ const command_rec vp_cmds[] = {
         "Lifetime of access tokens in seconds (default 900)"),
     AP_INIT_TAKE1("VPlanetRefreshTTL", set_ttl, (void *)1, RSRC_CONF,
         "Lifetime of refresh tokens in seconds (default 604800)"),
+    AP_INIT_TAKE1("VPlanetRefreshReuseGrace", set_ttl, (void *)2, RSRC_CONF,
+        "Seconds after a refresh in which the same refresh token presented again "
+        "gets the same new pair instead of revoking the session (default 10; 0: off)"),
     AP_INIT_TAKE3("VPlanetArgon2", set_argon2, NULL, RSRC_CONF,
         "argon2id cost of new password hashes: memory KiB, iterations, lanes "
         "(default 19456 2 1); weaker stored hashes are upgraded at login"),
@@ -257,6 +267,11 @@ int vp_config_access_ttl(const vp_config_t *c)
 int vp_config_refresh_ttl(const vp_config_t *c)
 {
     return c->refresh_ttl >= 0 ? c->refresh_ttl : VP_REFRESH_TTL_DEFAULT;
+}
+
+int vp_config_refresh_grace(const vp_config_t *c)
+{
+    return c->refresh_grace >= 0 ? c->refresh_grace : VP_REFRESH_GRACE_DEFAULT;
 }
 
 vp_argon2_params_t vp_config_argon2(const vp_config_t *c)

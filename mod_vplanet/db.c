@@ -11,6 +11,8 @@
 #include <apr_dbd.h>
 #include <apr_optional.h>
 #include <apr_strings.h>
+#include <apr_time.h>
+#include <apr_general.h>
 #include <mod_dbd.h>
 #include <stdlib.h>
 
@@ -18,7 +20,12 @@ struct vp_db {
     ap_dbd_t *dbd;
     PGconn *conn;
     int in_tx;
+    int conflict;   /* the transaction lost a deadlock or serialization race */
 };
+
+/* Attempts of a transaction (or of a lone statement) that loses a
+ * deadlock or serialization race before the client gets a 503. */
+#define CONFLICT_ATTEMPTS 3
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
@@ -157,14 +164,42 @@ static int constraint_failed(vp_req_t *q, const char *state, const char *name)
                        "existing data" : "the data breaks a rule", NULL);
 }
 
+/* 40P01 deadlock detected, 40001 serialization failure: PostgreSQL rolled
+ * the work back, and running it again may well succeed. */
+static int conflict_state(const char *state)
+{
+    return state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0);
+}
+
+/* Waits before attempt n+1: a few milliseconds, growing, jittered so that
+ * the parties of a deadlock do not meet again in step. */
+static void conflict_backoff(int n)
+{
+    unsigned jitter = (unsigned)apr_time_now();    /* if no randomness: still varied */
+
+    apr_generate_random_bytes((unsigned char *)&jitter, sizeof jitter);
+    apr_sleep((apr_interval_time_t)(5000 * n + jitter % (10000u * (unsigned)n)));
+}
+
 static int exec(vp_req_t *q, const char *label, const char *command,
                 PGresult **out, int n, const char *const *params)
 {
     struct vp_db *db = q->db;
     PGresult *res;
     const char *state;
+    int attempt;
 
-    res = run(db, label, command, n, params);
+    /* outside a transaction a statement is its own: run it again */
+    for (attempt = 1;; attempt++) {
+        res = run(db, label, command, n, params);
+        if (result_ok(res) || db->in_tx || attempt == CONFLICT_ATTEMPTS
+            || !conflict_state(PQresultErrorField(res, PG_DIAG_SQLSTATE)))
+            break;
+        VP_LOG(q, APLOG_NOTICE, "VP0107: %s lost a lock conflict; attempt %d",
+               label ? label : command, attempt + 1);
+        PQclear(res);
+        conflict_backoff(attempt);
+    }
     if (!result_ok(res) && PQstatus(db->conn) == CONNECTION_BAD && !db->in_tx) {
         PQclear(res);
         res = heal(q) ? run(db, label, command, n, params) : NULL;
@@ -184,6 +219,14 @@ static int exec(vp_req_t *q, const char *label, const char *command,
         PQclear(res);
         return st;
     }
+    if (conflict_state(state) && db->in_tx) {
+        /* vp_db_tx runs the whole transaction again: nothing is recorded */
+        VP_LOG(q, APLOG_NOTICE, "VP0107: %s lost a lock conflict (SQLSTATE %s)",
+               label ? label : command, state);
+        PQclear(res);
+        db->conflict = 1;
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
     VP_LOG(q, APLOG_ERR, "VP0105: %s failed (SQLSTATE %s): %s",
            label ? label : command, state ? state : "none", PQerrorMessage(db->conn));
     PQclear(res);
@@ -201,11 +244,11 @@ int vp_db_exec(vp_req_t *q, const char *label, PGresult **res, int n,
     return rc ? rc : exec(q, label, NULL, res, n, params);
 }
 
-int vp_db_tx(vp_req_t *q, int (*fn)(vp_req_t *q, void *ctx), void *ctx)
+static int attempt_tx(vp_req_t *q, int (*fn)(vp_req_t *q, void *ctx), void *ctx)
 {
-    int rc = vp_db_open(q);
+    int rc = exec(q, NULL, "BEGIN", NULL, 0, NULL);
 
-    if (rc || (rc = exec(q, NULL, "BEGIN", NULL, 0, NULL)))
+    if (rc)
         return rc;
     q->db->in_tx = 1;
     rc = fn(q, ctx);
@@ -218,6 +261,30 @@ int vp_db_tx(vp_req_t *q, int (*fn)(vp_req_t *q, void *ctx), void *ctx)
     rc = exec(q, NULL, "COMMIT", NULL, 0, NULL);
     q->db->in_tx = 0;
     return rc;
+}
+
+int vp_db_tx(vp_req_t *q, int (*fn)(vp_req_t *q, void *ctx), void *ctx)
+{
+    int rc = vp_db_open(q), attempt;
+
+    if (rc)
+        return rc;
+    for (attempt = 1;; attempt++) {
+        q->db->conflict = 0;
+        rc = attempt_tx(q, fn, ctx);
+        if (!q->db->conflict)
+            return rc;
+        /* what the lost attempt recorded is no answer */
+        q->message = q->error_code = NULL;
+        q->details = q->data = NULL;
+        if (attempt == CONFLICT_ATTEMPTS)
+            break;
+        conflict_backoff(attempt);
+    }
+    VP_LOG(q, APLOG_ERR, "VP0108: a transaction lost %d lock conflicts in a row",
+           CONFLICT_ATTEMPTS);
+    apr_table_setn(q->r->err_headers_out, "Retry-After", "1");
+    return vp_fail(q, HTTP_SERVICE_UNAVAILABLE, NULL, "the server is busy; try again", NULL);
 }
 
 static json_t *value(const PGresult *res, int i, int col)

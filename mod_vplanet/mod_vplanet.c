@@ -86,6 +86,8 @@ static int vp_handler(request_rec *r)
         status = vp_fail(q, HTTP_NOT_FOUND, NULL, "no such resource", NULL);
         break;
     }
+    if (status == DONE)     /* answered already (vp_respond_now) */
+        return OK;
     /* The request body, if any, was not needed: drain it so the connection
      * can be reused (nothing to do after a 413). */
     if (r->connection->keepalive != AP_CONN_CLOSE && ap_discard_request_body(r) != OK)

@@ -171,6 +171,16 @@ const char *vp_url(vp_req_t *q, const char *path)
                               : ap_construct_url(q->r->pool, path, q->r);
 }
 
+void vp_respond_now(vp_req_t *q, int status)
+{
+    /* The connection closes: a next request on it would wait for the work
+     * after the answer, and its delay would tell what the answer hides. */
+    ap_discard_request_body(q->r);
+    q->r->connection->keepalive = AP_CONN_CLOSE;
+    vp_respond(q, status);
+    ap_rflush(q->r);
+}
+
 int vp_respond(vp_req_t *q, int status)
 {
     request_rec *r = q->r;

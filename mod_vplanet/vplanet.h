@@ -34,6 +34,7 @@ typedef struct {
     const char *jwt_audience;
     int access_ttl;             /* seconds */
     int refresh_ttl;
+    int refresh_grace;          /* seconds; 0: off */
     const char *media_root;
     const char *public_url;     /* NULL: derived from the request */
     apr_off_t max_body;
@@ -89,6 +90,7 @@ const char *vp_config_load_keys(apr_pool_t *p, server_rec *s);
 apr_off_t vp_config_max_body(const vp_config_t *c);
 int vp_config_access_ttl(const vp_config_t *c);
 int vp_config_refresh_ttl(const vp_config_t *c);
+int vp_config_refresh_grace(const vp_config_t *c);
 vp_argon2_params_t vp_config_argon2(const vp_config_t *c);
 vp_limit_t vp_config_limit(const vp_config_t *c, vp_rl_kind_t kind);
 int vp_config_ws_max_per_client(const vp_config_t *c);
@@ -113,6 +115,11 @@ int vp_ok(vp_req_t *q, int status, const char *message, json_t *data);
 int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body);
 /* Writes the envelope with X-Request-ID and X-Response-Time. */
 int vp_respond(vp_req_t *q, int status);
+/* For a handler that works on after answering: drains the request body,
+ * writes the envelope, flushes it to the client now and closes the
+ * connection after it; the handler then returns DONE (nothing it records
+ * later reaches the client). */
+void vp_respond_now(vp_req_t *q, int status);
 /* Absolute URL for a path of this API (VPlanetPublicURL, else the request's). */
 const char *vp_url(vp_req_t *q, const char *path);
 
@@ -134,6 +141,14 @@ const char *vp_client_ip(vp_req_t *q);
  * member of (404 otherwise: other tenants' ids are never confirmed) and
  * the caller's role to allow action (403). Sets q->project_id and q->role. */
 int vp_project_access(vp_req_t *q, vp_action_t action);
+/* Every write of an existing project, after vp_project_access: runs
+ * fn(q, ctx) in one transaction (vp_db_tx) that first locks the project
+ * row, then checks the caller's role again under that lock (locking the
+ * membership row), so that writes of one project take their locks in one
+ * order (no deadlock between a foreign key's KEY SHARE and the event's
+ * FOR UPDATE) and act on the role as it is when they commit. */
+int vp_project_tx(vp_req_t *q, vp_action_t action, int (*fn)(vp_req_t *q, void *ctx),
+                  void *ctx);
 
 /* ---- events.c ---- */
 /* Records an event of q's project (type, payload borrowed) and notifies

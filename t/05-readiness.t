@@ -6,8 +6,6 @@
 use strict;
 use warnings;
 use Test::More;
-use HTTP::Tiny;
-use POSIX ();
 use VP;
 
 my $media = "$ENV{VP_STATE}/media";
@@ -26,35 +24,15 @@ sub restore {
 END { local $?; restore() }
 $SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
 
-# CLIENTS processes in parallel, each sending EACH requests in a row (over one
-# keep-alive connection, or a new connection per request when fresh), so the
-# requests spread over httpd's children and their pooled connections.
-# Returns every status (599: no answer).
-sub parallel {
+# CLIENTS processes in parallel (VP's parallel), each sending EACH requests
+# in a row (over one keep-alive connection, or a new connection per request
+# when fresh), so the requests spread over httpd's children and their pooled
+# connections. Returns every status (599: no answer).
+sub clients {
     my ($path, %o) = @_;
-    my ($clients, $each, $fresh) = ($o{clients} // 8, $o{each} // 5, $o{fresh} // 0);
-    my @kids;
-    for (1 .. $clients) {
-        pipe(my $rd, my $wr) or die "pipe: $!";
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            close $rd;
-            my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => !$fresh);
-            print $wr join(' ', map { $ua->get(base() . $path)->{status} } 1 .. $each), "\n";
-            close $wr;
-            POSIX::_exit(0);
-        }
-        close $wr;
-        push @kids, [$pid, $rd];
-    }
-    my @statuses;
-    for (@kids) {
-        my ($pid, $rd) = @$_;
-        local $/;
-        push @statuses, split ' ', <$rd> // '';
-        waitpid $pid, 0;
-    }
-    return @statuses;
+    my ($n, $each, $fresh) = ($o{clients} // 8, $o{each} // 5, $o{fresh} // 0);
+    return map { ref $_ eq 'ARRAY' ? @$_ : (599) x $each }
+           parallel($n, sub { [map { http(GET => $path, fresh => $fresh)->{status} } 1 .. $each] });
 }
 
 # all_ok(STATUS, NAME, STATUSES...): every request answered, all with STATUS.
@@ -95,7 +73,7 @@ envelope_ok($r, 200, 'ready while everything is up');
 is_deeply($r->{json}{data}{checks}, {database => 'ok', storage => 'ok'}, 'database and storage ok');
 
 # several pooled connections in each child, all in use once
-all_status(200, 'warm-up: parallel requests to /api/version', parallel('/api/version'));
+all_status(200, 'warm-up: parallel requests to /api/version', clients('/api/version'));
 my $pid = httpd_pid();
 ok($pid, "httpd runs (pid $pid)");
 my $starts = log_count(qr/resuming normal operations/);
@@ -117,14 +95,14 @@ for my $fresh (0, 1) {
     my @s = map { http(GET => '/api/health/ready', fresh => $fresh)->{status} } 1 .. 5;
     all_status(503, 'ready stays 503 ' . ($fresh ? '(new connections)' : '(keep-alive)'), @s);
 }
-all_status(503, 'ready is 503 for parallel clients', parallel('/api/health/ready', each => 3));
+all_status(503, 'ready is 503 for parallel clients', clients('/api/health/ready', each => 3));
 
 $r = http(GET => '/api/version');
 error_ok($r, 503, 'service_unavailable', '/api/version is a 503 envelope, not a 500');
 no_internals($r, 'the version 503 shows no internals');
 my $rid = $r->{json}{request_id} // 'none';
 ok(log_count(qr/\[rid \Q$rid\E\] VP01\d\d/), 'the cause is in the error log under its request id');
-all_status(503, '/api/version is 503 for parallel clients', parallel('/api/version', each => 3));
+all_status(503, '/api/version is 503 for parallel clients', clients('/api/version', each => 3));
 
 $r = http(GET => '/api/health');
 envelope_ok($r, 200, 'liveness stays 200 with the database down');
@@ -148,14 +126,14 @@ my @seq = map { http(GET => '/api/version')->{status} } 1 .. 20;
 all_status(200, '20 requests in a row on keep-alive are 200 after PostgreSQL is back', @seq);
 @seq = map { http(GET => '/api/health/ready', fresh => 1)->{status} } 1 .. 20;
 all_status(200, '20 readiness requests on new connections are 200', @seq);
-all_status(200, 'parallel clients on keep-alive are 200', parallel('/api/version'));
-all_status(200, 'parallel clients on new connections are 200', parallel('/api/health/ready', fresh => 1));
+all_status(200, 'parallel clients on keep-alive are 200', clients('/api/version'));
+all_status(200, 'parallel clients on new connections are 200', clients('/api/health/ready', fresh => 1));
 $r = http(GET => '/api/health/ready', fresh => 1);
 envelope_ok($r, 200, 'ready again');
 is_deeply($r->{json}{data}{checks}, {database => 'ok', storage => 'ok'}, 'both checks ok again');
 
 # --- PostgreSQL restarted while httpd holds pooled connections ---
-all_status(200, 'pool warmed up again', parallel('/api/version'));
+all_status(200, 'pool warmed up again', clients('/api/version'));
 my $healed = log_count(qr/VP0102: database connection re-established/);
 stack('pg-stop');
 stack('pg-start');
@@ -163,9 +141,9 @@ stack('pg-start');
 $r = http(GET => '/api/version');
 envelope_ok($r, 200, 'the first request after a PostgreSQL restart is 200');
 is($r->{json}{data}{schema}{version}, $latest, 'with the schema version (statements prepared again)');
-all_status(200, 'parallel clients on keep-alive are 200 after the restart', parallel('/api/version'));
+all_status(200, 'parallel clients on keep-alive are 200 after the restart', clients('/api/version'));
 all_status(200, 'parallel clients on new connections are 200 after the restart',
-           parallel('/api/health/ready', fresh => 1));
+           clients('/api/health/ready', fresh => 1));
 @seq = map { http(GET => '/api/version', fresh => $_ % 2)->{status} } 1 .. 20;
 all_status(200, '20 requests in a row, new and kept connections, are 200', @seq);
 cmp_ok(log_count(qr/VP0102: database connection re-established/), '>', $healed,

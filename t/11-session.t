@@ -1,4 +1,5 @@
-# Sessions and the own account: login, refresh rotation and reuse,
+# Sessions and the own account: login, refresh rotation and reuse (with
+# the reuse grace window, VPlanetRefreshReuseGrace: 2 s in t/run-suite),
 # logout, users/me, soft delete and recovery, user search.
 use strict;
 use warnings;
@@ -56,7 +57,43 @@ envelope_ok(me($s1b->{access_token}), 200, 'new access token works');
 
 my $other = login($u->{email}, $u->{password})->{json}{data};   # a second session
 $r = refresh($s1->{refresh_token});
-error_ok($r, 401, 'invalid_token', 'reusing a rotated refresh token is refused');
+envelope_ok($r, 200, 'a rotated refresh token presented again within the grace window');
+is_deeply([@{ $r->{json}{data} }{qw(access_token refresh_token)}],
+          [@$s1b{qw(access_token refresh_token)}], '... gets the same pair again');
+is($r->{json}{data}{user}{id}, $u->{id}, '... with the user');
+
+# two tabs refreshing one token at the same moment
+my $tabs = login($u->{email}, $u->{password})->{json}{data};
+my @race = parallel(2, sub { refresh($tabs->{refresh_token}) });
+is_deeply([map { $_->{status} } @race], [200, 200], 'two concurrent refreshes of one token: both 200');
+is($race[0]{json}{data}{refresh_token}, $race[1]{json}{data}{refresh_token},
+   '... with the same refresh token');
+is($race[0]{json}{data}{access_token}, $race[1]{json}{data}{access_token},
+   '... and the same access token');
+isnt($race[0]{json}{data}{refresh_token}, $tabs->{refresh_token}, '... a new one');
+envelope_ok(refresh($race[0]{json}{data}{refresh_token}), 200,
+            '... and the session lives on: its new refresh token works');
+
+# VPlanetRefreshReuseGrace 0: any reuse revokes the session at once
+my ($base, $dir) = httpd_variant('refresh-grace-off', 'VPlanetRefreshReuseGrace 0');
+ok($base, 'a variant httpd with VPlanetRefreshReuseGrace 0 starts') or diag($dir);
+SKIP: {
+    skip 'no variant', 3 unless $base;
+    my $s = login($u->{email}, $u->{password})->{json}{data};
+    my $next = http(POST => '/api/v1/auth/refresh', base => $base,
+                    json => { refresh_token => $s->{refresh_token} });
+    envelope_ok($next, 200, 'grace off: a refresh');
+    error_ok(http(POST => '/api/v1/auth/refresh', base => $base,
+                  json => { refresh_token => $s->{refresh_token} }),
+             401, 'invalid_token', 'grace off: the same token again at once is refused');
+    error_ok(refresh($next->{json}{data}{refresh_token}), 401, 'invalid_token',
+             'grace off: and the session is revoked');
+    httpd_variant_stop($dir);
+}
+
+sleep 3;    # past the window
+$r = refresh($s1->{refresh_token});
+error_ok($r, 401, 'invalid_token', 'reusing a rotated refresh token after the window is refused');
 error_ok(refresh($s1b->{refresh_token}), 401, 'invalid_token',
          'and revokes its whole family: the newest refresh token is dead too');
 error_ok(me($s1b->{access_token}), 401, 'invalid_token', 'so are the access tokens of that session');

@@ -79,13 +79,23 @@ const vp_stmt_t vp_statements[] = {
      "UPDATE refresh_tokens SET rotated_at = now()"
      " WHERE id = $1::uuid AND token_hash = $2 AND rotated_at IS NULL"
      " AND revoked_at IS NULL AND expires_at > now() RETURNING user_id, family_id"},
+    {"vp_refresh_seal",     /* $2: the successor pair, sealed under the rotated token */
+     "UPDATE refresh_tokens SET successor_sealed = $2 WHERE id = $1::uuid"},
+    {"vp_refresh_grace",    /* a token rotated less than $3 seconds ago, session alive */
+     "SELECT user_id, family_id, successor_sealed FROM refresh_tokens"
+     " WHERE id = $1::uuid AND token_hash = $2 AND revoked_at IS NULL"
+     " AND successor_sealed IS NOT NULL AND rotated_at > now() - make_interval(secs => $3::int)"},
     {"vp_refresh_family",
      "SELECT user_id, family_id FROM refresh_tokens WHERE id = $1::uuid AND token_hash = $2"},
+    /* Revocations lock their rows in id order: two of them on one session
+     * (a refresh race, a logout beside it) deadlocked in scan order. */
     {"vp_refresh_revoke_family",
-     "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1::uuid AND revoked_at IS NULL"},
+     "UPDATE refresh_tokens SET revoked_at = now() WHERE id IN (SELECT id FROM refresh_tokens"
+     " WHERE family_id = $1::uuid AND revoked_at IS NULL ORDER BY id FOR UPDATE)"},
     {"vp_refresh_revoke_user",
-     "UPDATE refresh_tokens SET revoked_at = now()"
-     " WHERE user_id = $1::uuid AND revoked_at IS NULL AND family_id IS DISTINCT FROM $2::uuid"},
+     "UPDATE refresh_tokens SET revoked_at = now() WHERE id IN (SELECT id FROM refresh_tokens"
+     " WHERE user_id = $1::uuid AND revoked_at IS NULL AND family_id IS DISTINCT FROM $2::uuid"
+     " ORDER BY id FOR UPDATE)"},
 
     /* single-use tokens */
     {"vp_token_insert",
@@ -103,6 +113,10 @@ const vp_stmt_t vp_statements[] = {
     {"vp_member_role",
      "SELECT m.role FROM project_members m JOIN projects p ON p.id = m.project_id"
      " WHERE m.project_id = $1::uuid AND m.user_id = $2::uuid AND p.deleted_at IS NULL"},
+    {"vp_member_role_lock", /* after vp_project_lock, in a write's transaction */
+     "SELECT m.role FROM project_members m JOIN projects p ON p.id = m.project_id"
+     " WHERE m.project_id = $1::uuid AND m.user_id = $2::uuid AND p.deleted_at IS NULL"
+     " FOR SHARE OF m"},
 
     /* projects ($1 of the list: the caller; $5: an ordering key of
      * handlers/projects.c; $6, $7: limit, offset) */
@@ -174,7 +188,7 @@ const vp_stmt_t vp_statements[] = {
      "UPDATE projects p SET deleted_at = NULL, updated_at = now()"
      " WHERE p.id = $1::uuid AND p.owner_id = $2::uuid AND p.deleted_at IS NOT NULL"
      " AND p.deleted_at > now() - interval '30 days' RETURNING p.id"},
-    {"vp_project_lock",     /* serialises member changes of one project */
+    {"vp_project_lock",     /* serialises the writes of one project (vp_project_tx) */
      "SELECT 1 FROM projects WHERE id = $1::uuid FOR UPDATE"},
     /* A statement of its own, run after vp_project_lock: its snapshot then
      * holds what the lock's previous holder committed (a count in the
@@ -256,7 +270,9 @@ const vp_stmt_t vp_statements[] = {
     /* events */
     /* The project row stays locked until commit, so the events of one
      * project commit in id order: a reader following ids never skips one
-     * that commits late (vplanetd relies on it). */
+     * that commits late (vplanetd relies on it). Writers of an existing
+     * project hold that lock already (vp_project_tx): taken here first
+     * after a foreign key's KEY SHARE, it deadlocked. */
     {"vp_event_insert",
      "WITH p AS (SELECT id FROM projects WHERE id = $1::uuid FOR UPDATE),"
      " e AS (INSERT INTO events (project_id, type, actor_id, payload)"

@@ -30,15 +30,15 @@ struct member {
     json_t *out;
 };
 
-/* The target's current role (VP_ROLE_NONE: not a member), under the
- * project's lock so concurrent changes of one project go one by one. */
-static int lock_and_role(vp_req_t *q, const char *user_id, long *members, vp_role_t *role)
+/* The member count and the target's current role (VP_ROLE_NONE: not a
+ * member), read under the project's lock (vp_project_tx) so concurrent
+ * changes of one project go one by one. */
+static int member_state(vp_req_t *q, const char *user_id, long *members, vp_role_t *role)
 {
     PGresult *res;
     int st;
 
-    if ((st = vp_db_exec(q, "vp_project_lock", NULL, 1, (const char *[]){q->project_id}))
-        || (st = vp_db_exec(q, "vp_member_count", &res, 1, (const char *[]){q->project_id})))
+    if ((st = vp_db_exec(q, "vp_member_count", &res, 1, (const char *[]){q->project_id})))
         return st;
     *members = strtol(PQgetvalue(res, 0, 0), NULL, 10);
     if ((st = vp_db_exec(q, "vp_member_role", &res, 2, (const char *[]){q->project_id, user_id})))
@@ -75,7 +75,10 @@ static int add_tx(vp_req_t *q, void *ctx)
     long members;
     int st;
 
-    if ((st = lock_and_role(q, m->user_id, &members, &current)))
+    /* q->role as read under the project's lock */
+    if (!vp_may_manage(q->role, VP_ROLE_NONE, vp_role_parse(m->role)))
+        return forbidden(q);
+    if ((st = member_state(q, m->user_id, &members, &current)))
         return st;
     if (current != VP_ROLE_NONE)
         return vp_fail_field(q, HTTP_CONFLICT, "user_id", "is already a member");
@@ -102,9 +105,7 @@ int vp_h_member_add(vp_req_t *q)
         return st;
     m.user_id = vp_str(body, "user_id");
     m.role = vp_str(body, "role");
-    if (!vp_may_manage(q->role, VP_ROLE_NONE, vp_role_parse(m.role)))
-        return forbidden(q);
-    if ((st = vp_db_tx(q, add_tx, &m)))
+    if ((st = vp_project_tx(q, VP_ACT_MEMBERS, add_tx, &m)))
         return st;
     return vp_ok(q, HTTP_CREATED, ADDED, json_incref(m.out));
 }
@@ -123,7 +124,7 @@ static int role_tx(vp_req_t *q, void *ctx)
     long members;
     int st;
 
-    if ((st = lock_and_role(q, m->user_id, &members, &current)))
+    if ((st = member_state(q, m->user_id, &members, &current)))
         return st;
     if (current == VP_ROLE_NONE)
         return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such member", NULL);
@@ -142,7 +143,7 @@ int vp_h_member_update(vp_req_t *q)
         || (st = vp_read_json(q, vp_member_role_fields, &body)))
         return st;
     m.role = vp_str(body, "role");
-    if ((st = vp_db_tx(q, role_tx, &m)))
+    if ((st = vp_project_tx(q, VP_ACT_MEMBERS, role_tx, &m)))
         return st;
     return vp_ok(q, HTTP_OK, "role changed", json_incref(m.out));
 }
@@ -155,7 +156,7 @@ static int remove_tx(vp_req_t *q, void *ctx)
     long members;
     int st;
 
-    if ((st = lock_and_role(q, m->user_id, &members, &current)))
+    if ((st = member_state(q, m->user_id, &members, &current)))
         return st;
     if (current == VP_ROLE_NONE)
         return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such member", NULL);
@@ -181,7 +182,7 @@ int vp_h_member_remove(vp_req_t *q)
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_READ)) || (st = target(q, &m.user_id))
-        || (st = vp_db_tx(q, remove_tx, &m)))
+        || (st = vp_project_tx(q, VP_ACT_READ, remove_tx, &m)))
         return st;
     return vp_ok(q, HTTP_OK, m.out && json_is_true(json_object_get(m.out, "by_self"))
                              ? "you left the project" : "member removed", json_incref(m.out));

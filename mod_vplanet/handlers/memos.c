@@ -66,7 +66,7 @@ static int write_memo(vp_req_t *q, int create)
         return st;
     m.date = vp_str(body, "date");
     m.text = vp_str(body, "memo");
-    if ((st = vp_db_tx(q, write_tx, &m)))
+    if ((st = vp_project_tx(q, VP_ACT_MEMOS, write_tx, &m)))
         return st;
     return vp_ok(q, create ? HTTP_CREATED : HTTP_OK, create ? CREATED : "memo updated",
                  json_incref(m.out));
@@ -102,7 +102,7 @@ int vp_h_memo_delete(vp_req_t *q)
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_MEMOS)) || (st = memo_id(q, &m.id))
-        || (st = vp_db_tx(q, delete_tx, &m)))
+        || (st = vp_project_tx(q, VP_ACT_MEMOS, delete_tx, &m)))
         return st;
     return vp_ok(q, HTTP_OK, "memo deleted", json_incref(m.out));
 }

@@ -176,7 +176,7 @@ int vp_h_project_update(vp_req_t *q)
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_UPDATE)) || (st = vp_read_json(q, vp_project_update_fields, &t.body))
-        || (st = vp_db_tx(q, update_tx, &t)))
+        || (st = vp_project_tx(q, VP_ACT_UPDATE, update_tx, &t)))
         return st;
     return vp_ok(q, HTTP_OK, "project updated", json_incref(t.out));
 }
@@ -200,7 +200,7 @@ int vp_h_project_delete(vp_req_t *q)
     struct project_tx t = {0};
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_DELETE)) || (st = vp_db_tx(q, delete_tx, &t)))
+    if ((st = vp_project_access(q, VP_ACT_DELETE)) || (st = vp_project_tx(q, VP_ACT_DELETE, delete_tx, &t)))
         return st;
     return vp_ok(q, HTTP_OK, "project deleted; the owner can restore it for 30 days",
                  json_incref(t.out));
@@ -210,10 +210,12 @@ static int restore_tx(vp_req_t *q, void *ctx)
 {
     struct project_tx *t = ctx;
     PGresult *res;
-    int st = vp_db_exec(q, "vp_project_restore", &res, 2,
-                        (const char *[]){q->project_id, q->who->id});
+    int st;
 
-    if (st)
+    /* the lock first, as in vp_project_tx (no role: the project is deleted) */
+    if ((st = vp_db_exec(q, "vp_project_lock", NULL, 1, (const char *[]){q->project_id}))
+        || (st = vp_db_exec(q, "vp_project_restore", &res, 2,
+                            (const char *[]){q->project_id, q->who->id})))
         return st;
     if (PQntuples(res) != 1) {
         /* a live project of the caller's is no restore candidate */
@@ -257,8 +259,7 @@ static int transfer_tx(vp_req_t *q, void *ctx)
     PGresult *res;
     int st;
 
-    if ((st = vp_db_exec(q, "vp_project_lock", NULL, 1, (const char *[]){q->project_id}))
-        || (st = vp_db_exec(q, "vp_member_role", &res, 2, (const char *[]){q->project_id, t->to})))
+    if ((st = vp_db_exec(q, "vp_member_role", &res, 2, (const char *[]){q->project_id, t->to})))
         return st;
     if (PQntuples(res) != 1)
         return vp_fail_field(q, 422, "user_id", "is not a member of the project");
@@ -287,7 +288,7 @@ int vp_h_project_transfer(vp_req_t *q)
     t.to = vp_str(body, "user_id");
     if (strcasecmp(t.to, q->who->id) == 0)
         return vp_fail_field(q, 422, "user_id", "is already the owner");
-    if ((st = vp_db_tx(q, transfer_tx, &t)))
+    if ((st = vp_project_tx(q, VP_ACT_TRANSFER, transfer_tx, &t)))
         return st;
     return vp_ok(q, HTTP_OK, "ownership transferred", json_incref(t.out));
 }

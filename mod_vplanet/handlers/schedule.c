@@ -55,7 +55,7 @@ int vp_h_schedule_put(vp_req_t *q)
         for (j = 0; j < i; j++)
             if (strcmp(vp_str(item, "phase"), vp_str(json_array_get(s.phases, j), "phase")) == 0)
                 return vp_fail_field(q, 422, "phases", "names a phase twice");
-    if ((st = vp_db_tx(q, put_tx, &s)))
+    if ((st = vp_project_tx(q, VP_ACT_SCHEDULE, put_tx, &s)))
         return st;
     return vp_ok(q, HTTP_OK, "schedule updated", json_incref(s.out));
 }

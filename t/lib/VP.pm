@@ -16,6 +16,7 @@ use MIME::Base64 qw(encode_base64url decode_base64url);
 use MIME::QuotedPrint ();
 use Encode ();
 use Time::HiRes ();
+use POSIX ();
 use Test::More;
 
 our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base pg_env pg_super
@@ -187,43 +188,6 @@ sub sidecar_spawn {
     return $pid;
 }
 
-# parallel(N, CODE): runs CODE->(i) for i = 1..N in N processes released
-# at the same moment and returns what each returned (a short string such as
-# an HTTP status), in order of i. CODE must pass fresh => 1 to http: the
-# parent's keep-alive connection is no child's to share.
-sub parallel {
-    my ($n, $code) = @_;
-    pipe(my $gate_r, my $gate_w) or die "pipe: $!";
-    my @kids;
-    for my $i (1 .. $n) {
-        pipe(my $out_r, my $out_w) or die "pipe: $!";
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            close $gate_w;
-            close $out_r;
-            <$gate_r>;   # every child starts when the parent closes the gate
-            my $v = eval { $code->($i) } // "died: $@";
-            print $out_w $v;
-            close $out_w;
-            require POSIX;
-            POSIX::_exit(0);
-        }
-        close $out_w;
-        push @kids, [$pid, $out_r];
-    }
-    close $gate_r;
-    close $gate_w;
-    my @out;
-    for (@kids) {
-        my ($pid, $fh) = @$_;
-        local $/;
-        push @out, scalar <$fh>;
-        close $fh;
-        waitpid($pid, 0);
-    }
-    return @out;
-}
-
 # Kills vplanetd with SIGKILL (no clean stop) and waits until it is gone.
 sub sidecar_kill9 {
     my $pid = slurp("$ENV{VP_STATE}/vplanetd/vplanetd.pid");
@@ -358,6 +322,44 @@ sub mails {
 sub mails_to {
     my ($address) = @_;
     return grep { lc($_->{head}{to} // '') eq lc $address } mails();
+}
+
+# parallel(N, CODE): runs CODE->(i) for i = 1 .. N in N forked
+# processes that start together (each on its own keep-alive connection),
+# and returns what each returned (an http() response, a status: anything
+# JSON can carry), in order of i. A child that dies returns
+# {status => 0, died => MESSAGE}.
+sub parallel {
+    my ($n, $code) = @_;
+    pipe(my $go_r, my $go_w) or die "pipe: $!";
+    my @kids;
+    for my $i (1 .. $n) {
+        pipe(my $r, my $w) or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $go_w;
+            close $r;
+            # the parent's keep-alive connection is not ours to share
+            $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
+            sysread($go_r, my $buf, 1);     # returns at the parent's close: the start
+            my $out = eval { $code->($i) } // { status => 0, died => "$@" };
+            print $w $json->encode([$out]);
+            close $w;
+            POSIX::_exit(0);    # no END blocks or destructors of the test
+        }
+        close $w;
+        push @kids, [$pid, $r];
+    }
+    close $go_r;
+    close $go_w;
+    my @out;
+    for my $k (@kids) {
+        my $fh = $k->[1];
+        my $raw = do { local $/; <$fh> };
+        waitpid($k->[0], 0);
+        push @out, (eval { $json->decode($raw)->[0] } // { status => 0, died => 'no answer' });
+    }
+    return @out;
 }
 
 # A TCP port of 127.0.0.1 nobody listens on now.

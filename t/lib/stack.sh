@@ -39,6 +39,8 @@ private_stack_up() {
 LoadModule remoteip_module ${VP_APXS_LIBEXECDIR:-/usr/lib/apache2/modules}/mod_remoteip.so
 RemoteIPHeader X-Forwarded-For
 RemoteIPInternalProxy 127.0.0.1
+# t/11-session.t outwaits the refresh reuse window: 2 s, not 10
+VPlanetRefreshReuseGrace 2
 $httpd_extra"
     export VP_PG_FSYNC=off      # a throwaway cluster: durability buys nothing here
     # Mail retries in seconds, not minutes: t/30-mail.t stops the SMTP sink and

@@ -4,6 +4,7 @@
 #include "core/vp_mail.h"
 #include "core/vp_password.h"
 #include "core/vp_ratelimit.h"
+#include "core/vp_seal.h"
 #include "core/vp_token.h"
 #include "core/vp_valid.h"
 
@@ -199,6 +200,26 @@ static void test_mail_and_checks(void)
     ok(!vp_utf8_valid("\xf4\x90\x80\x80"), "beyond U+10FFFF");
 }
 
+static void test_seal(void)
+{
+    const char *pair = "{\"access_token\":\"a.b.c\",\"refresh_token\":\"d.e.f\"}";
+    char *s1 = vp_seal(p, "the old token", pair), *s2 = vp_seal(p, "the old token", pair);
+    char *bad;
+
+    ok(s1 && s2, "seal");
+    ok(s1 && !strstr(s1, "a.b.c"), "the sealed text does not show the plain one");
+    ok(s1 && s2 && strcmp(s1, s2) != 0, "each seal has its own nonce");
+    is_str(s1 ? vp_unseal(p, "the old token", s1) : NULL, pair, "the same secret opens it");
+    ok(s1 && !vp_unseal(p, "another token", s1), "another secret does not");
+    bad = s1 ? apr_pstrdup(p, s1) : NULL;
+    if (bad)
+        bad[20] = bad[20] == 'A' ? 'B' : 'A';
+    ok(bad && !vp_unseal(p, "the old token", bad), "a changed seal does not open");
+    ok(!vp_unseal(p, "the old token", "abc"), "garbage does not open");
+    ok(!vp_unseal(p, "the old token", ""), "nothing does not open");
+    is_str(vp_unseal(p, "k", vp_seal(p, "k", "")), "", "an empty text round-trips");
+}
+
 int main(void)
 {
     apr_initialize();
@@ -207,6 +228,7 @@ int main(void)
     test_passwords();
     test_ratelimit();
     test_mail_and_checks();
+    test_seal();
     apr_pool_destroy(p);
     apr_terminate();
     return done_testing();
