@@ -150,6 +150,9 @@ int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body)
                        "Content-Type must be application/json", NULL);
     if ((rc = read_body(q, &buf, &len)))
         return rc;
+    if ((why = vp_json_check_limits(q->r->pool, buf, len, vp_config_max_json_members(q->cfg),
+                                    vp_config_max_json_values(q->cfg))))
+        return vp_fail(q, HTTP_REQUEST_ENTITY_TOO_LARGE, NULL, why, NULL);
     *body = vp_json_parse_object(q->r->pool, buf, len, &why);
     if (!*body)
         return vp_fail(q, HTTP_BAD_REQUEST, "invalid_json", why, NULL);
