@@ -2,7 +2,6 @@
 
 #include <apr_strings.h>
 #include <math.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -11,7 +10,11 @@
  * its thread changed scope still goes back the right way. */
 typedef union {
     int on_heap;
-    max_align_t align;          /* keeps the value after it aligned */
+    /* what jansson stores needs no more alignment than these (APR pools
+     * align to 8 bytes) */
+    double d;
+    long long ll;
+    void *ptr;
 } alloc_head_t;
 
 static __thread apr_pool_t *alloc_pool;
