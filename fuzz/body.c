@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     p = fuzz_pool();
     t = &vp_field_tables[data[0] % vp_nfield_tables];
-    body = vp_body_parse(p, (const char *)data + 1, size - 1, t->fields, &e);
+    body = vp_body_parse(p, (const char *)data + 1, size - 1, t->fields, VP_JSON_MAX_MEMBERS,
+                         VP_JSON_MAX_VALUES, &e);
     if (body) {
         FUZZ_CHECK(json_is_object(body));
         FUZZ_CHECK(vp_json_dump(p, body) != NULL);

@@ -42,8 +42,7 @@ int vp_authenticate(vp_req_t *q, int flags)
     who->id = c.sub;
     if (strcmp(c.typ, "guest") == 0) {
         if (!(flags & VP_ALLOW_GUEST))
-            return vp_fail(q, HTTP_FORBIDDEN, "guest_not_allowed",
-                           "a guest token cannot be used here", NULL);
+            return unauthorized(q, "a guest token cannot be used here", "guest token on a user route");
         if (!c.project_id || !c.role)
             return unauthorized(q, "the token is invalid or expired", "guest without scope");
         who->guest = 1;

@@ -22,6 +22,7 @@ void *vp_config_create(apr_pool_t *p, server_rec *s)
 
     c->access_ttl = c->refresh_ttl = c->refresh_grace = -1;
     c->max_body = -1;
+    c->max_json_members = c->max_json_values = -1;
     c->diagnostics = -1;
     c->ws_max_per_client = -1;
     for (i = 0; i < VP_RL_COUNT; i++)
@@ -48,6 +49,8 @@ void *vp_config_merge(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(media_root);
     MERGE_PTR(public_url);
     MERGE_NUM(max_body);
+    MERGE_NUM(max_json_members);
+    MERGE_NUM(max_json_values);
     MERGE_NUM(diagnostics);
     MERGE_NUM(ws_max_per_client);
     c->argon2 = add->argon2.m_kib ? add->argon2 : base->argon2;
@@ -137,6 +140,21 @@ static int number(const char *arg, long min, long max, long *out)
     return errno == 0 && end != arg && *end == '\0' && *out >= min && *out <= max;
 }
 
+static const char *set_json_limit(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    vp_config_t *c = server_config(cmd);
+    long v;
+
+    if (!number(arg, 10, 10000000, &v))
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " must be a count from 10 to 10000000",
+                           NULL);
+    if (cmd->info == (void *)0)
+        c->max_json_members = v;
+    else
+        c->max_json_values = v;
+    return NULL;
+}
+
 static const char *set_ttl(cmd_parms *cmd, void *dummy, const char *arg)
 {
     vp_config_t *c = server_config(cmd);
@@ -223,6 +241,11 @@ const command_rec vp_cmds[] = {
         "Public base URL of the service (links in emails and pagination)"),
     AP_INIT_TAKE1("VPlanetMaxBody", set_max_body, NULL, RSRC_CONF,
         "Largest JSON request body in bytes (default 1048576)"),
+    AP_INIT_TAKE1("VPlanetMaxJSONMembers", set_json_limit, (void *)0, RSRC_CONF,
+        "Most members of one object of a JSON request body (default 1000)"),
+    AP_INIT_TAKE1("VPlanetMaxJSONValues", set_json_limit, (void *)1, RSRC_CONF,
+        "Most values (members and array items) in a whole JSON request body "
+        "(default 10000)"),
     AP_INIT_FLAG("VPlanetDiagnostics", set_diagnostics, NULL, RSRC_CONF,
         "On enables /api/v1/diagnostics/* (request-pipeline checks); default Off"),
     AP_INIT_TAKE1("VPlanetJWTAlgorithm", set_jwt_alg, NULL, RSRC_CONF,
@@ -257,6 +280,16 @@ const command_rec vp_cmds[] = {
 apr_off_t vp_config_max_body(const vp_config_t *c)
 {
     return c->max_body >= 0 ? c->max_body : VP_MAX_BODY_DEFAULT;
+}
+
+long vp_config_max_json_members(const vp_config_t *c)
+{
+    return c->max_json_members >= 0 ? c->max_json_members : VP_JSON_MAX_MEMBERS;
+}
+
+long vp_config_max_json_values(const vp_config_t *c)
+{
+    return c->max_json_values >= 0 ? c->max_json_values : VP_JSON_MAX_VALUES;
 }
 
 int vp_config_access_ttl(const vp_config_t *c)

@@ -36,9 +36,8 @@ int vp_idempotency_begin(vp_req_t *q, const json_t *body)
     if (!key_ok(key))
         return vp_fail_field(q, HTTP_BAD_REQUEST, "Idempotency-Key",
                              "must be 1 to 255 printable ASCII characters");
-    dump = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-    canon = apr_pstrcat(q->r->pool, q->r->method, " ", q->r->uri, "\n", dump ? dump : "", NULL);
-    free(dump);
+    dump = vp_json_dump_flags(q->r->pool, body, JSON_COMPACT | JSON_SORT_KEYS);
+    canon = apr_pstrcat(q->r->pool, q->r->method, " ", q->r->uri, "\n", dump, NULL);
     q->idem_key = key;
     q->idem_hash = vp_sha256_hex(q->r->pool, canon);
     if ((st = vp_db_exec(q, "vp_idem_get", &res, 2, (const char *[]){q->who->id, key})))

@@ -45,15 +45,13 @@ static int common_checks(vp_req_t *q)
     return 0;
 }
 
-static int vp_handler(request_rec *r)
+static int handle(request_rec *r)
 {
     vp_req_t *q;
     const vp_route_t *route;
     const char *allow = NULL, *redirected;
     int status;
 
-    if (!r->handler || strcmp(r->handler, VP_HANDLER_NAME))
-        return DECLINED;
     q = apr_pcalloc(r->pool, sizeof *q);
     q->r = r;
     q->cfg = ap_get_module_config(r->server->module_config, &vplanet_module);
@@ -117,6 +115,22 @@ static int vp_map_to_storage(request_rec *r)
            ? OK : DECLINED;
 }
 
+static int vp_handler(request_rec *r)
+{
+    apr_pool_t *was;
+    int rc;
+
+    if (!r->handler || strcmp(r->handler, VP_HANDLER_NAME))
+        return DECLINED;
+    /* A request's JSON values live in its pool: freed with it in a few
+     * large blocks, where single frees would leave each child's heap
+     * fragmented at the size of the largest body it parsed. */
+    was = vp_json_alloc_pool(r->pool);
+    rc = handle(r);
+    vp_json_alloc_pool(was);
+    return rc;
+}
+
 static int vp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
@@ -134,6 +148,9 @@ static void vp_register_hooks(apr_pool_t *p)
 {
     /* our statements must reach mod_dbd before it groups its pools */
     static const char *const before_dbd[] = {"mod_dbd.c", NULL};
+
+    /* before any JSON value exists (and again when httpd reloads us) */
+    vp_json_alloc_install();
 
     ap_hook_post_config(vp_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
     ap_hook_translate_name(vp_translate, NULL, NULL, APR_HOOK_LAST);

@@ -149,7 +149,9 @@ int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body)
                        "Content-Type must be application/json", NULL);
     if ((rc = read_body(q, &buf, &len)))
         return rc;
-    if (!(*body = vp_body_parse(q->r->pool, buf, len, fields, &e)))
+    if (!(*body = vp_body_parse(q->r->pool, buf, len, fields,
+                                vp_config_max_json_members(q->cfg),
+                                vp_config_max_json_values(q->cfg), &e)))
         return vp_fail(q, e.status, e.code, e.message, e.details);
     return 0;
 }

@@ -38,6 +38,8 @@ typedef struct {
     const char *media_root;
     const char *public_url;     /* NULL: derived from the request */
     apr_off_t max_body;
+    long max_json_members;      /* per object of a body */
+    long max_json_values;       /* in all of a body */
     int diagnostics;
     vp_argon2_params_t argon2;  /* m_kib 0: unset */
     vp_limit_t limits[VP_RL_COUNT];
@@ -88,6 +90,8 @@ void *vp_config_merge(apr_pool_t *p, void *base, void *add);
  * verification keys and the other post_config values; NULL or an error. */
 const char *vp_config_load_keys(apr_pool_t *p, server_rec *s);
 apr_off_t vp_config_max_body(const vp_config_t *c);
+long vp_config_max_json_members(const vp_config_t *c);
+long vp_config_max_json_values(const vp_config_t *c);
 int vp_config_access_ttl(const vp_config_t *c);
 int vp_config_refresh_ttl(const vp_config_t *c);
 int vp_config_refresh_grace(const vp_config_t *c);
@@ -129,8 +133,8 @@ int vp_read_json_opt(vp_req_t *q, const vp_field_t *fields, json_t **body);
 /* ---- auth.c ---- */
 #define VP_ALLOW_GUEST 1
 /* Authenticates the Bearer token: sets q->who and returns 0, or records
- * 401 (no/invalid token, user gone) or 403 (guest token where guests are
- * not allowed) and returns it. */
+ * 401 (no/invalid token, user gone, a guest token where guests are not
+ * allowed: spec section 7) and returns it. */
 int vp_authenticate(vp_req_t *q, int flags);
 /* The client's address as httpd sees it (after mod_remoteip, if used). */
 const char *vp_client_ip(vp_req_t *q);

@@ -486,6 +486,51 @@ error_with($r, 400, 'bad_request', {q(' OR 1=1 --) => ['unknown field'], '<scrip
 $r = post({name => 'x', ('k' x 5000) => 1});
 error_with($r, 400, 'bad_request', {('k' x 5000) => ['unknown field']}, 'a 5000-character field name');
 
+# ------------------------------------------- members and values per body
+# VPlanetMaxJSONMembers (1000 per object) and VPlanetMaxJSONValues (10000 in
+# all), both at their defaults in the stack: 413 before any tree is built,
+# with a short answer whatever the body held.
+sub members { my ($n, $p) = @_; return { map { sprintf("%s%06d", $p // 'k', $_) => 1 } 1 .. $n } }
+
+sub too_many {
+    my ($r, $what, $name) = @_;
+    error_ok($r, 413, 'payload_too_large', $name)
+        and like($r->{json}{message}, $what, "$name: said so")
+        and cmp_ok(length $r->{body}, '<', 2048, "$name: a short answer")
+        or diag(substr($r->{body} // '', 0, 300));
+}
+
+my $hostile = $json->encode({name => 'x', %{ members(60000) }});
+cmp_ok(length $hostile, '<', $MAX, 'a 60,000-member object fits VPlanetMaxBody');
+too_many(post($hostile), qr/more than 1000 members/, '60,000 unknown members');
+too_many(post({name => 'x', tags => [members(1001)]}), qr/more than 1000 members/,
+         'a nested object of 1001 members');
+too_many(post({name => 'x', tags => [[(1) x 9999]]}), qr/more than 10000 values/,
+         'a nested array of 9999 items: 10,002 values');
+too_many(post({name => 'x', tags => [map { [map { [1 .. 9] } 1 .. 100] } 1 .. 10]}),
+         qr/more than 10000 values/, 'arrays of arrays over 10,000 values in all');
+too_many(post('{"name":"x","tags":[' . join(',', ('[]') x 10001) . ']}'), qr/more than 10000 values/,
+         '10,001 empty arrays');
+echoed({name => 'x', tags => [members(999)]}, 'a nested object of 999 members');
+echoed({name => 'x', tags => [[(1) x 9997]]}, 'a body of 10,000 values (name, tags, its array, 9997 items)');
+echoed({name => 'x', tags => [map { [(1) x 998] } 1 .. 10]}, 'ten arrays of 998 items: 9,992 values');
+
+# the field errors listed are capped; the others are counted
+$r = post({name => 'x', %{ members(600) }});
+error_ok($r, 400, 'bad_request', '600 unknown fields: 400');
+is(scalar keys %{ $r->{json}{error}{details} // {} }, 20, '... the first 20 listed');
+is($r->{json}{error}{details_omitted}, 580, '... and the other 580 counted');
+ok(!(grep { !/^k\d{6}$/ } keys %{ $r->{json}{error}{details} // {} }), '... the fields named are the unknown ones');
+cmp_ok(length $r->{body}, '<', 4096, '... in a short answer');
+$r = post({name => 'x', %{ members(20) }});
+is(scalar keys %{ $r->{json}{error}{details} // {} }, 20, '20 unknown fields: all listed');
+ok(!exists $r->{json}{error}{details_omitted}, '... and no count');
+
+# 60,000 members again and again: the answer stays the same (the children
+# keep no memory of it either: bench/memory measures that)
+my @again = map { post($hostile)->{status} } 1 .. 20;
+is_deeply(\@again, [(413) x 20], '20 more 60,000-member bodies: 413 each');
+
 # the pipeline still works after all that
 echoed({name => 'still here'}, 'a normal body afterwards');
 

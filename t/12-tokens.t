@@ -110,6 +110,14 @@ refused(me(forge(exp => $now - 1)), 'invalid_token', 'expired a second ago');
 refused(me(forge(exp => undef)), 'invalid_token', 'no exp');
 refused(me(forge(exp => "" . ($now + 600))), 'invalid_token', 'exp as a string');
 refused(me(forge(nbf => $now + 86400)), 'invalid_token', 'nbf a day ahead');
+# a time claim that is not an integer NumericDate is refused, not skipped
+refused(me(forge(nbf => 'abc')), 'invalid_token', 'nbf "abc"');
+refused(me(forge(nbf => 1e30)), 'invalid_token', 'nbf 1e30');
+refused(me(forge(nbf => "" . ($now - 60))), 'invalid_token', 'nbf as a string');
+refused(me(forge(nbf => $now - 60.5)), 'invalid_token', 'nbf with a fraction');
+refused(me(forge(exp => 'x')), 'invalid_token', 'exp "x"');
+refused(me(forge(exp => 1e30)), 'invalid_token', 'exp 1e30');
+refused(me(forge(iat => 'x')), 'invalid_token', 'iat "x"');
 envelope_ok(me(forge(nbf => $now - 60)), 200, 'nbf in the past is fine');
 refused(me(forge(iss => 'someone-else')), 'invalid_token', 'wrong iss');
 refused(me(forge(iss => undef)), 'invalid_token', 'no iss');
@@ -141,8 +149,9 @@ my $guest = jwt_sign({alg => 'HS256', typ => 'JWT'},
                      {iss => $claims->{iss}, aud => $claims->{aud}, sub => uuid4(), jti => uuid4(),
                       typ => 'guest', project_id => uuid4(), role => 'reviewer',
                       email => 'guest@example.com', iat => $now, exp => $now + 3600}, $KEY);
-$r = me($guest);
-error_ok($r, 403, 'guest_not_allowed', 'a guest token at /users/me: 403 guest_not_allowed');
+# spec section 7: every route but the guest ones answers 401 to a guest token
+refused(me($guest), 'invalid_token', 'a guest token at /users/me');
+is(me($guest)->{json}{message}, 'a guest token cannot be used here', '... said so');
 refused(me(jwt_sign({alg => 'none', typ => 'JWT'}, jwt_claims($guest))),
         'invalid_token', 'an unsigned guest token is refused before its type counts');
 

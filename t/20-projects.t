@@ -529,7 +529,7 @@ is_deeply($r->{json}{data},
           { members => 2, members_by_role => { owner => 1, viewer => 1 },
             phases_by_status => { not_started => 8 }, memos => 0 }, 'stats of a fresh project');
 
-# ---- a guest token is 403 on project endpoints ----
+# ---- a guest token is 401 on project endpoints (spec section 7) ----
 my $claims = jwt_claims($alice->{access});
 my $now = time;
 my $guest = jwt_sign({ alg => 'HS256', typ => 'JWT' },
@@ -537,8 +537,10 @@ my $guest = jwt_sign({ alg => 'HS256', typ => 'JWT' },
                        typ => 'guest', project_id => $pid, role => 'reviewer',
                        email => 'guest@example.com', iat => $now, exp => $now + 600 }, jwt_key());
 $r = http(GET => "/api/v1/projects/$pid", headers => bearer($guest));
-error_ok($r, 403, 'guest_not_allowed', 'a guest token: 403');
+error_ok($r, 401, 'invalid_token', 'a guest token: 401');
 $r = http(GET => '/api/v1/projects', headers => bearer($guest));
-error_ok($r, 403, 'guest_not_allowed', 'a guest token on the list: 403');
+error_ok($r, 401, 'invalid_token', 'a guest token on the list: 401');
+like($r->{headers}{'www-authenticate'} // '', qr/^Bearer\b.*error="invalid_token"/,
+     '... with WWW-Authenticate error="invalid_token"');
 
 done_testing();

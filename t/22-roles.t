@@ -5,8 +5,9 @@
 # rules (vp_may): owner > admin > editor > reviewer > viewer; read is
 # viewer+, settings and members admin+, schedule and memos editor+, delete,
 # restore and transfer owner only; a registered user who is not a member
-# gets 404 below /projects/{id}; a guest token is 403 guest_not_allowed on
-# every project endpoint (for now). Member-management rules (only the owner
+# gets 404 below /projects/{id}; a guest token is 401 invalid_token on
+# every project endpoint (for now; spec section 7: "every other route
+# answers 401 to a guest token"). Member-management rules (only the owner
 # manages admins, nobody touches the owner, a member may leave but the
 # owner may not) are extra rows of the same table.
 #
@@ -56,9 +57,9 @@ sub guest_token {
                      exp => $o{exp} // $now + 3600}, $KEY);
 }
 
-# (A forged guest token that failed verification would be a 401; the 403
-# guest_not_allowed asserted below shows these verify and are refused as
-# guests.)
+# (A forged guest token that failed verification would be a 401 too; the
+# message asserted below, "a guest token cannot be used here", shows these
+# verify and are refused as guests.)
 
 # call(WHO, CTX, METHOD, PATH, BODY): WHO's request; a guest's token is
 # scoped to CTX's project.
@@ -102,39 +103,39 @@ sub project {
 my @COLS = @CALLERS;
 my @MATRIX = (
     #  row                          owner admin editor reviewer viewer outsider guest_v guest_e
-    ['GET projects',                  200,  200,  200,    200,   200,    200,    403,    403],
-    ['POST projects',                 201,  201,  201,    201,   201,    201,    403,    403],
-    ['GET project',                   200,  200,  200,    200,   200,    404,    403,    403],
-    ['PATCH project',                 200,  200,  403,    403,   403,    404,    403,    403],
-    ['DELETE project',                200,  403,  403,    403,   403,    404,    403,    403],
-    ['POST restore (deleted)',        200,  404,  404,    404,   404,    404,    403,    403],
-    ['POST transfer',                 200,  403,  403,    403,   403,    404,    403,    403],
-    ['GET stats',                     200,  200,  200,    200,   200,    404,    403,    403],
-    ['GET events',                    200,  200,  200,    200,   200,    404,    403,    403],
-    ['GET members',                   200,  200,  200,    200,   200,    404,    403,    403],
-    ['POST members (viewer)',         201,  201,  403,    403,   403,    404,    403,    403],
-    ['PATCH member viewer->reviewer', 200,  200,  403,    403,   403,    404,    403,    403],
-    ['DELETE member (a viewer)',      200,  200,  403,    403,   403,    404,    403,    403],
-    ['GET schedule',                  200,  200,  200,    200,   200,    404,    403,    403],
-    ['PUT schedule',                  200,  200,  200,    403,   403,    404,    403,    403],
-    ['GET memos',                     200,  200,  200,    200,   200,    404,    403,    403],
-    ['POST memos',                    201,  201,  201,    403,   403,    404,    403,    403],
-    ['PATCH memo',                    200,  200,  200,    403,   403,    404,    403,    403],
-    ['DELETE memo',                   200,  200,  200,    403,   403,    404,    403,    403],
+    ['GET projects',                  200,  200,  200,    200,   200,    200,    401,    401],
+    ['POST projects',                 201,  201,  201,    201,   201,    201,    401,    401],
+    ['GET project',                   200,  200,  200,    200,   200,    404,    401,    401],
+    ['PATCH project',                 200,  200,  403,    403,   403,    404,    401,    401],
+    ['DELETE project',                200,  403,  403,    403,   403,    404,    401,    401],
+    ['POST restore (deleted)',        200,  404,  404,    404,   404,    404,    401,    401],
+    ['POST transfer',                 200,  403,  403,    403,   403,    404,    401,    401],
+    ['GET stats',                     200,  200,  200,    200,   200,    404,    401,    401],
+    ['GET events',                    200,  200,  200,    200,   200,    404,    401,    401],
+    ['GET members',                   200,  200,  200,    200,   200,    404,    401,    401],
+    ['POST members (viewer)',         201,  201,  403,    403,   403,    404,    401,    401],
+    ['PATCH member viewer->reviewer', 200,  200,  403,    403,   403,    404,    401,    401],
+    ['DELETE member (a viewer)',      200,  200,  403,    403,   403,    404,    401,    401],
+    ['GET schedule',                  200,  200,  200,    200,   200,    404,    401,    401],
+    ['PUT schedule',                  200,  200,  200,    403,   403,    404,    401,    401],
+    ['GET memos',                     200,  200,  200,    200,   200,    404,    401,    401],
+    ['POST memos',                    201,  201,  201,    403,   403,    404,    401,    401],
+    ['PATCH memo',                    200,  200,  200,    403,   403,    404,    401,    401],
+    ['DELETE memo',                   200,  200,  200,    403,   403,    404,    401,    401],
     # member management: only the owner adds, changes or removes admins;
     # nobody changes, makes or removes the owner (transfer only); any
     # member but the owner may leave
-    ['POST members (an admin)',       201,  403,  403,    403,   403,    404,    403,    403],
-    ['PATCH member viewer->admin',    200,  403,  403,    403,   403,    404,    403,    403],
-    ['PATCH member admin->editor',    200,  403,  403,    403,   403,    404,    403,    403],
-    ['DELETE member (an admin)',      200,  403,  403,    403,   403,    404,    403,    403],
-    ['PATCH the owner ->admin',       403,  403,  403,    403,   403,    404,    403,    403],
-    ['PATCH member viewer->owner',    403,  403,  403,    403,   403,    404,    403,    403],
-    ['DELETE member (the owner)',     403,  403,  403,    403,   403,    404,    403,    403],
-    ['PATCH own role ->viewer',       403,  403,  403,    403,   403,    404,    403,    403],
-    ['DELETE own membership (leave)', 403,  200,  200,    200,   200,    404,    403,    403],
+    ['POST members (an admin)',       201,  403,  403,    403,   403,    404,    401,    401],
+    ['PATCH member viewer->admin',    200,  403,  403,    403,   403,    404,    401,    401],
+    ['PATCH member admin->editor',    200,  403,  403,    403,   403,    404,    401,    401],
+    ['DELETE member (an admin)',      200,  403,  403,    403,   403,    404,    401,    401],
+    ['PATCH the owner ->admin',       403,  403,  403,    403,   403,    404,    401,    401],
+    ['PATCH member viewer->owner',    403,  403,  403,    403,   403,    404,    401,    401],
+    ['DELETE member (the owner)',     403,  403,  403,    403,   403,    404,    401,    401],
+    ['PATCH own role ->viewer',       403,  403,  403,    403,   403,    404,    401,    401],
+    ['DELETE own membership (leave)', 403,  200,  200,    200,   200,    404,    401,    401],
     # a deleted project answers 404 to everybody (restore aside)
-    ['GET project (deleted)',         404,  404,  404,    404,   404,    404,    403,    403],
+    ['GET project (deleted)',         404,  404,  404,    404,   404,    404,    401,    401],
 );
 
 # ---- how each row is called ----
@@ -240,8 +241,10 @@ for my $row (@MATRIX) {
                    ? (ok(0, $label) || diag("got $r->{status}: " . ($r->{body} // '')))
                : $want < 300 ? envelope_ok($r, $want, $label)
                : error_ok($r, $want, $want == 404 ? 'not_found'
-                                     : $GUEST_ROLE{$who} ? 'guest_not_allowed' : 'forbidden',
+                                     : $want == 401 ? 'invalid_token' : 'forbidden',
                           $label);
+        $ok &&= is($r->{json}{message}, 'a guest token cannot be used here', "$label: as a guest")
+            if $GUEST_ROLE{$who};
         push @wrong, "$name / $who" unless $ok;
     }
 }

@@ -5,6 +5,33 @@
 #include <apr_pools.h>
 #include <jansson.h>
 
+/* jansson's allocator (process-wide; call once before any JSON value
+ * exists): blocks come from the pool set by vp_json_alloc_pool for the
+ * calling thread, else from the heap. Without it jansson uses the heap. */
+void vp_json_alloc_install(void);
+
+/* Makes p (NULL: the heap) the source of the calling thread's JSON values
+ * until the next call; returns the previous one. Values taken from p must
+ * not outlive it (vp_json_pool ties them to it). */
+apr_pool_t *vp_json_alloc_pool(apr_pool_t *p);
+
+/* With on set, the calling thread's JSON allocations are plain malloc and
+ * free, for libraries that free jansson's output with free() themselves
+ * (libjwt); no value may cross such a section. Returns the previous state. */
+int vp_json_alloc_plain(int on);
+
+/* The default body limits (directives VPlanetMaxJSONMembers and
+ * VPlanetMaxJSONValues): far above any body of the API. */
+#define VP_JSON_MAX_MEMBERS 1000
+#define VP_JSON_MAX_VALUES 10000
+
+/* A cheap scan of a body before it is parsed, so that a hostile one builds
+ * no large tree: NULL, or why it is refused (an object with more than
+ * max_members members, more than max_values values in all). Malformed text
+ * passes, for the parser to refuse. */
+const char *vp_json_check_limits(apr_pool_t *p, const char *buf, size_t len,
+                                 long max_members, long max_values);
+
 /* Ties a jansson value to a pool: decref'd when the pool goes. Returns j. */
 json_t *vp_json_pool(apr_pool_t *p, json_t *j);
 
@@ -16,6 +43,9 @@ json_t *vp_json_parse_object(apr_pool_t *p, const char *buf, size_t len,
 
 /* Compact dump into pool memory. */
 char *vp_json_dump(apr_pool_t *p, const json_t *j);
+
+/* json_dumps with flags, into pool memory ("null" when it fails). */
+char *vp_json_dump_flags(apr_pool_t *p, const json_t *j, size_t flags);
 
 /* Stable machine-readable error code for an HTTP status. */
 const char *vp_error_code(int status);
@@ -30,6 +60,10 @@ typedef struct {
     double timestamp;         /* seconds since the epoch */
     double elapsed_ms;
 } vp_envelope_t;
+
+/* Error details list at most this many fields; error.details_omitted
+ * counts the others. */
+#define VP_DETAILS_MAX 20
 
 /* Builds the envelope object (new reference). */
 json_t *vp_envelope(const vp_envelope_t *e);

@@ -1,10 +1,10 @@
 #include "vp_token.h"
+#include "vp_json.h"
 #include "vp_valid.h"
 
 #include <apr_file_io.h>
 #include <apr_general.h>
 #include <apr_strings.h>
-#include <errno.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -114,9 +114,13 @@ char *vp_token_sign(apr_pool_t *p, const vp_token_keys_t *k, const vp_claims_t *
 {
     jwt_t *jwt = NULL;
     char *enc = NULL, *out = NULL;
+    /* libjwt frees what json_dumps gives it with free() */
+    int plain = vp_json_alloc_plain(1);
 
-    if (jwt_new(&jwt))
+    if (jwt_new(&jwt)) {
+        vp_json_alloc_plain(plain);
         return NULL;
+    }
     if (!jwt_set_alg(jwt, k->alg, k->sign_key, (int)k->sign_len)
         && !add(jwt, "iss", k->issuer) && !add(jwt, "aud", k->audience)
         && !add(jwt, "sub", c->sub) && !add(jwt, "jti", c->jti)
@@ -130,6 +134,7 @@ char *vp_token_sign(apr_pool_t *p, const vp_token_keys_t *k, const vp_claims_t *
         free(enc);
     }
     jwt_free(jwt);
+    vp_json_alloc_plain(plain);
     return out;
 }
 
@@ -139,12 +144,26 @@ static const char *grant(apr_pool_t *p, jwt_t *jwt, const char *name)
     return v ? apr_pstrdup(p, v) : NULL;
 }
 
-/* A numeric claim; 0 when absent or not a number. */
-static int grant_int(jwt_t *jwt, const char *name, long *v)
+/* The latest NumericDate a claim may hold (year 9999): later ones, like
+ * a non-integer, are refused rather than read. */
+#define CLAIM_TIME_MAX 253402300799L
+
+/* A time claim: 1 when present as an integer in 0..CLAIM_TIME_MAX (into
+ * *v), 0 when absent (*v = 0), -1 when present as anything else. libjwt
+ * tells an absent claim from a string or a real one only by its text. */
+static int time_claim(jwt_t *jwt, const char *name, long *v)
 {
-    errno = 0;
-    *v = jwt_get_grant_int(jwt, name);
-    return errno == 0;
+    char *text = jwt_get_grants_json(jwt, name);
+    int rc = -1;
+
+    *v = 0;
+    if (!text)
+        return 0;
+    if (strspn(text, "0123456789") == strlen(text) && vp_parse_long(text, v)
+        && *v <= CLAIM_TIME_MAX)
+        rc = 1;
+    free(text);
+    return rc;
 }
 
 const char *vp_token_verify(apr_pool_t *p, const vp_token_keys_t *k,
@@ -154,18 +173,23 @@ const char *vp_token_verify(apr_pool_t *p, const vp_token_keys_t *k,
     jwt_t *jwt = NULL;
     const char *why = NULL;
     long nbf;
+    int plain = vp_json_alloc_plain(1), has_nbf;
 
     memset(out, 0, sizeof *out);
     /* Always with the key: without one libjwt accepts alg "none". */
-    if (jwt_decode(&jwt, token, k->verify_key, (int)k->verify_len) || !jwt)
+    if (jwt_decode(&jwt, token, k->verify_key, (int)k->verify_len) || !jwt) {
+        vp_json_alloc_plain(plain);
         return "malformed token or bad signature";
+    }
     if (jwt_get_alg(jwt) != k->alg)
         why = "unexpected algorithm";
     else if (!(out->typ = grant(p, jwt, "typ")) || (typ && strcmp(out->typ, typ)))
         why = "wrong token type";
-    else if (!grant_int(jwt, "exp", &out->exp) || out->exp <= now)
-        why = "expired or without exp";
-    else if (grant_int(jwt, "nbf", &nbf) && nbf > now + 30)
+    else if (time_claim(jwt, "exp", &out->exp) != 1 || out->exp <= now)
+        why = "expired, without exp or exp not a time";
+    else if ((has_nbf = time_claim(jwt, "nbf", &nbf)) < 0 || time_claim(jwt, "iat", &out->iat) < 0)
+        why = "nbf or iat not a time";
+    else if (has_nbf && nbf > now + 30)
         why = "not valid yet";
     else if (!jwt_get_grant(jwt, "iss") || strcmp(jwt_get_grant(jwt, "iss"), k->issuer))
         why = "wrong issuer";
@@ -181,11 +205,11 @@ const char *vp_token_verify(apr_pool_t *p, const vp_token_keys_t *k,
                  && !vp_is_uuid(out->project_id)))
         why = "sub, jti, sid or project_id is not a UUID";
     else {
-        grant_int(jwt, "iat", &out->iat);
         out->role = grant(p, jwt, "role");
         out->email = grant(p, jwt, "email");
     }
     jwt_free(jwt);
+    vp_json_alloc_plain(plain);
     return why;
 }
 

@@ -315,12 +315,18 @@ int vp_validate(json_t *obj, const vp_field_t *fields, json_t *details)
 }
 
 json_t *vp_body_parse(apr_pool_t *p, const char *buf, size_t len,
-                      const vp_field_t *fields, vp_body_error_t *err)
+                      const vp_field_t *fields, long max_members, long max_values,
+                      vp_body_error_t *err)
 {
-    json_t *body = vp_json_parse_object(p, buf, len, &err->message);
+    json_t *body;
 
     err->details = NULL;
-    if (!body) {
+    err->code = NULL;
+    if ((err->message = vp_json_check_limits(p, buf, len, max_members, max_values))) {
+        err->status = 413;
+        return NULL;
+    }
+    if (!(body = vp_json_parse_object(p, buf, len, &err->message))) {
         err->status = 400;
         err->code = "invalid_json";
         return NULL;

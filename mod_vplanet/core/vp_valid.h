@@ -49,17 +49,19 @@ int vp_validate(json_t *obj, const vp_field_t *fields, json_t *details);
 
 /* Why a request body was refused: what its error envelope says. */
 typedef struct {
-    int status;             /* 400 or 422 */
+    int status;             /* 400, 413 or 422 */
     const char *code;       /* "invalid_json", or NULL: derived from status */
     const char *message;
     json_t *details;        /* the fields' problems (pool-owned), or NULL */
 } vp_body_error_t;
 
-/* Parses a request body as one JSON object (vp_json_parse_object) and
- * validates it against fields: the object (pool-owned), or NULL with *err
- * filled. The module and the fuzz harness of the bodies share this path. */
+/* Parses a request body as one JSON object (vp_json_parse_object), after
+ * the member and value limits (vp_json_check_limits: 413), and validates it
+ * against fields: the object (pool-owned), or NULL with *err filled. The
+ * module and the fuzz harness of the bodies share this path. */
 json_t *vp_body_parse(apr_pool_t *p, const char *buf, size_t len,
-                      const vp_field_t *fields, vp_body_error_t *err);
+                      const vp_field_t *fields, long max_members, long max_values,
+                      vp_body_error_t *err);
 
 /* Number of characters (code points) of valid UTF-8 text. */
 size_t vp_utf8_len(const char *s);

@@ -132,7 +132,7 @@ static void test_validation(void)
 
 static json_t *body(const char *text, const vp_field_t *table, vp_body_error_t *e)
 {
-    return vp_body_parse(p, text, strlen(text), table, e);
+    return vp_body_parse(p, text, strlen(text), table, VP_JSON_MAX_MEMBERS, VP_JSON_MAX_VALUES, e);
 }
 
 /* The body path of every request: parse, then validate against a table. */
@@ -254,6 +254,114 @@ static void test_json(void)
     }
 }
 
+static void test_json_limits(void)
+{
+    const char *members3 = "{\"a\":1, \"b\":[1,2], \"c\":{}}";
+    const char *tricky = "{\"a,b,c\":\"x,\\\",y,[z]\", \"d\":[]}";
+    char *big;
+    size_t i, n;
+
+    ok(!vp_json_check_limits(p, members3, strlen(members3), 3, 100), "3 members at a cap of 3");
+    ok(vp_json_check_limits(p, members3, strlen(members3), 2, 100) != NULL,
+       "3 members over a cap of 2");
+    ok(!vp_json_check_limits(p, members3, strlen(members3), 3, 5), "5 values at a cap of 5");
+    is_str(vp_json_check_limits(p, members3, strlen(members3), 3, 4),
+           "the JSON body holds more than 4 values", "6 values over a cap of 4, said so");
+    ok(!vp_json_check_limits(p, tricky, strlen(tricky), 2, 2),
+       "commas, quotes and brackets inside strings are not counted");
+    ok(!vp_json_check_limits(p, "{}", 2, 1, 1), "an empty object holds nothing");
+    ok(!vp_json_check_limits(p, "{\"a\":[[[", 8, 1, 10), "malformed text is left to the parser");
+    ok(!vp_json_check_limits(p, "]]]}}", 5, 1, 1), "unbalanced closers are left to the parser");
+    ok(vp_json_check_limits(p, "{\"a\":[[1],[2],[3]]}", 19, 10, 6) != NULL,
+       "nested arrays count every level");
+
+    /* 30,000 unknown members: refused by the scan, the parser never runs */
+    n = 30000;
+    big = apr_palloc(p, n * 12 + 3);
+    big[0] = '{';
+    for (i = 0; i < n; i++)
+        sprintf(big + 1 + i * 12, "%s\"k%07zu\":1", i ? "," : " ", i);
+    strcpy(big + 1 + n * 12, "}");
+    is_str(vp_json_check_limits(p, big, strlen(big), VP_JSON_MAX_MEMBERS, VP_JSON_MAX_VALUES),
+           "a JSON object of the body has more than 1000 members", "30,000 members refused");
+}
+
+static void test_details_cap(void)
+{
+    json_t *details = vp_json_pool(p, json_object()), *env, *err;
+    char name[16];
+    int i;
+
+    for (i = 0; i < VP_DETAILS_MAX; i++) {
+        snprintf(name, sizeof name, "f%d", i);
+        vp_detail_add(details, name, "unknown field");
+    }
+    {
+        vp_envelope_t e = {.status = 400, .details = details, .request_id = "r"};
+        env = vp_json_pool(p, vp_envelope(&e));
+        err = json_object_get(env, "error");
+        is_int(json_object_size(json_object_get(err, "details")), VP_DETAILS_MAX, "20 fields listed");
+        ok(!json_object_get(err, "details_omitted"), "no count when nothing is left out");
+    }
+    for (i = VP_DETAILS_MAX; i < 5000; i++) {
+        snprintf(name, sizeof name, "f%d", i);
+        vp_detail_add(details, name, "unknown field");
+    }
+    {
+        vp_envelope_t e = {.status = 400, .details = details, .request_id = "r"};
+        env = vp_json_pool(p, vp_envelope(&e));
+        err = json_object_get(env, "error");
+        is_int(json_object_size(json_object_get(err, "details")), VP_DETAILS_MAX,
+               "5,000 fields: the first 20 listed");
+        ok(json_object_get(json_object_get(err, "details"), "f0")
+           && json_object_get(json_object_get(err, "details"), "f19")
+           && !json_object_get(json_object_get(err, "details"), "f20"), "in the order found");
+        is_int(json_integer_value(json_object_get(err, "details_omitted")), 5000 - VP_DETAILS_MAX,
+               "the others counted");
+        is_int(json_object_size(details), 5000, "the caller's details are left whole");
+    }
+}
+
+/* vp_json_alloc_*: values from the pool while one is set, else the heap.
+ * (Under the sanitizer build a pool value freed with free(), or a heap one
+ * never freed, is a report.) */
+static void test_json_alloc(void)
+{
+    apr_pool_t *sp;
+    json_t *heap, *a, *b, *mixed;
+    json_malloc_t m;
+    json_free_t f;
+    void *first;
+    char *dump;
+
+    apr_pool_create(&sp, p);
+    heap = json_pack("{s:s}", "made", "before");
+
+    ok(vp_json_alloc_pool(sp) == NULL, "no pool to begin with");
+    a = json_string("in the pool");
+    first = a;
+    mixed = json_pack("{s:O}", "heap", heap);
+    json_decref(heap);          /* mixed holds it now */
+    is_str(vp_json_dump(p, mixed), "{\"heap\":{\"made\":\"before\"}}", "dump of mixed values");
+    json_decref(mixed);         /* frees the heap value while the pool is set */
+    json_decref(a);             /* pool blocks go with the pool */
+    apr_pool_clear(sp);
+    b = json_string("in the pool");
+    ok((void *)b == first, "the same pool memory again after a clear: values came from the pool");
+    (void)b;                    /* never freed: the pool takes it */
+
+    ok(vp_json_alloc_pool(NULL) == sp, "the previous pool is returned");
+    a = json_string("on the heap");
+    ok(vp_json_alloc_plain(1) == 0, "plain mode off to begin with");
+    json_get_alloc_funcs(&m, &f);
+    dump = json_dumps(a, JSON_ENCODE_ANY);
+    free(dump);                 /* what libjwt does with json_dumps output */
+    ok(vp_json_alloc_plain(0) == 1, "plain mode was on");
+    json_decref(a);
+    apr_pool_destroy(sp);
+    ok(m != NULL && f != NULL, "the allocator is installed");
+}
+
 static void test_reqid_and_sql(void)
 {
     const vp_stmt_t *st;
@@ -276,6 +384,8 @@ static void test_reqid_and_sql(void)
 int main(void)
 {
     apr_initialize();
+    /* before any JSON value exists, as the module does */
+    vp_json_alloc_install();
     apr_pool_create(&p, NULL);
     test_route_match();
     test_route_find();
@@ -283,6 +393,9 @@ int main(void)
     test_body_parse();
     test_pagination();
     test_json();
+    test_json_limits();
+    test_details_cap();
+    test_json_alloc();
     test_reqid_and_sql();
     apr_pool_destroy(p);
     apr_terminate();

@@ -12,6 +12,7 @@
 #include <apr_strings.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
@@ -46,6 +47,68 @@ static const unsigned char *make_pem(int bits, size_t *len)
     return out;
 }
 
+static char *b64url(const unsigned char *in, size_t n)
+{
+    char *out = apr_palloc(p, n * 4 / 3 + 4), *c;
+
+    EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+    for (c = out; *c; c++) {
+        if (*c == '+') *c = '-';
+        else if (*c == '/') *c = '_';
+        else if (*c == '=') { *c = '\0'; break; }
+    }
+    return out;
+}
+
+/* An HS256 token over the claims text `json`, signed with hs_key. */
+static char *forge(const char *json)
+{
+    const char *head = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    char *input = apr_pstrcat(p, b64url((const unsigned char *)head, strlen(head)), ".",
+                              b64url((const unsigned char *)json, strlen(json)), NULL);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+
+    HMAC(EVP_sha256(), hs_key, (int)(sizeof hs_key - 1), (const unsigned char *)input,
+         strlen(input), mac, &n);
+    return apr_pstrcat(p, input, ".", b64url(mac, n), NULL);
+}
+
+/* Time claims must be integer NumericDates: anything else is refused, not
+ * skipped. */
+static void test_token_times(const vp_token_keys_t *k)
+{
+    static const struct { const char *times; int valid; const char *name; } cases[] = {
+        {"\"exp\":1700000900", 1, "exp alone"},
+        {"\"exp\":1700000900,\"nbf\":1700000000,\"iat\":1700000000", 1, "exp, nbf and iat"},
+        {"\"exp\":1700000900,\"nbf\":1700086400", 0, "nbf a day ahead"},
+        {"\"exp\":1700000900,\"nbf\":\"abc\"", 0, "nbf a string"},
+        {"\"exp\":1700000900,\"nbf\":\"1700000000\"", 0, "nbf a numeric string"},
+        {"\"exp\":1700000900,\"nbf\":1e30", 0, "nbf 1e30"},
+        {"\"exp\":1700000900,\"nbf\":1700000000.5", 0, "nbf a fraction"},
+        {"\"exp\":1700000900,\"nbf\":null", 0, "nbf null"},
+        {"\"exp\":1700000900,\"nbf\":-5", 0, "nbf negative"},
+        {"\"exp\":\"x\"", 0, "exp a string"},
+        {"\"exp\":1e30", 0, "exp 1e30"},
+        {"\"exp\":9223372036854775807", 0, "exp the largest integer"},
+        {"\"exp\":1700000900,\"iat\":\"x\"", 0, "iat a string"},
+        {"\"exp\":1700000900,\"iat\":true", 0, "iat a boolean"},
+    };
+    size_t i;
+    vp_claims_t out;
+
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *t = forge(apr_psprintf(p, "{\"iss\":\"vplanet\",\"aud\":\"vplanet-api\","
+                                     "\"typ\":\"access\",\"sub\":\"6f1c1a36-7d0b-4c36-9d1e-0c4a1b6b2a10\","
+                                     "\"jti\":\"a5d0f0f2-1111-4c36-9d1e-0c4a1b6b2a10\",%s}",
+                                     cases[i].times));
+        const char *why = vp_token_verify(p, k, t, "access", 1700000100, &out);
+
+        ok(cases[i].valid ? why == NULL : why != NULL,
+           apr_psprintf(p, "%s: %s", cases[i].name, cases[i].valid ? "accepted" : "refused"));
+    }
+}
+
 static void test_tokens(void)
 {
     vp_token_keys_t k = {0}, other = {0}, rs = {0};
@@ -65,6 +128,7 @@ static void test_tokens(void)
     is_str(out.sub, c.sub, "sub round trip");
     is_str(out.sid, c.sid, "sid round trip");
     is_int(out.exp, c.exp, "exp round trip");
+    test_token_times(&k);
     ok(vp_token_verify(p, &k, t, "refresh", 1700000100, &out) != NULL, "wrong typ refused");
     ok(!vp_token_verify(p, &k, t, NULL, 1700000100, &out), "typ NULL accepts any");
     is_str(out.typ, "access", "typ reported");
