@@ -230,9 +230,11 @@ static int exec(vp_req_t *q, const char *label, const char *command,
     VP_LOG(q, APLOG_ERR, "VP0105: %s failed (SQLSTATE %s): %s",
            label ? label : command, state ? state : "none", PQerrorMessage(db->conn));
     PQclear(res);
-    /* class 08: connection exception; 57P0x: server shutting down */
-    if (PQstatus(db->conn) == CONNECTION_BAD
-        || (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0)))
+    /* class 08: connection exception; 57P0x: server shutting down; no
+     * SQLSTATE at all: libpq's own failure (a connection the server closed
+     * in a crash), as every error of the server carries one */
+    if (!state || PQstatus(db->conn) == CONNECTION_BAD
+        || strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0)
         return vp_fail(q, HTTP_SERVICE_UNAVAILABLE, NULL, "the database is unavailable", NULL);
     return vp_fail(q, HTTP_INTERNAL_SERVER_ERROR, NULL, "internal error", NULL);
 }
