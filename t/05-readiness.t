@@ -46,6 +46,8 @@ sub all_status {
 sub no_internals {
     my ($r, $name) = @_;
     my $body = $r->{body} // '';
+    # the random request id may hold "dbd" or "PQ" by chance
+    $body =~ s/"request_id":"[^"]*"//;
     my @leaks = grep { index($body, $_) >= 0 } 'PQ', 'SQL', 'AH0', 'VP01', $ENV{VP_STATE};
     push @leaks, grep { index(lc $body, $_) >= 0 }
         '/tmp', 'connection to server', 'socket', 'pgsql', 'libpq', 'postgres', 'dbd', 'errno';
