@@ -117,19 +117,23 @@ int main(void)
         is_int(vp_wsframe_feed(&f, b, n), VP_WSF_UNMASKED, "a violation stays");
     }
 
-    /* malformed */
-    n = frame(b, 0xC1, 5, 1);
-    is_int(whole(b, n), VP_WSF_MALFORMED, "an RSV bit (no extension negotiated)");
-    n = frame(b, 0x83, 5, 1);
-    is_int(whole(b, n), VP_WSF_MALFORMED, "a reserved data opcode");
-    n = frame(b, 0x8B, 5, 1);
-    is_int(whole(b, n), VP_WSF_MALFORMED, "a reserved control opcode");
-    n = frame(b, 0x09, 5, 1);
-    is_int(whole(b, n), VP_WSF_MALFORMED, "a fragmented ping");
-    n = frame(b, 0x89, 126, 1);
-    is_int(whole(b, n), VP_WSF_MALFORMED, "a ping longer than 125 bytes");
-    n = frame(b, 0x80, 5, 1);
-    is_int(whole(b, n), VP_WSF_MALFORMED, "a continuation outside a message");
+    /* malformed single frames */
+    {
+        static const struct { unsigned char head; size_t len; const char *name; } bad[] = {
+            {0xC1, 5, "an RSV bit (no extension negotiated)"},
+            {0x83, 5, "a reserved data opcode"},
+            {0x8B, 5, "a reserved control opcode"},
+            {0x09, 5, "a fragmented ping"},
+            {0x89, 126, "a ping longer than 125 bytes"},
+            {0x80, 5, "a continuation outside a message"},
+        };
+        size_t i;
+
+        for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            n = frame(b, bad[i].head, bad[i].len, 1);
+            is_int(whole(b, n), VP_WSF_MALFORMED, bad[i].name);
+        }
+    }
     s = b;
     s += frame(s, 0x01, 5, 1);
     s += frame(s, 0x81, 5, 1);
