@@ -158,6 +158,7 @@ static void vp_register_hooks(apr_pool_t *p)
     ap_hook_handler(vp_handler, NULL, NULL, APR_HOOK_MIDDLE);
     vp_ratelimit_hooks();
     vp_wscap_hooks();
+    vp_wsframe_hooks();
 }
 
 module AP_MODULE_DECLARE_DATA vplanet_module = {

@@ -193,7 +193,12 @@ apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int 
                              int max, int *allowed);
 
 /* ---- wscap.c ---- */
+/* r is a WebSocket upgrade that mod_proxy tunnels to vplanetd (/ws/). */
+int vp_ws_upgrade_request(const request_rec *r);
 void vp_wscap_hooks(void);
+
+/* ---- wsframe.c ---- */
+void vp_wsframe_hooks(void);
 
 /* Every log line of a request carries its id. */
 #define VP_LOG(q, level, fmt, ...) \

@@ -25,16 +25,22 @@ static apr_status_t tunnel_closed(void *t_)
     return APR_SUCCESS;
 }
 
+int vp_ws_upgrade_request(const request_rec *r)
+{
+    const char *upgrade = apr_table_get(r->headers_in, "Upgrade");
+
+    return !r->main && !r->prev && r->proxyreq == PROXYREQ_REVERSE && upgrade
+        && !ap_cstr_casecmp(upgrade, "websocket") && !strncmp(r->uri, "/ws/", 4);
+}
+
 static int ws_fixups(request_rec *r)
 {
     const vp_config_t *cfg = ap_get_module_config(r->server->module_config, &vplanet_module);
-    const char *upgrade = apr_table_get(r->headers_in, "Upgrade");
     int max = vp_config_ws_max_per_client(cfg), allowed;
     vp_tunnel_t *t;
     apr_status_t rv;
 
-    if (!max || r->main || r->prev || r->proxyreq != PROXYREQ_REVERSE || !upgrade
-        || ap_cstr_casecmp(upgrade, "websocket") || strncmp(r->uri, "/ws/", 4))
+    if (!max || !vp_ws_upgrade_request(r))
         return DECLINED;
     t = apr_palloc(r->pool, sizeof *t);
     t->s = r->server;

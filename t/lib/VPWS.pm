@@ -71,16 +71,33 @@ sub frame {
     return $hdr . $mask . $masked;
 }
 
-# Bytes as they are (frames of VPWS::frame), in one write.
+# Bytes as they are (frames of VPWS::frame), in one write; with
+# pieces => N in writes of N bytes a few milliseconds apart, so that the
+# server reads them apart (frame headers cut anywhere).
 sub send_raw {
-    my ($self, $bytes) = @_;
+    my ($self, $bytes, %o) = @_;
     local $SIG{PIPE} = 'IGNORE';
     my $off = 0;
     while ($off < length $bytes) {
-        my $n = syswrite($self->{s}, $bytes, length($bytes) - $off, $off) or return undef;
+        my $len = length($bytes) - $off;
+        $len = $o{pieces} if $o{pieces} && $o{pieces} < $len;
+        my $n = syswrite($self->{s}, $bytes, $len, $off) or return undef;
         $off += $n;
+        select undef, undef, undef, 0.005 if $o{pieces};
     }
     return $off;
+}
+
+# 1 when the server has closed the connection (end of file) within timeout
+# seconds, after anything still unread.
+sub eof_within {
+    my ($self, $timeout) = @_;
+    my $deadline = time + $timeout;
+    while ((my $left = $deadline - time) > 0) {
+        $self->{sel}->can_read($left) or return 0;
+        sysread($self->{s}, my $buf, 65536) or return 1;
+    }
+    return 0;
 }
 
 sub send_text { $_[0]->send_raw(frame(1, $_[1])) }
