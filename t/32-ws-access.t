@@ -188,6 +188,11 @@ for my $via ([direct => $direct], [httpd => undef]) {
     $c->send_raw(join '', map { VPWS::frame(1, $padded) } 1 .. 19);
     is(scalar(grep { $_->{type} eq 'pong' } $c->drain(2, 19)), 19,
        "$name: 19 messages of 500 bytes back to back: 19 pongs");
+    # an empty message after others (once a double free in vplanetd)
+    $c->send_raw(VPWS::frame(1, ''));
+    is($c->recv(5)->{type}, 'error', "$name: an empty message is answered with an error");
+    $c->send_raw(VPWS::frame(1, $ping));
+    is_deeply($c->recv(5), { type => 'pong' }, "$name: ... and the connection goes on");
     $c->send_json({ type => 'ping', pad => 'x' x (64 * 1024) });
     is($c->wait_close(10), 1009, "$name: a message over 64 KiB closes with 1009");
 }

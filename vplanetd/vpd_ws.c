@@ -703,17 +703,24 @@ static void receive_part(conn_t *c, const char *in, size_t len)
 {
     char *rx;
 
+    /* a new message drops what a message left unfinished (lws may never
+     * hand over an empty final continuation frame) */
+    if (lws_is_first_fragment(c->wsi))
+        c->rx_len = 0;
     if (c->rx_len + len > MSG_MAX) {
         want_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "messages are at most 64 KiB");
         return;
     }
-    if (!(rx = realloc(c->rx, c->rx_len + len))) {
-        want_close(c, CLOSE_UNAVAILABLE, "out of memory");
-        return;
+    /* never realloc(p, 0): glibc frees p and returns NULL */
+    if (len) {
+        if (!(rx = realloc(c->rx, c->rx_len + len))) {
+            want_close(c, CLOSE_UNAVAILABLE, "out of memory");
+            return;
+        }
+        c->rx = rx;
+        memcpy(c->rx + c->rx_len, in, len);
+        c->rx_len += len;
     }
-    c->rx = rx;
-    memcpy(c->rx + c->rx_len, in, len);
-    c->rx_len += len;
     if (!lws_is_final_fragment(c->wsi))
         return;
     received(c, c->rx, c->rx_len);
