@@ -175,12 +175,18 @@ const char *vp_url(vp_req_t *q, const char *path)
 
 void vp_respond_now(vp_req_t *q, int status)
 {
-    /* The connection closes: a next request on it would wait for the work
-     * after the answer, and its delay would tell what the answer hides. */
+    conn_rec *c = q->r->connection;
+
+    /* The connection closes, and at once: a next request on it, or the
+     * moment it closes, would wait for the work after the answer, and the
+     * delay would tell what the answer hides. (Not an HTTP/2 stream's
+     * socket, which carries other streams.) */
     ap_discard_request_body(q->r);
-    q->r->connection->keepalive = AP_CONN_CLOSE;
+    c->keepalive = AP_CONN_CLOSE;
     vp_respond(q, status);
     ap_rflush(q->r);
+    if (!c->master)
+        apr_socket_shutdown(ap_get_conn_socket(c), APR_SHUTDOWN_WRITE);
 }
 
 int vp_respond(vp_req_t *q, int status)
