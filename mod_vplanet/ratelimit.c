@@ -110,7 +110,7 @@ static int count_hit(vp_req_t *q, const unsigned char *key, unsigned keylen,
 }
 
 apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int delta,
-                             int max, int *allowed)
+                             int max, int ttl, int *allowed)
 {
     const unsigned char *k = (const unsigned char *)key;
     unsigned int keylen = (unsigned)strlen(key), len = sizeof(int32_t);
@@ -128,7 +128,7 @@ apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int 
     if (delta > 0 && n + delta > max)
         *allowed = 0;
     else if ((n += delta) > 0)
-        rv = provider->store(instance, s, k, keylen, apr_time_now() + apr_time_from_sec(3600),
+        rv = provider->store(instance, s, k, keylen, apr_time_now() + apr_time_from_sec(ttl),
                              (unsigned char *)&n, sizeof n, p);
     else    /* (already gone, e.g. expired: nothing left to count down) */
         provider->remove(instance, s, k, keylen, p);

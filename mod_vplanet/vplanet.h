@@ -186,11 +186,11 @@ int vp_list_ok(vp_req_t *q, const vp_page_t *pg, PGresult *res,
 int vp_rate_limit(vp_req_t *q, vp_rl_kind_t kind, const char *subject);
 void vp_ratelimit_hooks(void);
 /* A counter shared by every child, in the rate-limit cache: adds delta to
- * the one named key (kept an hour after its last change). An increase that
- * would pass max is not made (*allowed 0). APR_SUCCESS, or the cache's
- * error (nothing changed). */
+ * the one named key (kept ttl seconds after its last change). An increase
+ * that would pass max is not made (*allowed 0). APR_SUCCESS, or the
+ * cache's error (nothing changed). */
 apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int delta,
-                             int max, int *allowed);
+                             int max, int ttl, int *allowed);
 
 /* ---- wscap.c ---- */
 /* r is a WebSocket upgrade that mod_proxy tunnels to vplanetd (/ws/). */

@@ -14,6 +14,7 @@ typedef struct {
     server_rec *s;
     apr_pool_t *p;
     const char *key;
+    int ttl;
 } vp_tunnel_t;
 
 static apr_status_t tunnel_closed(void *t_)
@@ -21,7 +22,7 @@ static apr_status_t tunnel_closed(void *t_)
     const vp_tunnel_t *t = t_;
     int allowed;
 
-    vp_shared_count(t->s, t->p, t->key, -1, 0, &allowed);
+    vp_shared_count(t->s, t->p, t->key, -1, 0, t->ttl, &allowed);
     return APR_SUCCESS;
 }
 
@@ -47,7 +48,10 @@ static int ws_fixups(request_rec *r)
     t->p = r->connection->pool;     /* outlives the request pool's cleanups */
     /* hashed: fixed-size keys, no addresses in shared memory */
     t->key = vp_sha256_hex(r->pool, apr_pstrcat(r->pool, "ws|", r->useragent_ip, NULL));
-    if ((rv = vp_shared_count(t->s, t->p, t->key, 1, max, &allowed)) != APR_SUCCESS) {
+    /* vplanetd closes a socket when its access token expires: the count
+     * outlives the longest tunnel, or a client could wait for it to lapse */
+    t->ttl = vp_config_access_ttl(cfg) + 60;
+    if ((rv = vp_shared_count(t->s, t->p, t->key, 1, max, t->ttl, &allowed)) != APR_SUCCESS) {
         /* a broken cache must not take realtime down */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       "VP0402: tunnel count cache failed; WebSocket let through");
