@@ -219,6 +219,13 @@ static int exec(vp_req_t *q, const char *label, const char *command,
         PQclear(res);
         return st;
     }
+    if (conflict_state(state) && !db->in_tx) {
+        VP_LOG(q, APLOG_ERR, "VP0108: %s lost %d lock conflicts in a row",
+               label ? label : command, CONFLICT_ATTEMPTS);
+        PQclear(res);
+        apr_table_setn(q->r->err_headers_out, "Retry-After", "1");
+        return vp_fail(q, HTTP_SERVICE_UNAVAILABLE, NULL, "the server is busy; try again", NULL);
+    }
     if (conflict_state(state) && db->in_tx) {
         /* vp_db_tx runs the whole transaction again: nothing is recorded */
         VP_LOG(q, APLOG_NOTICE, "VP0107: %s lost a lock conflict (SQLSTATE %s)",
