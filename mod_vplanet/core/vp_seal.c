@@ -9,17 +9,19 @@
 
 /* The key: SHA-256 of a label and the secret; domain-separated from the
  * plain SHA-256 that stores tokens, so a stored hash opens nothing. */
-static void derive(const char *secret, unsigned char key[32])
+/* 1, or 0 when the digest failed (then nothing is sealed or opened) */
+static int derive(const char *secret, unsigned char key[32])
 {
     static const char label[] = "vplanet seal v1\n";
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned int n = 0;
+    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)
+             && EVP_DigestUpdate(md, label, sizeof label - 1)
+             && EVP_DigestUpdate(md, secret, strlen(secret)) && EVP_DigestFinal_ex(md, key, &n)
+             && n == 32;
 
-    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)
-        || !EVP_DigestUpdate(md, label, sizeof label - 1)
-        || !EVP_DigestUpdate(md, secret, strlen(secret)) || !EVP_DigestFinal_ex(md, key, &n))
-        memset(key, 0, 32);     /* then sealing fails: see crypt's callers */
     EVP_MD_CTX_free(md);
+    return ok;
 }
 
 /* AES-256-GCM over in (len bytes) into out; with enc 0 the tag is read
@@ -31,8 +33,7 @@ static int seal_cipher(int enc, const char *secret, const unsigned char *nonce,
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     int n = 0, fin = 0, ok;
 
-    derive(secret, key);
-    ok = c && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc)
+    ok = c && derive(secret, key) && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc)
          && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL)
          && EVP_CipherInit_ex(c, NULL, NULL, key, nonce, enc)
          && EVP_CipherUpdate(c, out, &n, in, len)
