@@ -74,6 +74,24 @@ isnt($race[0]{json}{data}{refresh_token}, $tabs->{refresh_token}, '... a new one
 envelope_ok(refresh($race[0]{json}{data}{refresh_token}), 200,
             '... and the session lives on: its new refresh token works');
 
+# vplanetd's housekeeping (at its start, then hourly) clears the seals of
+# tokens rotated more than 300 s ago, and only those
+{
+    my $old = jwt_claims($tabs->{refresh_token})->{jti};
+    my $recent = jwt_claims($s1->{refresh_token})->{jti};
+    my $sealed = sub { psql("SELECT successor_sealed IS NOT NULL FROM refresh_tokens WHERE id = :'id'",
+                            "id=$_[0]") };
+    is($sealed->($old), 't', 'a rotated token holds its sealed successor');
+    psql("UPDATE refresh_tokens SET rotated_at = now() - interval '400 seconds' WHERE id = :'id'",
+         "id=$old");
+    my $runs = () = VP::sidecar_log() =~ /VPD0411/g;
+    VP::stack('sidecar-stop');
+    VP::stack('sidecar-start');
+    ok(wait_for(20, sub { (() = VP::sidecar_log() =~ /VPD0411/g) > $runs }), 'housekeeping ran again');
+    is($sealed->($old), 'f', '... and cleared the seal of a token rotated 400 s ago');
+    is($sealed->($recent), 't', '... not that of one rotated just now');
+}
+
 # VPlanetRefreshReuseGrace 0: any reuse revokes the session at once
 my ($base, $dir) = httpd_variant('refresh-grace-off', 'VPlanetRefreshReuseGrace 0');
 ok($base, 'a variant httpd with VPlanetRefreshReuseGrace 0 starts') or diag($dir);

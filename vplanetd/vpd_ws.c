@@ -772,8 +772,9 @@ static void prune(lws_sorted_usec_list_t *sul)
     PGresult *r = query("vpd_prune", 0, NULL);
 
     if (r)
-        vpd_log(VPD_INFO, "ws", "VPD0411: pruned %s old events and %s old idempotency keys",
-                PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+        vpd_log(VPD_INFO, "ws", "VPD0411: pruned %s old events, %s old idempotency keys "
+                "and %s sealed refresh pairs", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
+                PQgetvalue(r, 0, 2));
     PQclear(r);
     lws_sul_schedule(S.ctx, 0, sul, prune, PRUNE_EVERY);
 }

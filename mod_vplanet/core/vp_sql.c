@@ -323,8 +323,14 @@ const vp_stmt_t vp_sidecar_statements[] = {
     {"vpd_project_live",    /* a guest's access (a guest reads the whole feed) */
      "SELECT 0, (SELECT coalesce(max(id), 0) FROM events WHERE project_id = $1::uuid)"
      " FROM projects WHERE id = $1::uuid AND deleted_at IS NULL"},
-    {"vpd_prune",           /* housekeeping: old events and idempotency keys */
-     "SELECT vplanet_prune_events(), vplanet_prune_idempotency_keys()"},
+    /* housekeeping: old events and idempotency keys, and the sealed pairs
+     * of refresh tokens rotated longer ago than the longest reuse window
+     * (300 s): an old token found later must open nothing */
+    {"vpd_prune",
+     "WITH s AS (UPDATE refresh_tokens SET successor_sealed = NULL"
+     " WHERE successor_sealed IS NOT NULL AND rotated_at < now() - interval '300 seconds'"
+     " RETURNING 1)"
+     " SELECT vplanet_prune_events(), vplanet_prune_idempotency_keys(), (SELECT count(*) FROM s)"},
     {"vpd_events_after",    /* at most $3, oldest first; the member an event
                              * concerns and its new role decide who keeps access */
      "SELECT e.id, event_json(e)::text, e.type,"
