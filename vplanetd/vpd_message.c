@@ -168,14 +168,16 @@ static char *from_header(apr_pool_t *p, const char *name, const char *addr)
     buf_t b = buf(p, 128);
     char *v;
     const char *c;
+    size_t quoted = 0;
 
     if (!name || !*name)
         return apr_pstrcat(p, "From: ", addr, "\r\n", NULL);
     v = one_line(p, name);
     puts_(&b, "From: ");
     for (c = v; *c && *c >= ' ' && *c <= '~'; c++)
-        ;
-    if (*c || strstr(v, "=?"))
+        quoted += 1 + (*c == '"' || *c == '\\');
+    /* encoded words fold; a quoted name does not, so it must fit a line */
+    if (*c || strstr(v, "=?") || strlen("From: \"\" <>") + quoted + strlen(addr) > 78)
         encoded_words(p, &b, v, strlen("From: "));
     else {
         puts_(&b, "\"");

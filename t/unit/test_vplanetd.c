@@ -472,6 +472,21 @@ static void test_message(void)
     msg = vpd_message_build(p, &m, &err);
     ok(msg && strstr(msg, "\r\nFrom: \"Video \\\"Planet\\\" \\\\ team\" <noreply@vplanet.example>\r\n"),
        "quotes and backslashes of a display name are escaped");
+    /* found by the mail fuzz harness: a quoted name is never folded, so a
+     * long one (quotes doubling under escapes) made a From line over 998 */
+    m.from_name = apr_pstrcat(p, apr_psprintf(p, "%0600d", 0), "\"\"\"\"", NULL);
+    msg = vpd_message_build(p, &m, &err);
+    {
+        const char *from = msg ? strstr(msg, "\r\nFrom: ") : NULL;
+        const char *line, *end;
+        size_t longest = 0;
+
+        for (line = from ? from + 2 : NULL; line && (end = strstr(line, "\r\n")) && end != line
+             && (line == from + 2 || *line == ' '); line = end + 2)
+            longest = (size_t)(end - line) > longest ? (size_t)(end - line) : longest;
+        ok(from && strncmp(from, "\r\nFrom: =?UTF-8?", 11) == 0 && longest <= 78,
+           "a long display name is encoded and folded to 78 columns");
+    }
     m.from_name = NULL;
     msg = vpd_message_build(p, &m, &err);
     ok(msg && strstr(msg, "\r\nFrom: noreply@vplanet.example\r\n"), "no display name");
