@@ -181,6 +181,15 @@ static void conflict_backoff(int n)
     apr_sleep((apr_interval_time_t)(5000 * n + jitter % (10000u * (unsigned)n)));
 }
 
+/* The answer when lock conflicts won every attempt (VP0108, logged with
+ * what lost them). */
+static int busy(vp_req_t *q, const char *what)
+{
+    VP_LOG(q, APLOG_ERR, "VP0108: %s lost %d lock conflicts in a row", what, CONFLICT_ATTEMPTS);
+    apr_table_setn(q->r->err_headers_out, "Retry-After", "1");
+    return vp_fail(q, HTTP_SERVICE_UNAVAILABLE, NULL, "the server is busy; try again", NULL);
+}
+
 static int exec(vp_req_t *q, const char *label, const char *command,
                 PGresult **out, int n, const char *const *params)
 {
@@ -220,13 +229,10 @@ static int exec(vp_req_t *q, const char *label, const char *command,
         return st;
     }
     if (conflict_state(state) && !db->in_tx) {
-        VP_LOG(q, APLOG_ERR, "VP0108: %s lost %d lock conflicts in a row",
-               label ? label : command, CONFLICT_ATTEMPTS);
         PQclear(res);
-        apr_table_setn(q->r->err_headers_out, "Retry-After", "1");
-        return vp_fail(q, HTTP_SERVICE_UNAVAILABLE, NULL, "the server is busy; try again", NULL);
+        return busy(q, label ? label : command);
     }
-    if (conflict_state(state) && db->in_tx) {
+    if (conflict_state(state)) {
         /* vp_db_tx runs the whole transaction again: nothing is recorded */
         VP_LOG(q, APLOG_NOTICE, "VP0107: %s lost a lock conflict (SQLSTATE %s)",
                label ? label : command, state);
@@ -290,10 +296,7 @@ int vp_db_tx(vp_req_t *q, int (*fn)(vp_req_t *q, void *ctx), void *ctx)
             break;
         conflict_backoff(attempt);
     }
-    VP_LOG(q, APLOG_ERR, "VP0108: a transaction lost %d lock conflicts in a row",
-           CONFLICT_ATTEMPTS);
-    apr_table_setn(q->r->err_headers_out, "Retry-After", "1");
-    return vp_fail(q, HTTP_SERVICE_UNAVAILABLE, NULL, "the server is busy; try again", NULL);
+    return busy(q, "a transaction");
 }
 
 static json_t *value(const PGresult *res, int i, int col)
