@@ -1,10 +1,10 @@
 /* Request bodies: the first byte picks a field table of the index
- * (core/vp_fields.c), the rest is the body. It takes the module's path
+ * (vpcore/vp_fields.c), the rest is the body. It takes the module's path
  * (vp_body_parse) and, when refused, builds and dumps the error envelope
  * as vp_respond does. */
 #include "fuzz.h"
-#include "core/vp_fields.h"
-#include "core/vp_json.h"
+#include "vpcore/vp_fields.h"
+#include "vpcore/vp_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,12 +1,12 @@
 /* The emails: lines nickname, token, recipient, subject, sender name. The
- * text of core/vp_mail.c (the first byte picks verification or reset)
+ * text of vpcore/vp_mail.c (the first byte picks verification or reset)
  * goes through vplanetd's message assembly (vpd_message.c) as the mail
  * thread sends it. Checks that nothing a user controls breaks the message:
  * CRLF line ends only, no line over 998 octets (RFC 5322), every header
  * line a "Name:" line or a fold (no injected header), the Subject folded
  * to 78 columns and the quoted-printable body to 76. */
 #include "fuzz.h"
-#include "core/vp_mail.h"
+#include "vpcore/vp_mail.h"
 #include "vpd_message.h"
 
 #include <string.h>

@@ -1,12 +1,12 @@
 /* What a request's headers and query carry besides the body: lines
  * X-Request-ID, page, page_size, the raw query string and fields (the
- * parsers of core/vp_reqid.c and core/vp_page.c), through the list answer
+ * parsers of vpcore/vp_reqid.c and vpcore/vp_page.c), through the list answer
  * the handlers build. An absent line is an absent argument. */
 #include "fuzz.h"
-#include "core/vp_json.h"
-#include "core/vp_page.h"
-#include "core/vp_reqid.h"
-#include "core/vp_valid.h"
+#include "vpcore/vp_json.h"
+#include "vpcore/vp_page.h"
+#include "vpcore/vp_reqid.h"
+#include "vpcore/vp_valid.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Tokens (core/vp_token.c) with the module's default issuer and audience.
+/* Tokens (vpcore/vp_token.c) with the module's default issuer and audience.
  * The first byte picks the algorithm (bits 0-1: 0 or 3 HS256 with the key
  * below, 1 RS256, 2 ES256, with keys made at start), the expected type
  * (bits 2-3: any, access, refresh, guest) and what the rest is (bits 4-5):
@@ -10,8 +10,8 @@
  *      signed by vp_token_sign: verification must take back exactly what
  *      was signed when the ids are UUIDs, and refuse it otherwise. */
 #include "fuzz.h"
-#include "core/vp_token.h"
-#include "core/vp_valid.h"
+#include "vpcore/vp_token.h"
+#include "vpcore/vp_valid.h"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>

@@ -1,9 +1,9 @@
-/* The WebSocket frame header checker (core/vp_wsframe.c), as httpd's
+/* The WebSocket frame header checker (vpcore/vp_wsframe.c), as httpd's
  * /ws/ filter feeds it: the first byte sets the size of the reads (1 to
  * 256 bytes), the rest is a client's stream. The result must not depend
  * on where the reads cut the stream, and a violation must stay. */
 #include "fuzz.h"
-#include "core/vp_wsframe.h"
+#include "vpcore/vp_wsframe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

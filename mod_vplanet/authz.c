@@ -1,5 +1,5 @@
 /* The glue of authorization: who the caller is on a project. What each
- * role may do is decided in core/vp_authz.c alone. */
+ * role may do is decided in vpcore/vp_authz.c alone. */
 #include "vplanet.h"
 #include "db.h"
 

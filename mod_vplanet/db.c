@@ -4,8 +4,8 @@
  * retry once, so only requests issued while the database is really down
  * see a 503. */
 #include "db.h"
-#include "core/vp_json.h"
-#include "core/vp_sql.h"
+#include "vpcore/vp_json.h"
+#include "vpcore/vp_sql.h"
 
 #include <apr_hash.h>
 #include <apr_dbd.h>

@@ -1,5 +1,5 @@
 /* Database access on mod_dbd: pooled connections, statements prepared by
- * label at configuration time (core/vp_sql.c), executed through libpq so
+ * label at configuration time (vpcore/vp_sql.c), executed through libpq so
  * results keep their types, NULLs and SQLSTATEs. */
 #ifndef VP_DB_H
 #define VP_DB_H

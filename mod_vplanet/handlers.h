@@ -4,7 +4,7 @@
 #define VP_HANDLERS_H
 
 #include "vplanet.h"
-#include "core/vp_fields.h"
+#include "vpcore/vp_fields.h"
 
 /* handlers/health.c */
 int vp_h_health(vp_req_t *q);
@@ -31,7 +31,7 @@ const char *vp_auth_prepare(apr_pool_t *p, server_rec *s);
 int vp_hash_password(vp_req_t *q, const char *pw, const char **hash);
 /* shared field checks: 0 or a recorded 422 */
 int vp_check_password(vp_req_t *q, const char *field, const char *pw, const char *email);
-/* the identity key of an email (core/vp_text.h): 0, or a recorded 500 */
+/* the identity key of an email (vpcore/vp_text.h): 0, or a recorded 500 */
 int vp_email_key(vp_req_t *q, const char *email, const char **key);
 /* the login limits of the client and an email key: 0, or a recorded 429 */
 int vp_login_limits(vp_req_t *q, const char *key);

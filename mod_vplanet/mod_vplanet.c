@@ -5,7 +5,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "routes.h"
-#include "core/vp_reqid.h"
+#include "vpcore/vp_reqid.h"
 
 #include <apr_strings.h>
 #include <http_protocol.h>

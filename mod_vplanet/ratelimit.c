@@ -2,7 +2,7 @@
  * socache (shmcb by default; memcache or redis when scaled out), updated
  * under a global mutex when the provider is not safe across processes. */
 #include "vplanet.h"
-#include "core/vp_token.h"
+#include "vpcore/vp_token.h"
 
 #include <ap_provider.h>
 #include <ap_socache.h>

@@ -1,7 +1,7 @@
 /* The wire: reading JSON bodies and writing the one envelope. Handlers
  * record their answer (vp_ok / vp_fail); vp_respond() writes it. */
 #include "vplanet.h"
-#include "core/vp_json.h"
+#include "vpcore/vp_json.h"
 
 #include <apr_strings.h>
 #include <http_core.h>

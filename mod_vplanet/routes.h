@@ -1,7 +1,7 @@
 #ifndef VP_ROUTES_H
 #define VP_ROUTES_H
 
-#include "core/vp_route.h"
+#include "vpcore/vp_route.h"
 
 extern const vp_route_t vp_routes[];
 extern const int vp_nroutes;

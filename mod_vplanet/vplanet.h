@@ -9,14 +9,14 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#include "core/vp_authz.h"
-#include "core/vp_json.h"
-#include "core/vp_page.h"
-#include "core/vp_password.h"
-#include "core/vp_ratelimit.h"
-#include "core/vp_route.h"
-#include "core/vp_token.h"
-#include "core/vp_valid.h"
+#include "vpcore/vp_authz.h"
+#include "vpcore/vp_json.h"
+#include "vpcore/vp_page.h"
+#include "vpcore/vp_password.h"
+#include "vpcore/vp_ratelimit.h"
+#include "vpcore/vp_route.h"
+#include "vpcore/vp_token.h"
+#include "vpcore/vp_valid.h"
 
 extern module AP_MODULE_DECLARE_DATA vplanet_module;
 APLOG_USE_MODULE(vplanet);

@@ -4,7 +4,7 @@
  * all. Counted in the shared rate-limit cache, so the cap holds across
  * children; a tunnel's count goes when its request ends. */
 #include "vplanet.h"
-#include "core/vp_token.h"
+#include "vpcore/vp_token.h"
 
 #include <apr_strings.h>
 #include <http_protocol.h>

@@ -2,12 +2,12 @@
  * frame. vplanetd cannot (libwebsockets 4.1.6 does not report the mask
  * bit) and is reached only through this httpd's /ws/ tunnel, so a
  * connection filter on the client's side of the tunnel checks each frame
- * header (core/vp_wsframe.c) of what the tunnel reads after the 101. On an
+ * header (vpcore/vp_wsframe.c) of what the tunnel reads after the 101. On an
  * unmasked or malformed frame it sends the client a close frame with 1002
  * and ends the client's input: the tunnel closes both sides, and the
  * offending bytes never reach vplanetd. */
 #include "vplanet.h"
-#include "core/vp_wsframe.h"
+#include "vpcore/vp_wsframe.h"
 
 #include <http_protocol.h>
 #include <http_request.h>

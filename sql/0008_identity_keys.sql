@@ -1,6 +1,6 @@
 -- Identity keys (issue 11, findings 4 and 8). An email address is found by
 -- one key: NFKC with full Unicode case folding, computed by the module
--- (core/vp_text.c, GNU libunistring) for signup, login, recovery, the
+-- (vpcore/vp_text.c, GNU libunistring) for signup, login, recovery, the
 -- availability check, password reset and the per-email rate limits, so
 -- that KELVIN SIGN, K and k (or ß and ss) are one account and one budget.
 -- PostgreSQL 15 has no full case folding: a row written without a key (an

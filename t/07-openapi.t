@@ -1,6 +1,6 @@
 # GET /api/v1/openapi.json: the OpenAPI document, served by Apache from the
 # installed file (conf/vplanet.conf), and its agreement with the source: the
-# route table (routes.c) and the field tables (core/vp_fields.c). Everything
+# route table (routes.c) and the field tables (vpcore/vp_fields.c). Everything
 # comes from the served document and the source tree (VP_SRC); no network.
 #
 # The document ties itself to the source with these extensions:
@@ -193,7 +193,7 @@ for my $k (sort keys %ops) {
     ok($resp->{$_}, "$k (JSON body) documents $_") for 400, 413, 415, 422;
 }
 
-# ---- request schemas against the field tables (core/vp_fields.c) ----
+# ---- request schemas against the field tables (vpcore/vp_fields.c) ----
 
 my %tables_used;
 for my $name (sort keys %{ $doc->{components}{schemas} }) {
@@ -201,18 +201,18 @@ for my $name (sort keys %{ $doc->{components}{schemas} }) {
     my $src = $s->{'x-vplanet-fields'} or next;
     check_fields($name, $s, $src->{file}, $src->{table});
 }
-# every field table is in core/vp_fields.c, named in its index
+# every field table is in vpcore/vp_fields.c, named in its index
 # vp_field_tables (what the fuzz harness of the bodies walks)
-my $fields_c = slurp("$ENV{VP_SRC}/mod_vplanet/core/vp_fields.c");
+my $fields_c = slurp("$ENV{VP_SRC}/vpcore/vp_fields.c");
 my @tables = $fields_c =~ /vp_field_t\s+(\w+)\s*\[\]\s*=/g;
 my ($index) = $fields_c =~ /vp_field_tables\[\]\s*=\s*\{(.*?)\n\};/s;
 is_deeply([sort(($index // '') =~ /TABLE\((\w+)\)/g)], [sort @tables],
-          'the index vp_field_tables names every field table of core/vp_fields.c');
+          'the index vp_field_tables names every field table of vpcore/vp_fields.c');
 for my $file (glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c")) {
-    ok(slurp($file) !~ /vp_field_t\s+\w+\s*\[\]/, "$file defines no field table (core/vp_fields.c does)");
+    ok(slurp($file) !~ /vp_field_t\s+\w+\s*\[\]/, "$file defines no field table (vpcore/vp_fields.c does)");
 }
 for my $table (@tables) {
-    ok($tables_used{"mod_vplanet/core/vp_fields.c $table"},
+    ok($tables_used{"vpcore/vp_fields.c $table"},
        "field table $table is documented as a request schema");
 }
 
@@ -502,7 +502,7 @@ sub field_mismatch {
     return '';
 }
 
-# why PATTERN is not what core/vp_valid.c accepts for VP_COLOR (# and six hex
+# why PATTERN is not what vpcore/vp_valid.c accepts for VP_COLOR (# and six hex
 # digits, either letter case), or '' when it is
 sub color_pattern_mismatch {
     my ($pattern) = @_;

@@ -15,7 +15,7 @@
 #include "vpd_log.h"
 #include "vpd_mail.h"
 #include "vpd_ws.h"
-#include "core/vp_version.h"
+#include "vpcore/vp_version.h"
 
 #include <apr_general.h>
 #include <curl/curl.h>

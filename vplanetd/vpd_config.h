@@ -5,7 +5,7 @@
 #ifndef VPD_CONFIG_H
 #define VPD_CONFIG_H
 
-#include "core/vp_token.h"
+#include "vpcore/vp_token.h"
 
 #include <apr_pools.h>
 

@@ -6,7 +6,7 @@
 #include "vpd_pg.h"
 #include "vpd_retry.h"
 #include "vpd_smtp.h"
-#include "core/vp_token.h"
+#include "vpcore/vp_token.h"
 
 #include <apr_general.h>
 #include <apr_strings.h>

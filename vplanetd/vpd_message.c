@@ -1,5 +1,5 @@
 #include "vpd_message.h"
-#include "core/vp_valid.h"
+#include "vpcore/vp_valid.h"
 
 #include <apr_base64.h>
 #include <apr_strings.h>

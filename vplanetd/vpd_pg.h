@@ -7,7 +7,7 @@
 #ifndef VPD_PG_H
 #define VPD_PG_H
 
-#include "core/vp_sql.h"
+#include "vpcore/vp_sql.h"
 
 #include <apr_pools.h>
 #include <libpq-fe.h>

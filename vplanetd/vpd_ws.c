@@ -8,9 +8,9 @@
 #include "vpd_ws.h"
 #include "vpd_log.h"
 #include "vpd_pg.h"
-#include "core/vp_authz.h"
-#include "core/vp_sql.h"
-#include "core/vp_valid.h"
+#include "vpcore/vp_authz.h"
+#include "vpcore/vp_sql.h"
+#include "vpcore/vp_valid.h"
 
 #include <apr_pools.h>
 #include <apr_time.h>

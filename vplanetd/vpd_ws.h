@@ -4,7 +4,7 @@
 #ifndef VPD_WS_H
 #define VPD_WS_H
 
-#include "core/vp_token.h"
+#include "vpcore/vp_token.h"
 
 typedef struct {
     const char *address;            /* listen address (loopback: Apache fronts it) */

@@ -3,10 +3,10 @@
  * password reset and account recovery. */
 #include "../handlers.h"
 #include "../db.h"
-#include "core/vp_mail.h"
-#include "core/vp_reqid.h"
-#include "core/vp_text.h"
-#include "core/vp_seal.h"
+#include "vpcore/vp_mail.h"
+#include "vpcore/vp_reqid.h"
+#include "vpcore/vp_text.h"
+#include "vpcore/vp_seal.h"
 
 #include <apr_strings.h>
 
@@ -343,7 +343,7 @@ static int session_user(vp_req_t *q, struct refresh *f, const char *user_id,
 /* The reuse grace window (VPlanetRefreshReuseGrace). Only hashes of
  * tokens are stored, so the pair that replaced a token cannot be rebuilt
  * from the database alone (and an ES256 signature would not come out the
- * same): at rotation the new pair is sealed (AES-256-GCM, core/vp_seal.c)
+ * same): at rotation the new pair is sealed (AES-256-GCM, vpcore/vp_seal.c)
  * under a key derived from the rotated token, which the server then
  * forgets. Whoever presents that token again within the window, like a
  * second tab that refreshed at the same moment, opens the seal and gets

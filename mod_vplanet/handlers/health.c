@@ -1,6 +1,6 @@
 /* Liveness, readiness and version (spec section 2). */
 #include "../handlers.h"
-#include "core/vp_version.h"
+#include "vpcore/vp_version.h"
 #include "../db.h"
 
 #include <apr_strings.h>

@@ -1,6 +1,6 @@
 /* Project members (spec section 4): list, add a registered user, change a
  * role, remove or leave. Whether the caller may touch a member with a
- * given role is vp_may_manage's to say (core/vp_authz.c). */
+ * given role is vp_may_manage's to say (vpcore/vp_authz.c). */
 #include "../handlers.h"
 #include "../db.h"
 

@@ -1,10 +1,10 @@
 /* Projects (spec section 4): list, create, read, update, soft delete and
  * restore, ownership transfer, stats, and the event feed for polling
- * clients. Who may do what is core/vp_authz.c's; each handler names its
+ * clients. Who may do what is vpcore/vp_authz.c's; each handler names its
  * action through vp_project_access. */
 #include "../handlers.h"
 #include "../db.h"
-#include "core/vp_sql.h"
+#include "vpcore/vp_sql.h"
 
 #include <apr_strings.h>
 

@@ -2,8 +2,8 @@
  * /api/v1/users). */
 #include "../handlers.h"
 #include "../db.h"
-#include "core/vp_sql.h"
-#include "core/vp_text.h"
+#include "vpcore/vp_sql.h"
+#include "vpcore/vp_text.h"
 
 #include <apr_strings.h>
 

@@ -5,13 +5,13 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 
-#include "core/vp_fields.h"
-#include "core/vp_json.h"
-#include "core/vp_page.h"
-#include "core/vp_reqid.h"
-#include "core/vp_route.h"
-#include "core/vp_sql.h"
-#include "core/vp_valid.h"
+#include "vpcore/vp_fields.h"
+#include "vpcore/vp_json.h"
+#include "vpcore/vp_page.h"
+#include "vpcore/vp_reqid.h"
+#include "vpcore/vp_route.h"
+#include "vpcore/vp_sql.h"
+#include "vpcore/vp_valid.h"
 
 static apr_pool_t *p;
 

@@ -1,12 +1,12 @@
 /* Unit tests of the identity core: tokens, passwords, rate-limit windows,
  * email texts, input checks. */
 #include "tap.h"
-#include "core/vp_mail.h"
-#include "core/vp_password.h"
-#include "core/vp_ratelimit.h"
-#include "core/vp_seal.h"
-#include "core/vp_token.h"
-#include "core/vp_valid.h"
+#include "vpcore/vp_mail.h"
+#include "vpcore/vp_password.h"
+#include "vpcore/vp_ratelimit.h"
+#include "vpcore/vp_seal.h"
+#include "vpcore/vp_token.h"
+#include "vpcore/vp_valid.h"
 
 #include <apr_general.h>
 #include <apr_strings.h>

@@ -1,8 +1,8 @@
-/* Unit tests of the Unicode text rules (core/vp_text.c) and of the text
+/* Unit tests of the Unicode text rules (vpcore/vp_text.c) and of the text
  * kinds of the validation core (VP_EMAIL, VP_IDENT, VP_TEXT). */
 #include "tap.h"
-#include "core/vp_text.h"
-#include "core/vp_valid.h"
+#include "vpcore/vp_text.h"
+#include "vpcore/vp_valid.h"
 
 #include <apr_general.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
-/* Unit tests of the WebSocket frame header checker (core/vp_wsframe.c):
+/* Unit tests of the WebSocket frame header checker (vpcore/vp_wsframe.c):
  * whole streams, and the same streams cut at every byte. */
 #include "tap.h"
-#include "core/vp_wsframe.h"
+#include "vpcore/vp_wsframe.h"
 
 #include <stdlib.h>
 

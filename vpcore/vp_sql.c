@@ -23,12 +23,12 @@ const vp_stmt_t vp_statements[] = {
      "SELECT " USER_COLS " FROM users WHERE id = $1::uuid AND is_active AND NOT is_deleted"
      " AND NOT EXISTS (SELECT 1 FROM refresh_tokens"
      " WHERE family_id = $2::uuid AND revoked_at IS NOT NULL)"},
-    {"vp_user_credentials", /* $1: the key of an email (core/vp_text.h) */
+    {"vp_user_credentials", /* $1: the key of an email (vpcore/vp_text.h) */
      "SELECT id, password_hash, is_active, is_deleted,"
      " (is_deleted AND can_recover AND recovery_deadline > now()) AS recoverable,"
      " rfc3339(recovery_deadline) AS recovery_deadline"
      " FROM users WHERE email_key = $1"},
-    {"vp_user_taken",       /* $1: the key of an email (core/vp_text.h) */
+    {"vp_user_taken",       /* $1: the key of an email (vpcore/vp_text.h) */
      "SELECT EXISTS (SELECT 1 FROM users WHERE email_key = $1) AS email,"
      " EXISTS (SELECT 1 FROM users WHERE lower(nickname) = lower($2)"
      " AND id IS DISTINCT FROM $3::uuid) AS nickname"},

@@ -1,4 +1,4 @@
-/* The frame header checker of core/vp_wsframe.h. */
+/* The frame header checker of vpcore/vp_wsframe.h. */
 #include "vp_wsframe.h"
 
 enum { S_HEAD, S_LEN, S_EXT, S_MASK, S_PAYLOAD };

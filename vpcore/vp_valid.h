@@ -24,7 +24,7 @@ typedef enum {
     VP_ARRAY,      /* min/max: number of items; items: a table for objects */
     VP_DATE,       /* a string YYYY-MM-DD naming a real day */
     VP_COLOR,      /* a string #RRGGBB */
-    /* text kinds (core/vp_text.h), min/max: length in characters of the NFC */
+    /* text kinds (vpcore/vp_text.h), min/max: length in characters of the NFC */
     VP_EMAIL,      /* an email address: PRECIS IdentifierClass local part, LDH domain */
     VP_IDENT,      /* a nickname: IdentifierClass words joined by single spaces,
                       one script (or Latin with Han/Hangul/kana/Bopomofo) */
