@@ -143,6 +143,18 @@ int vp_authenticate(vp_req_t *q, int flags);
 /* The client's address as httpd sees it (after mod_remoteip, if used). */
 const char *vp_client_ip(vp_req_t *q);
 
+/* ---- credentials.c ---- */
+/* The account rules several handlers share, with their answers. */
+/* argon2id hash of pw with the configured cost; 0 or a recorded 500. */
+int vp_hash_password(vp_req_t *q, const char *pw, const char **hash);
+/* pw as a new password of the account of email (vp_password_problem):
+ * 0 or a recorded 422 naming field. */
+int vp_check_password(vp_req_t *q, const char *field, const char *pw, const char *email);
+/* The identity key of an email (vpcore/vp_text.h): 0, or a recorded 500. */
+int vp_email_key(vp_req_t *q, const char *email, const char **key);
+/* The login limits of the client and an email key: 0, or a recorded 429. */
+int vp_login_limits(vp_req_t *q, const char *key);
+
 /* ---- authz.c ---- */
 /* For routes under /api/v1/projects/{id}: authenticates the caller (no
  * guests), then requires {id} to name a live project the caller is a
