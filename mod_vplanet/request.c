@@ -170,8 +170,12 @@ int vp_read_json_opt(vp_req_t *q, const vp_field_t *fields, json_t **body)
 
 int vp_param_uuid(vp_req_t *q, const char *name, const char *missing, const char **id)
 {
-    *id = vp_param(&q->params, name);
-    return *id && vp_is_uuid(*id) ? 0 : vp_fail(q, HTTP_NOT_FOUND, NULL, missing, NULL);
+    const char *v = vp_param(&q->params, name);
+
+    if (!v || !vp_is_uuid(v))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, missing, NULL);
+    *id = v;
+    return 0;
 }
 
 const char *vp_url(vp_req_t *q, const char *path)

@@ -219,15 +219,11 @@ static int restore_tx(vp_req_t *q, void *ctx)
 int vp_h_project_restore(vp_req_t *q)
 {
     struct project_tx t = {0};
-    const char *id = vp_param(&q->params, "id");
     int st;
 
-    if ((st = vp_authenticate(q, 0)))
-        return st;
-    if (!vp_is_uuid(id))
-        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
-    q->project_id = id;
-    if ((st = vp_db_tx(q, restore_tx, &t)))
+    if ((st = vp_authenticate(q, 0))
+        || (st = vp_param_uuid(q, "id", "no such project", &q->project_id))
+        || (st = vp_db_tx(q, restore_tx, &t)))
         return st;
     return vp_ok(q, HTTP_OK, "project restored", json_incref(t.out));
 }
