@@ -5,7 +5,6 @@
 #include "../db.h"
 #include "vpcore/vp_mail.h"
 #include "vpcore/vp_reqid.h"
-#include "vpcore/vp_text.h"
 #include "vpcore/vp_seal.h"
 
 #include <apr_strings.h>
