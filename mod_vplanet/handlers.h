@@ -27,16 +27,6 @@ int vp_h_password_reset_confirm(vp_req_t *q);
 int vp_h_recover(vp_req_t *q);
 /* post_config: the decoy hash for unknown emails; NULL or an error */
 const char *vp_auth_prepare(apr_pool_t *p, server_rec *s);
-/* argon2id hash of pw with the configured cost; 0 or a recorded 500 */
-int vp_hash_password(vp_req_t *q, const char *pw, const char **hash);
-/* shared field checks: 0 or a recorded 422 */
-int vp_check_password(vp_req_t *q, const char *field, const char *pw, const char *email);
-/* the identity key of an email (vpcore/vp_text.h): 0, or a recorded 500 */
-int vp_email_key(vp_req_t *q, const char *email, const char **key);
-/* the login limits of the client and an email key: 0, or a recorded 429 */
-int vp_login_limits(vp_req_t *q, const char *key);
-/* the string member key of a validated body, or NULL */
-const char *vp_str(const json_t *body, const char *key);
 
 /* handlers/users.c */
 int vp_h_me_get(vp_req_t *q);

@@ -153,6 +153,7 @@ int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body)
                                 vp_config_max_json_members(q->cfg),
                                 vp_config_max_json_values(q->cfg), &e)))
         return vp_fail(q, e.status, e.code, e.message, e.details);
+    q->body = *body;
     return 0;
 }
 
@@ -161,10 +162,20 @@ int vp_read_json_opt(vp_req_t *q, const vp_field_t *fields, json_t **body)
     const char *cl = apr_table_get(q->r->headers_in, "Content-Length");
 
     if (!apr_table_get(q->r->headers_in, "Transfer-Encoding") && (!cl || strcmp(cl, "0") == 0)) {
-        *body = vp_json_pool(q->r->pool, json_object());
+        *body = q->body = vp_json_pool(q->r->pool, json_object());
         return 0;
     }
     return vp_read_json(q, fields, body);
+}
+
+int vp_param_uuid(vp_req_t *q, const char *name, const char *missing, const char **id)
+{
+    const char *v = vp_param(&q->params, name);
+
+    if (!v || !vp_is_uuid(v))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, missing, NULL);
+    *id = v;
+    return 0;
 }
 
 const char *vp_url(vp_req_t *q, const char *path)

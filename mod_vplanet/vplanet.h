@@ -74,6 +74,7 @@ struct vp_req {
     json_t *data;
     const char *error_code;
     json_t *details;
+    json_t *body;               /* set by vp_read_json() */
     struct vp_db *db;           /* set by vp_db_open() */
     const vp_principal_t *who;  /* set by vp_authenticate() */
     const char *idem_key;       /* set by vp_idempotency_begin() */
@@ -129,6 +130,9 @@ const char *vp_url(vp_req_t *q, const char *path);
 
 /* Like vp_read_json, but a request without a body reads as {}. */
 int vp_read_json_opt(vp_req_t *q, const vp_field_t *fields, json_t **body);
+/* The path parameter name as a UUID in *id: 0, or a recorded 404 with
+ * message missing when it cannot name anything. */
+int vp_param_uuid(vp_req_t *q, const char *name, const char *missing, const char **id);
 
 /* ---- auth.c ---- */
 #define VP_ALLOW_GUEST 1
@@ -138,6 +142,18 @@ int vp_read_json_opt(vp_req_t *q, const vp_field_t *fields, json_t **body);
 int vp_authenticate(vp_req_t *q, int flags);
 /* The client's address as httpd sees it (after mod_remoteip, if used). */
 const char *vp_client_ip(vp_req_t *q);
+
+/* ---- credentials.c ---- */
+/* The account rules several handlers share, with their answers. */
+/* argon2id hash of pw with the configured cost; 0 or a recorded 500. */
+int vp_hash_password(vp_req_t *q, const char *pw, const char **hash);
+/* pw as a new password of the account of email (vp_password_problem):
+ * 0 or a recorded 422 naming field. */
+int vp_check_password(vp_req_t *q, const char *field, const char *pw, const char *email);
+/* The identity key of an email (vpcore/vp_text.h): 0, or a recorded 500. */
+int vp_email_key(vp_req_t *q, const char *email, const char **key);
+/* The login limits of the client and an email key: 0, or a recorded 429. */
+int vp_login_limits(vp_req_t *q, const char *key);
 
 /* ---- authz.c ---- */
 /* For routes under /api/v1/projects/{id}: authenticates the caller (no
@@ -171,6 +187,37 @@ int vp_idempotency_begin(vp_req_t *q, const json_t *body);
 /* Inside the creating transaction: stores the answer under the key (no-op
  * without one). 0, or a 409 when a twin request stored it first. */
 int vp_idempotency_record(vp_req_t *q, int status, const char *message, json_t *data);
+
+/* ---- write.c ---- */
+/* One write of an existing project, described once per handler: the
+ * statement given to vp_write runs under vp_project_tx (the project
+ * locked, the caller's role checked again for action), then the project
+ * is marked changed (touch), the event recorded and, for a creating write
+ * (status 201), the answer stored under the request's Idempotency-Key. */
+typedef struct {
+    vp_action_t action;
+    const char *event;          /* the event's type */
+    int touch;                  /* 1: the statement does not set updated_at itself */
+    int status;                 /* of the answer; 201 honours Idempotency-Key */
+    const char *message;        /* of the answer */
+    const char *missing;        /* 404 message when the statement returns no row;
+                                   NULL: no check */
+    int row;                    /* 1: the answer is the statement's first row as an
+                                   object (default: its first column) */
+    /* Optional, under the lock: checks (and statements that must come
+     * first) before the statement, which gets the same parameters. */
+    int (*before)(vp_req_t *q, const char *const *params);
+    /* Optional: reads the answer after the statement, instead of its row. */
+    int (*answer)(vp_req_t *q, json_t **out);
+} vp_write_t;
+
+/* Runs the write w with statement stmt (n parameters) and records the
+ * answer. data (stolen, may be NULL) is the event's payload and, without
+ * w->answer, the answer too, in place of the statement's row. A creating
+ * write first answers a replayed Idempotency-Key (vp_idempotency_begin
+ * over q->body). Returns the status recorded. */
+int vp_write(vp_req_t *q, const vp_write_t *w, json_t *data, const char *stmt, int n,
+             const char *const *params);
 
 /* ---- list.c ---- */
 /* Reads ?page and ?page_size; 0, or 400/422 recorded. */

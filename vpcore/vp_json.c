@@ -124,6 +124,11 @@ char *vp_json_dump_flags(apr_pool_t *p, const json_t *j, size_t flags)
     return out;
 }
 
+const char *vp_str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
 char *vp_json_dump(apr_pool_t *p, const json_t *j)
 {
     /* 15 significant digits keep epoch timestamps at millisecond precision

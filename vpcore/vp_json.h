@@ -41,6 +41,10 @@ json_t *vp_json_pool(apr_pool_t *p, json_t *j);
 json_t *vp_json_parse_object(apr_pool_t *p, const char *buf, size_t len,
                              const char **why);
 
+/* The string member key of obj (a validated body), or NULL when it is
+ * absent or not a string. */
+const char *vp_str(const json_t *obj, const char *key);
+
 /* Compact dump into pool memory. */
 char *vp_json_dump(apr_pool_t *p, const json_t *j);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SALT_LEN 16
 #define HASH_LEN 32
@@ -64,4 +65,9 @@ int vp_password_needs_rehash(const char *stored, const vp_argon2_params_t *prm)
     if (sscanf(stored, "$argon2id$v=%*u$m=%u,t=%u,p=%u$", &m, &t, &par) != 3)
         return 1;
     return m < prm->m_kib || t < prm->t || par < prm->p;
+}
+
+const char *vp_password_problem(const char *pw, const char *email)
+{
+    return email && strcasecmp(pw, email) == 0 ? "must not be the email address" : NULL;
 }

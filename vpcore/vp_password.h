@@ -24,4 +24,9 @@ int vp_password_verify(const char *stored, const char *pw);
 /* 1 when stored is not argon2id, or uses weaker parameters than prm. */
 int vp_password_needs_rehash(const char *stored, const vp_argon2_params_t *prm);
 
+/* Why pw may not be chosen by the account of email (NULL: unknown), as a
+ * message for the client ("must not be the email address"); NULL when it
+ * may. The length rules are the field tables'. */
+const char *vp_password_problem(const char *pw, const char *email);
+
 #endif

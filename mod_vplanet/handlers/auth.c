@@ -5,7 +5,6 @@
 #include "../db.h"
 #include "vpcore/vp_mail.h"
 #include "vpcore/vp_reqid.h"
-#include "vpcore/vp_text.h"
 #include "vpcore/vp_seal.h"
 
 #include <apr_strings.h>
@@ -25,44 +24,6 @@ const char *vp_auth_prepare(apr_pool_t *p, server_rec *s)
 
     dummy_hash = vp_password_hash(p, &prm, "vplanet: not a password of anyone");
     return dummy_hash ? NULL : "cannot compute an argon2id hash";
-}
-
-const char *vp_str(const json_t *body, const char *key)
-{
-    return json_string_value(json_object_get(body, key));
-}
-
-int vp_email_key(vp_req_t *q, const char *email, const char **key)
-{
-    if ((*key = vp_text_key(q->r->pool, email)))
-        return 0;
-    return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
-                            "VP0605: cannot compute the key of an email");
-}
-
-int vp_login_limits(vp_req_t *q, const char *key)
-{
-    const char *subject = apr_pstrcat(q->r->pool, vp_client_ip(q), "|", key, NULL);
-    int st = vp_rate_limit(q, VP_RL_LOGIN, subject);
-
-    return st ? st : vp_rate_limit(q, VP_RL_LOGIN_LONG, subject);
-}
-
-int vp_hash_password(vp_req_t *q, const char *pw, const char **hash)
-{
-    vp_argon2_params_t prm = vp_config_argon2(q->cfg);
-
-    if ((*hash = vp_password_hash(q->r->pool, &prm, pw)))
-        return 0;
-    return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
-                            "VP0603: argon2id hashing failed");
-}
-
-int vp_check_password(vp_req_t *q, const char *field, const char *pw, const char *email)
-{
-    if (email && strcasecmp(pw, email) == 0)
-        return vp_fail_field(q, 422, field, "must not be the email address");
-    return 0;
 }
 
 static int check_email(vp_req_t *q, const char *email)

@@ -7,7 +7,7 @@
 #include <apr_strings.h>
 
 #define MAX_MEMBERS 50
-#define ADDED "member added"
+#define NO_MEMBER "no such member"
 
 static const char *const member_keys[] = {"user", "role", "joined_at", NULL};
 
@@ -24,11 +24,6 @@ int vp_h_member_list(vp_req_t *q)
         return st;
     return vp_list_ok(q, &pg, res, member_keys, "members");
 }
-
-struct member {
-    const char *user_id, *role;
-    json_t *out;
-};
 
 /* The member count and the target's current role (VP_ROLE_NONE: not a
  * member), read under the project's lock (vp_project_tx) so concurrent
@@ -47,38 +42,25 @@ static int member_state(vp_req_t *q, const char *user_id, long *members, vp_role
     return 0;
 }
 
-/* Writes the member row (stmt takes project, user, role), marks the
- * project changed and records the event. */
-static int write_member(vp_req_t *q, struct member *m, const char *stmt, const char *type)
-{
-    PGresult *res;
-    int st;
-
-    if ((st = vp_db_exec(q, stmt, &res, 3, (const char *[]){q->project_id, m->user_id, m->role}))
-        || (st = vp_db_exec(q, "vp_project_touch", NULL, 1, (const char *[]){q->project_id})))
-        return st;
-    m->out = vp_db_value(q, res);
-    return vp_event(q, type, m->out);
-}
-
 static int forbidden(vp_req_t *q)
 {
     return vp_fail(q, HTTP_FORBIDDEN, NULL, "only the owner manages admins, and the owner "
                    "changes only by transfer", NULL);
 }
 
-static int add_tx(vp_req_t *q, void *ctx)
+/* Before vp_member_insert (project, user, role). */
+static int may_add(vp_req_t *q, const char *const *params)
 {
-    struct member *m = ctx;
+    const char *user_id = params[1], *role = params[2];
     PGresult *res;
     vp_role_t current;
     long members;
     int st;
 
     /* q->role as read under the project's lock */
-    if (!vp_may_manage(q->role, VP_ROLE_NONE, vp_role_parse(m->role)))
+    if (!vp_may_manage(q->role, VP_ROLE_NONE, vp_role_parse(role)))
         return forbidden(q);
-    if ((st = member_state(q, m->user_id, &members, &current)))
+    if ((st = member_state(q, user_id, &members, &current)))
         return st;
     if (current != VP_ROLE_NONE)
         return vp_fail_field(q, HTTP_CONFLICT, "user_id", "is already a member");
@@ -86,104 +68,105 @@ static int add_tx(vp_req_t *q, void *ctx)
         return vp_fail(q, HTTP_CONFLICT, NULL,
                        apr_psprintf(q->r->pool, "a project has at most %d members", MAX_MEMBERS),
                        NULL);
-    if ((st = vp_db_exec(q, "vp_user_exists", &res, 1, (const char *[]){m->user_id})))
+    if ((st = vp_db_exec(q, "vp_user_exists", &res, 1, (const char *[]){user_id})))
         return st;
     if (PQntuples(res) != 1)
         return vp_fail_field(q, 422, "user_id", "is not a registered user");
-    return (st = write_member(q, m, "vp_member_insert", "member.joined"))
-           ? st : vp_idempotency_record(q, HTTP_CREATED, ADDED, m->out);
+    return 0;
 }
+
+static const vp_write_t member_added = {
+    .action = VP_ACT_MEMBERS, .event = "member.joined", .touch = 1, .status = HTTP_CREATED,
+    .message = "member added", .before = may_add,
+};
 
 int vp_h_member_add(vp_req_t *q)
 {
-    struct member m = {0};
     json_t *body;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = vp_read_json(q, vp_member_add_fields, &body))
-        || (st = vp_idempotency_begin(q, body)))
+    if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = vp_read_json(q, vp_member_add_fields, &body)))
         return st;
-    m.user_id = vp_str(body, "user_id");
-    m.role = vp_str(body, "role");
-    if ((st = vp_project_tx(q, VP_ACT_MEMBERS, add_tx, &m)))
-        return st;
-    return vp_ok(q, HTTP_CREATED, ADDED, json_incref(m.out));
+    return vp_write(q, &member_added, NULL, "vp_member_insert", 3,
+                    (const char *[]){q->project_id, vp_str(body, "user_id"), vp_str(body, "role")});
 }
 
-/* The {user_id} of the path; 404 when it cannot name a member. */
-static int target(vp_req_t *q, const char **user_id)
+/* Before vp_member_set_role (project, user, role). */
+static int may_change(vp_req_t *q, const char *const *params)
 {
-    *user_id = vp_param(&q->params, "user_id");
-    return vp_is_uuid(*user_id) ? 0 : vp_fail(q, HTTP_NOT_FOUND, NULL, "no such member", NULL);
-}
-
-static int role_tx(vp_req_t *q, void *ctx)
-{
-    struct member *m = ctx;
+    const char *user_id = params[1], *role = params[2];
     vp_role_t current;
     long members;
     int st;
 
-    if ((st = member_state(q, m->user_id, &members, &current)))
+    if ((st = member_state(q, user_id, &members, &current)))
         return st;
     if (current == VP_ROLE_NONE)
-        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such member", NULL);
-    if (!vp_may_manage(q->role, current, vp_role_parse(m->role)))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_MEMBER, NULL);
+    if (!vp_may_manage(q->role, current, vp_role_parse(role)))
         return forbidden(q);
-    return write_member(q, m, "vp_member_set_role", "member.role_changed");
+    return 0;
 }
+
+static const vp_write_t role_changed = {
+    .action = VP_ACT_MEMBERS, .event = "member.role_changed", .touch = 1, .status = HTTP_OK,
+    .message = "role changed", .before = may_change,
+};
 
 int vp_h_member_update(vp_req_t *q)
 {
-    struct member m = {0};
+    const char *user_id;
     json_t *body;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = target(q, &m.user_id))
+    if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = vp_param_uuid(q, "user_id", NO_MEMBER, &user_id))
         || (st = vp_read_json(q, vp_member_role_fields, &body)))
         return st;
-    m.role = vp_str(body, "role");
-    if ((st = vp_project_tx(q, VP_ACT_MEMBERS, role_tx, &m)))
-        return st;
-    return vp_ok(q, HTTP_OK, "role changed", json_incref(m.out));
+    return vp_write(q, &role_changed, NULL, "vp_member_set_role", 3,
+                    (const char *[]){q->project_id, user_id, vp_str(body, "role")});
 }
 
-static int remove_tx(vp_req_t *q, void *ctx)
+/* Before vp_member_delete (project, user). */
+static int may_remove(vp_req_t *q, const char *const *params)
 {
-    struct member *m = ctx;
-    int self = strcasecmp(m->user_id, q->who->id) == 0;
+    const char *user_id = params[1];
+    int self = strcasecmp(user_id, q->who->id) == 0;
     vp_role_t current;
     long members;
     int st;
 
-    if ((st = member_state(q, m->user_id, &members, &current)))
+    if ((st = member_state(q, user_id, &members, &current)))
         return st;
     if (current == VP_ROLE_NONE)
-        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such member", NULL);
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_MEMBER, NULL);
     if (self && !vp_may(q->role, VP_ACT_LEAVE))
         return vp_fail(q, HTTP_FORBIDDEN, NULL,
                        "the owner leaves only after transferring the project", NULL);
     if (!self && !vp_may_manage(q->role, current, VP_ROLE_NONE))
         return vp_may(q->role, VP_ACT_MEMBERS) ? forbidden(q)
              : vp_fail(q, HTTP_FORBIDDEN, NULL, "only admins remove members", NULL);
-    if ((st = vp_db_exec(q, "vp_member_delete", NULL, 2,
-                         (const char *[]){q->project_id, m->user_id}))
-        || (st = vp_db_exec(q, "vp_project_touch", NULL, 1, (const char *[]){q->project_id})))
-        return st;
-    m->out = vp_json_pool(q->r->pool, json_pack("{s:s, s:b}", "user_id", m->user_id,
-                                                "by_self", self));
-    return vp_event(q, "member.left", m->out);
+    return 0;
 }
+
+static const vp_write_t member_left = {
+    .action = VP_ACT_READ, .event = "member.left", .touch = 1, .status = HTTP_OK,
+    .message = "you left the project", .before = may_remove,
+};
+static const vp_write_t member_removed = {
+    .action = VP_ACT_READ, .event = "member.left", .touch = 1, .status = HTTP_OK,
+    .message = "member removed", .before = may_remove,
+};
 
 /* Admins remove members; any member but the owner may leave. */
 int vp_h_member_remove(vp_req_t *q)
 {
-    struct member m = {0};
-    int st;
+    const char *user_id;
+    int self, st;
 
-    if ((st = vp_project_access(q, VP_ACT_READ)) || (st = target(q, &m.user_id))
-        || (st = vp_project_tx(q, VP_ACT_READ, remove_tx, &m)))
+    if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_param_uuid(q, "user_id", NO_MEMBER, &user_id)))
         return st;
-    return vp_ok(q, HTTP_OK, m.out && json_is_true(json_object_get(m.out, "by_self"))
-                             ? "you left the project" : "member removed", json_incref(m.out));
+    self = strcasecmp(user_id, q->who->id) == 0;
+    return vp_write(q, self ? &member_left : &member_removed,
+                    json_pack("{s:s, s:b}", "user_id", user_id, "by_self", self),
+                    "vp_member_delete", 2, (const char *[]){q->project_id, user_id});
 }

@@ -1,13 +1,28 @@
-/* Project memos (spec section 4): dated notes; editors and above write. */
+/* Project memos (spec section 4): dated notes; editors and above write.
+ * The model of a resource's handlers: each write states its statement and
+ * its event, vp_write (write.c) does the rest. */
 #include "../handlers.h"
 #include "../db.h"
 
 #include <apr_strings.h>
 
-#define CREATED "memo created"
+#define NO_MEMO "no such memo"
 
 static const char *const memo_keys[] = {
     "id", "date", "memo", "author", "created_at", "updated_at", NULL
+};
+
+static const vp_write_t memo_created = {
+    .action = VP_ACT_MEMOS, .event = "memo.created", .status = HTTP_CREATED,
+    .message = "memo created",
+};
+static const vp_write_t memo_updated = {
+    .action = VP_ACT_MEMOS, .event = "memo.updated", .status = HTTP_OK,
+    .message = "memo updated", .missing = NO_MEMO,
+};
+static const vp_write_t memo_deleted = {
+    .action = VP_ACT_MEMOS, .event = "memo.deleted", .status = HTTP_OK,
+    .message = "memo deleted", .missing = NO_MEMO,
 };
 
 int vp_h_memo_list(vp_req_t *q)
@@ -24,85 +39,41 @@ int vp_h_memo_list(vp_req_t *q)
     return vp_list_ok(q, &pg, res, memo_keys, "memos");
 }
 
-struct memo {
-    const char *id, *date, *text;
-    json_t *out;
-};
-
-static int write_tx(vp_req_t *q, void *ctx)
+int vp_h_memo_create(vp_req_t *q)
 {
-    struct memo *m = ctx;
-    PGresult *res;
-    int st = m->id ? vp_db_exec(q, "vp_memo_update", &res, 4,
-                                (const char *[]){q->project_id, m->id, m->date, m->text})
-                   : vp_db_exec(q, "vp_memo_insert", &res, 4,
-                                (const char *[]){q->project_id, m->date, m->text, q->who->id});
-
-    if (st)
-        return st;
-    if (!(m->out = vp_db_value(q, res)))
-        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such memo", NULL);
-    if ((st = vp_event(q, m->id ? "memo.updated" : "memo.created", m->out)))
-        return st;
-    return m->id ? 0 : vp_idempotency_record(q, HTTP_CREATED, CREATED, m->out);
-}
-
-/* The {memo_id} of the path; 404 when it cannot name a memo. */
-static int memo_id(vp_req_t *q, const char **id)
-{
-    *id = vp_param(&q->params, "memo_id");
-    return vp_is_uuid(*id) ? 0 : vp_fail(q, HTTP_NOT_FOUND, NULL, "no such memo", NULL);
-}
-
-static int write_memo(vp_req_t *q, int create)
-{
-    struct memo m = {0};
     json_t *body;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_MEMOS)) || (!create && (st = memo_id(q, &m.id)))
-        || (st = vp_read_json(q, create ? vp_memo_create_fields : vp_memo_update_fields, &body))
-        || (create && (st = vp_idempotency_begin(q, body))))
+    if ((st = vp_project_access(q, VP_ACT_MEMOS))
+        || (st = vp_read_json(q, vp_memo_create_fields, &body)))
         return st;
-    m.date = vp_str(body, "date");
-    m.text = vp_str(body, "memo");
-    if ((st = vp_project_tx(q, VP_ACT_MEMOS, write_tx, &m)))
-        return st;
-    return vp_ok(q, create ? HTTP_CREATED : HTTP_OK, create ? CREATED : "memo updated",
-                 json_incref(m.out));
-}
-
-int vp_h_memo_create(vp_req_t *q)
-{
-    return write_memo(q, 1);
+    return vp_write(q, &memo_created, NULL, "vp_memo_insert", 4,
+                    (const char *[]){q->project_id, vp_str(body, "date"),
+                                     vp_str(body, "memo"), q->who->id});
 }
 
 int vp_h_memo_update(vp_req_t *q)
 {
-    return write_memo(q, 0);
-}
+    const char *id;
+    json_t *body;
+    int st;
 
-static int delete_tx(vp_req_t *q, void *ctx)
-{
-    struct memo *m = ctx;
-    PGresult *res;
-    int st = vp_db_exec(q, "vp_memo_delete", &res, 2, (const char *[]){q->project_id, m->id});
-
-    if (st)
+    if ((st = vp_project_access(q, VP_ACT_MEMOS)) || (st = vp_param_uuid(q, "memo_id", NO_MEMO, &id))
+        || (st = vp_read_json(q, vp_memo_update_fields, &body)))
         return st;
-    if (PQntuples(res) != 1)
-        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such memo", NULL);
-    m->out = vp_json_pool(q->r->pool, json_pack("{s:s}", "id", m->id));
-    return vp_event(q, "memo.deleted", m->out);
+    return vp_write(q, &memo_updated, NULL, "vp_memo_update", 4,
+                    (const char *[]){q->project_id, id, vp_str(body, "date"),
+                                     vp_str(body, "memo")});
 }
 
 int vp_h_memo_delete(vp_req_t *q)
 {
-    struct memo m = {0};
+    const char *id;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_MEMOS)) || (st = memo_id(q, &m.id))
-        || (st = vp_project_tx(q, VP_ACT_MEMOS, delete_tx, &m)))
+    if ((st = vp_project_access(q, VP_ACT_MEMOS)) || (st = vp_param_uuid(q, "memo_id", NO_MEMO, &id)))
         return st;
-    return vp_ok(q, HTTP_OK, "memo deleted", json_incref(m.out));
+    /* the id as the client sent it (either letter case), like every answer */
+    return vp_write(q, &memo_deleted, json_pack("{s:s}", "id", id), "vp_memo_delete", 2,
+                    (const char *[]){q->project_id, id});
 }

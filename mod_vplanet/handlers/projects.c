@@ -158,52 +158,36 @@ int vp_h_project_get(vp_req_t *q)
     return vp_ok(q, HTTP_OK, "project", json_incref(project));
 }
 
-static int update_tx(vp_req_t *q, void *ctx)
-{
-    struct project_tx *t = ctx;
-    PGresult *res;
-    int st = vp_db_exec(q, "vp_project_update", &res, 2,
-                        (const char *[]){q->project_id, vp_json_dump(q->r->pool, t->body)});
-
-    if (st || (st = fetch_project(q, &t->out)))
-        return st;
-    return vp_event(q, "project.updated", t->out);
-}
+static const vp_write_t project_updated = {
+    .action = VP_ACT_UPDATE, .event = "project.updated", .status = HTTP_OK,
+    .message = "project updated", .answer = fetch_project,
+};
 
 int vp_h_project_update(vp_req_t *q)
 {
-    struct project_tx t = {0};
+    json_t *body;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_UPDATE)) || (st = vp_read_json(q, vp_project_update_fields, &t.body))
-        || (st = vp_project_tx(q, VP_ACT_UPDATE, update_tx, &t)))
+    if ((st = vp_project_access(q, VP_ACT_UPDATE)) || (st = vp_read_json(q, vp_project_update_fields, &body)))
         return st;
-    return vp_ok(q, HTTP_OK, "project updated", json_incref(t.out));
+    return vp_write(q, &project_updated, NULL, "vp_project_update", 2,
+                    (const char *[]){q->project_id, vp_json_dump(q->r->pool, body)});
 }
 
-static int delete_tx(vp_req_t *q, void *ctx)
-{
-    struct project_tx *t = ctx;
-    PGresult *res;
-    int st = vp_db_exec(q, "vp_project_delete", &res, 1, (const char *[]){q->project_id});
-
-    if (st)
-        return st;
-    if (PQntuples(res) != 1)
-        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
-    t->out = vp_json_pool(q->r->pool, vp_db_row(res, 0));
-    return vp_event(q, "project.deleted", t->out);
-}
+static const vp_write_t project_deleted = {
+    .action = VP_ACT_DELETE, .event = "project.deleted", .status = HTTP_OK,
+    .message = "project deleted; the owner can restore it for 30 days",
+    .missing = "no such project", .row = 1,
+};
 
 int vp_h_project_delete(vp_req_t *q)
 {
-    struct project_tx t = {0};
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_DELETE)) || (st = vp_project_tx(q, VP_ACT_DELETE, delete_tx, &t)))
+    if ((st = vp_project_access(q, VP_ACT_DELETE)))
         return st;
-    return vp_ok(q, HTTP_OK, "project deleted; the owner can restore it for 30 days",
-                 json_incref(t.out));
+    return vp_write(q, &project_deleted, NULL, "vp_project_delete", 1,
+                    (const char *[]){q->project_id});
 }
 
 static int restore_tx(vp_req_t *q, void *ctx)
@@ -235,62 +219,52 @@ static int restore_tx(vp_req_t *q, void *ctx)
 int vp_h_project_restore(vp_req_t *q)
 {
     struct project_tx t = {0};
-    const char *id = vp_param(&q->params, "id");
     int st;
 
-    if ((st = vp_authenticate(q, 0)))
-        return st;
-    if (!vp_is_uuid(id))
-        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
-    q->project_id = id;
-    if ((st = vp_db_tx(q, restore_tx, &t)))
+    if ((st = vp_authenticate(q, 0))
+        || (st = vp_param_uuid(q, "id", "no such project", &q->project_id))
+        || (st = vp_db_tx(q, restore_tx, &t)))
         return st;
     return vp_ok(q, HTTP_OK, "project restored", json_incref(t.out));
 }
 
-struct transfer {
-    const char *to;
-    json_t *out;
-};
-
-static int transfer_tx(vp_req_t *q, void *ctx)
+/* Before vp_project_set_owner (project, new owner): the new owner must be
+ * a member already; the old one stays on as admin. */
+static int hand_over(vp_req_t *q, const char *const *params)
 {
-    struct transfer *t = ctx;
+    const char *to = params[1];
     PGresult *res;
     int st;
 
-    if ((st = vp_db_exec(q, "vp_member_role", &res, 2, (const char *[]){q->project_id, t->to})))
+    if ((st = vp_db_exec(q, "vp_member_role", &res, 2, (const char *[]){q->project_id, to})))
         return st;
     if (PQntuples(res) != 1)
         return vp_fail_field(q, 422, "user_id", "is not a member of the project");
-    /* the old owner stays on as admin */
     if ((st = vp_db_exec(q, "vp_member_set_role", NULL, 3,
-                         (const char *[]){q->project_id, q->who->id, "admin"}))
-        || (st = vp_db_exec(q, "vp_member_set_role", NULL, 3,
-                            (const char *[]){q->project_id, t->to, "owner"}))
-        || (st = vp_db_exec(q, "vp_project_set_owner", NULL, 2,
-                            (const char *[]){q->project_id, t->to}))
-        || (st = fetch_project(q, &t->out)))
+                         (const char *[]){q->project_id, q->who->id, "admin"})))
         return st;
-    return vp_event(q, "project.transferred",
-                    vp_json_pool(q->r->pool, json_pack("{s:s, s:s}", "from", q->who->id,
-                                                       "to", t->to)));
+    return vp_db_exec(q, "vp_member_set_role", NULL, 3, (const char *[]){q->project_id, to, "owner"});
 }
+
+static const vp_write_t project_transferred = {
+    .action = VP_ACT_TRANSFER, .event = "project.transferred", .status = HTTP_OK,
+    .message = "ownership transferred", .before = hand_over, .answer = fetch_project,
+};
 
 int vp_h_project_transfer(vp_req_t *q)
 {
-    struct transfer t = {0};
+    const char *to;
     json_t *body;
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_TRANSFER)) || (st = vp_read_json(q, vp_project_transfer_fields, &body)))
         return st;
-    t.to = vp_str(body, "user_id");
-    if (strcasecmp(t.to, q->who->id) == 0)
+    to = vp_str(body, "user_id");
+    if (strcasecmp(to, q->who->id) == 0)
         return vp_fail_field(q, 422, "user_id", "is already the owner");
-    if ((st = vp_project_tx(q, VP_ACT_TRANSFER, transfer_tx, &t)))
-        return st;
-    return vp_ok(q, HTTP_OK, "ownership transferred", json_incref(t.out));
+    return vp_write(q, &project_transferred,
+                    json_pack("{s:s, s:s}", "from", q->who->id, "to", to),
+                    "vp_project_set_owner", 2, (const char *[]){q->project_id, to});
 }
 
 int vp_h_project_stats(vp_req_t *q)

@@ -24,38 +24,24 @@ int vp_h_schedule_get(vp_req_t *q)
     return vp_ok(q, HTTP_OK, "schedule", json_incref(out));
 }
 
-struct schedule {
-    json_t *phases, *out;
+static const vp_write_t schedule_updated = {
+    .action = VP_ACT_SCHEDULE, .event = "schedule.updated", .touch = 1, .status = HTTP_OK,
+    .message = "schedule updated", .answer = fetch,
 };
-
-static int put_tx(vp_req_t *q, void *ctx)
-{
-    struct schedule *s = ctx;
-    int st;
-
-    if ((st = vp_db_exec(q, "vp_phases_update", NULL, 2,
-                         (const char *[]){q->project_id, vp_json_dump(q->r->pool, s->phases)}))
-        || (st = vp_db_exec(q, "vp_project_touch", NULL, 1, (const char *[]){q->project_id}))
-        || (st = fetch(q, &s->out)))
-        return st;
-    return vp_event(q, "schedule.updated", s->out);
-}
 
 int vp_h_schedule_put(vp_req_t *q)
 {
-    struct schedule s = {0};
-    json_t *body, *item;
+    json_t *body, *phases, *item;
     size_t i, j;
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_SCHEDULE)) || (st = vp_read_json(q, vp_schedule_fields, &body)))
         return st;
-    s.phases = json_object_get(body, "phases");
-    json_array_foreach(s.phases, i, item)
+    phases = json_object_get(body, "phases");
+    json_array_foreach(phases, i, item)
         for (j = 0; j < i; j++)
-            if (strcmp(vp_str(item, "phase"), vp_str(json_array_get(s.phases, j), "phase")) == 0)
+            if (strcmp(vp_str(item, "phase"), vp_str(json_array_get(phases, j), "phase")) == 0)
                 return vp_fail_field(q, 422, "phases", "names a phase twice");
-    if ((st = vp_project_tx(q, VP_ACT_SCHEDULE, put_tx, &s)))
-        return st;
-    return vp_ok(q, HTTP_OK, "schedule updated", json_incref(s.out));
+    return vp_write(q, &schedule_updated, NULL, "vp_phases_update", 2,
+                    (const char *[]){q->project_id, vp_json_dump(q->r->pool, phases)});
 }

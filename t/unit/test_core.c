@@ -232,6 +232,10 @@ static void test_json(void)
     ok(why && strstr(why, "\\u0000 is not allowed") && !strstr(why, "JSON_"),
        "NUL reason given without the library's flag name");
     ok(vp_json_parse_object(p, "", 0, &why) == NULL, "empty body refused");
+    j = vp_json_pool(p, json_pack("{s:s, s:i, s:n}", "s", "text", "i", 1, "n"));
+    is_str(vp_str(j, "s"), "text", "vp_str: a string member");
+    ok(vp_str(j, "i") == NULL && vp_str(j, "n") == NULL && vp_str(j, "x") == NULL,
+       "vp_str: NULL for a number, a null or an absent member");
 
     {
         vp_envelope_t e = {.status = 404, .message = "gone", .request_id = "r1",

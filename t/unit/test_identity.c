@@ -213,6 +213,10 @@ static void test_passwords(void)
     ok(!vp_password_verify("pbkdf2_sha256$x$salt$abc", "x"), "malformed Django hash");
     ok(!vp_password_verify("", "x"), "empty hash never matches");
     ok(!vp_password_verify("md5$abc", "x"), "unknown scheme never matches");
+    is_str(vp_password_problem("Me@Example.org", "me@example.org"),
+           "must not be the email address", "the email address (any case) is no password");
+    ok(vp_password_problem("correct horse", "me@example.org") == NULL, "another one may be");
+    ok(vp_password_problem("me@example.org", NULL) == NULL, "no email: nothing to compare");
 }
 
 static void test_ratelimit(void)

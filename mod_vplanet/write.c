@@ -1,0 +1,60 @@
+/* The one write path of a project's resources: a handler states its
+ * statement and its event (vp_write_t); the transaction, the project's
+ * lock, the touch, the event and the idempotency record are done here. */
+#include "vplanet.h"
+#include "db.h"
+
+struct write_run {
+    const vp_write_t *w;
+    json_t *data;               /* the caller's payload, or NULL */
+    const char *stmt;
+    int n;
+    const char *const *params;
+    json_t *out;                /* the answer */
+};
+
+/* The answer: w->answer's, else the caller's data, else the statement's row. */
+static int answer(vp_req_t *q, struct write_run *r, const PGresult *res)
+{
+    if (r->w->answer)
+        return r->w->answer(q, &r->out);
+    if (r->data)
+        r->out = r->data;
+    else
+        r->out = r->w->row ? vp_json_pool(q->r->pool, vp_db_row(res, 0)) : vp_db_value(q, res);
+    return 0;
+}
+
+static int write_tx(vp_req_t *q, void *ctx)
+{
+    struct write_run *r = ctx;
+    const vp_write_t *w = r->w;
+    PGresult *res;
+    int st;
+
+    if ((w->before && (st = w->before(q, r->params)))
+        || (st = vp_db_exec(q, r->stmt, &res, r->n, r->params)))
+        return st;
+    if (w->missing && PQntuples(res) == 0)
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, w->missing, NULL);
+    if ((w->touch && (st = vp_db_exec(q, "vp_project_touch", NULL, 1,
+                                      (const char *[]){q->project_id})))
+        || (st = answer(q, r, res))
+        || (st = vp_event(q, w->event, r->data ? r->data : r->out)))
+        return st;
+    /* a no-op unless vp_idempotency_begin took a key */
+    return vp_idempotency_record(q, w->status, w->message, r->out);
+}
+
+int vp_write(vp_req_t *q, const vp_write_t *w, json_t *data, const char *stmt, int n,
+             const char *const *params)
+{
+    struct write_run r = {w, data ? vp_json_pool(q->r->pool, data) : NULL, stmt, n, params,
+                          NULL};
+    int st;
+
+    if ((w->status == HTTP_CREATED && (st = vp_idempotency_begin(q, q->body)))
+        || (st = vp_project_tx(q, w->action, write_tx, &r)))
+        return st;
+    return vp_ok(q, w->status, w->message, json_incref(r.out));
+}
