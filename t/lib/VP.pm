@@ -217,12 +217,12 @@ sub write_file {
 
 sub bearer { return { authorization => "Bearer $_[0]" } }
 
-# signup(BODY, base => URL): POST /auth/signup with BODY from a new client
-# address (so the per-IP signup limit stays out of the way).
+# signup(BODY, ip => ADDRESS, base => URL): POST /auth/signup with BODY, by
+# default from a new client address (the per-IP signup limit stays away).
 sub signup {
     my ($body, %o) = @_;
     return http(POST => '/api/v1/auth/signup', base => $o{base}, json => $body,
-                headers => { 'x-forwarded-for' => new_ip() });
+                headers => { 'x-forwarded-for' => $o{ip} // new_ip() });
 }
 
 # new_user(email => ..., password => ..., nickname => ...): signs up a new
