@@ -12,8 +12,6 @@ use VP;
 
 my $json = JSON::PP->new->utf8->canonical;
 my $ORIGIN = 'http://localhost:3000';
-my @variants;
-END { httpd_variant_stop($_) for @variants }
 
 # ---- a minimal HTTP/1.1 client on persistent connections ----
 # The test picks which httpd child serves a request by choosing the
@@ -221,7 +219,6 @@ subtest 'the long login limit (10 in 5 minutes) holds alone when the short one i
     ok($base, 'variant httpd with VPlanetRateLimit login 100 60') or diag($dir);
     SKIP: {
         skip 'variant httpd did not start', 5 unless $base;
-        push @variants, $dir;
         my $u = new_user(base => $base);
         my $ip = new_ip();
         my @status;
@@ -299,7 +296,6 @@ subtest 'the default per-IP limit covers /api/v1, its 429 envelope with CORS' =>
     ok($base, 'variant httpd with VPlanetRateLimit default 20 3600') or diag($dir);
     SKIP: {
         skip 'variant httpd did not start', 17 unless $base;
-        push @variants, $dir;
         my $ip = new_ip();
         my $h = { 'x-forwarded-for' => $ip };
         my (@status, @remaining, @limit);
@@ -353,7 +349,6 @@ subtest 'a count of 0 turns a limit off, and a closed window opens again' => sub
     ok($base, 'variant httpd with VPlanetRateLimit default 0 60') or diag($dir);
     SKIP: {
         skip 'variant httpd did not start', 5 unless $base;
-        push @variants, $dir;
         my $h = { 'x-forwarded-for' => new_ip() };
         my @res = map { http(POST => '/api/v1/auth/check-email', base => $base, headers => $h,
                              json => { email => "off$_\@example.com" }) } 1 .. 40;

@@ -9,9 +9,6 @@ use Test::More;
 use MIME::Base64 qw(decode_base64url);
 use VP;
 
-my @variants;
-END { httpd_variant_stop($_) for @variants }
-
 my $AS_ROOT = $> == 0;
 my $DIR = "$ENV{VP_STATE}/keys";
 mkdir $DIR;
@@ -26,9 +23,7 @@ my $vseq = 0;
 # variant(NAME, DIRECTIVES): (base, dir) of a started httpd, or (undef, log)
 sub variant {
     my ($name, $extra) = @_;
-    my ($base, $dir) = httpd_variant(sprintf('keys-%s-%d', $name, ++$vseq), $extra);
-    push @variants, $dir if $base;
-    return ($base, $dir);
+    return httpd_variant(sprintf('keys-%s-%d', $name, ++$vseq), $extra);
 }
 
 # refuses(NAME, DIRECTIVES, PATTERN): httpd does not start, and VP0001 in

@@ -454,8 +454,12 @@ sub free_port {
 
 # httpd_variant(NAME, EXTRA): a second httpd with the test stack's
 # configuration plus EXTRA (later directives win), on its own port, logs
-# in VP_STATE/NAME. Returns (base URL, folder), or (undef, what it logged)
-# when httpd refuses to start.
+# in VP_STATE/NAME, stopped when the test ends (or by httpd_variant_stop).
+# Returns (base URL, folder), or (undef, what it logged) when httpd refuses
+# to start.
+my @variants;
+my $test_pid = $$;
+END { if ($$ == $test_pid) { local $?; httpd_variant_stop($_) for @variants } }
 sub httpd_variant {
     my ($name, $extra) = @_;
     my $dir = "$ENV{VP_STATE}/$name";
@@ -478,7 +482,7 @@ sub httpd_variant {
     my $base = "http://127.0.0.1:$port";
     for (1 .. 100) {
         my $r = $ua->get("$base/api/health");
-        return ($base, $dir) if $r->{status} == 200;
+        if ($r->{status} == 200) { push @variants, $dir; return ($base, $dir) }
         select(undef, undef, undef, 0.1);
     }
     httpd_variant_stop($dir);
