@@ -250,6 +250,3 @@ subtest 'nothing of the whole suite was sent twice or lost' => sub {
 };
 
 done_testing();
-
-# VP::sidecar_spawn(CONF, NAME): vplanetd with CONF in the background, logging
-# to VP_STATE/vplanetd/NAME.log; its pid.
