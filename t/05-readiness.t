@@ -69,112 +69,124 @@ sub httpd_pid {
 
 my $latest = (sort map { m{/(\d{4}_[^/]+)\.sql$} ? $1 : () } glob("$ENV{VP_SRC}/sql/*.sql"))[-1];
 
-# --- all up ---
-my $r = http(GET => '/api/health/ready');
-envelope_ok($r, 200, 'ready while everything is up');
-is_deeply($r->{json}{data}{checks}, {database => 'ok', storage => 'ok'}, 'database and storage ok');
+my ($pid, $starts);   # of httpd before PostgreSQL goes away
 
-# several pooled connections in each child, all in use once
-all_status(200, 'warm-up: parallel requests to /api/version', clients('/api/version'));
-my $pid = httpd_pid();
-ok($pid, "httpd runs (pid $pid)");
-my $starts = log_count(qr/resuming normal operations/);
+# --- all up ---
+subtest 'ready while everything is up' => sub {
+    my $r = http(GET => '/api/health/ready');
+    envelope_ok($r, 200, 'ready while everything is up');
+    is_deeply($r->{json}{data}{checks}, {database => 'ok', storage => 'ok'}, 'database and storage ok');
+
+    # several pooled connections in each child, all in use once
+    all_status(200, 'warm-up: parallel requests to /api/version', clients('/api/version'));
+    $pid = httpd_pid();
+    ok($pid, "httpd runs (pid $pid)");
+    $starts = log_count(qr/resuming normal operations/);
+};
 
 # --- PostgreSQL down ---
-stack('pg-stop');
+subtest 'with PostgreSQL down the API answers 503 envelopes without internals, liveness stays up' => sub {
+    stack('pg-stop');
 
-$r = http(GET => '/api/health/ready');
-error_ok($r, 503, 'not_ready', 'ready is 503 not_ready with the database down');
-my $err = $r->{json}{error} // {};
-ok(exists $err->{details}{database}, 'details name the database check');
-ok(!exists $err->{details}{storage}, 'and not the storage check');
-is_deeply($err->{details}{checks}, {database => 'failed', storage => 'ok'}, 'checks: database failed, storage ok');
-like($r->{json}{message}, qr/database/, 'the message names the database');
-no_internals($r, 'the readiness 503 shows no internals');
+    my $r = http(GET => '/api/health/ready');
+    error_ok($r, 503, 'not_ready', 'ready is 503 not_ready with the database down');
+    my $err = $r->{json}{error} // {};
+    ok(exists $err->{details}{database}, 'details name the database check');
+    ok(!exists $err->{details}{storage}, 'and not the storage check');
+    is_deeply($err->{details}{checks}, {database => 'failed', storage => 'ok'}, 'checks: database failed, storage ok');
+    like($r->{json}{message}, qr/database/, 'the message names the database');
+    no_internals($r, 'the readiness 503 shows no internals');
 
-# pooled connections (keep-alive), new ones, and in parallel: 503 everywhere, never 500
-for my $fresh (0, 1) {
-    my @s = map { http(GET => '/api/health/ready', fresh => $fresh)->{status} } 1 .. 5;
-    all_status(503, 'ready stays 503 ' . ($fresh ? '(new connections)' : '(keep-alive)'), @s);
-}
-all_status(503, 'ready is 503 for parallel clients', clients('/api/health/ready', each => 3));
+    # pooled connections (keep-alive), new ones, and in parallel: 503 everywhere, never 500
+    for my $fresh (0, 1) {
+        my @s = map { http(GET => '/api/health/ready', fresh => $fresh)->{status} } 1 .. 5;
+        all_status(503, 'ready stays 503 ' . ($fresh ? '(new connections)' : '(keep-alive)'), @s);
+    }
+    all_status(503, 'ready is 503 for parallel clients', clients('/api/health/ready', each => 3));
 
-$r = http(GET => '/api/version');
-error_ok($r, 503, 'service_unavailable', '/api/version is a 503 envelope, not a 500');
-no_internals($r, 'the version 503 shows no internals');
-my $rid = $r->{json}{request_id} // 'none';
-ok(log_count(qr/\[rid \Q$rid\E\] VP01\d\d/), 'the cause is in the error log under its request id');
-all_status(503, '/api/version is 503 for parallel clients', clients('/api/version', each => 3));
+    $r = http(GET => '/api/version');
+    error_ok($r, 503, 'service_unavailable', '/api/version is a 503 envelope, not a 500');
+    no_internals($r, 'the version 503 shows no internals');
+    my $rid = $r->{json}{request_id} // 'none';
+    ok(log_count(qr/\[rid \Q$rid\E\] VP01\d\d/), 'the cause is in the error log under its request id');
+    all_status(503, '/api/version is 503 for parallel clients', clients('/api/version', each => 3));
 
-$r = http(GET => '/api/health');
-envelope_ok($r, 200, 'liveness stays 200 with the database down');
-is($r->{json}{data}{status}, 'ok', 'liveness says ok');
+    $r = http(GET => '/api/health');
+    envelope_ok($r, 200, 'liveness stays 200 with the database down');
+    is($r->{json}{data}{status}, 'ok', 'liveness says ok');
 
-# both checks failing at once
-chmod 0555, $media or die "chmod $media: $!";
-$r = http(GET => '/api/health/ready');
-error_ok($r, 503, 'not_ready', 'ready is 503 with database and storage down');
-is_deeply($r->{json}{error}{details}{checks}, {database => 'failed', storage => 'failed'},
-          'both checks failed');
-ok(exists $r->{json}{error}{details}{database} && exists $r->{json}{error}{details}{storage},
-   'details name both checks');
-no_internals($r, 'no internals with both down');
-chmod $media_mode, $media or die "chmod $media: $!";
+    # both checks failing at once
+    chmod 0555, $media or die "chmod $media: $!";
+    $r = http(GET => '/api/health/ready');
+    error_ok($r, 503, 'not_ready', 'ready is 503 with database and storage down');
+    is_deeply($r->{json}{error}{details}{checks}, {database => 'failed', storage => 'failed'},
+              'both checks failed');
+    ok(exists $r->{json}{error}{details}{database} && exists $r->{json}{error}{details}{storage},
+       'details name both checks');
+    no_internals($r, 'no internals with both down');
+    chmod $media_mode, $media or die "chmod $media: $!";
+};
 
 # --- PostgreSQL back: no httpd restart ---
-stack('pg-start');
+subtest 'once PostgreSQL is back everything answers 200, without an httpd restart' => sub {
+    stack('pg-start');
 
-my @seq = map { http(GET => '/api/version')->{status} } 1 .. 20;
-all_status(200, '20 requests in a row on keep-alive are 200 after PostgreSQL is back', @seq);
-@seq = map { http(GET => '/api/health/ready', fresh => 1)->{status} } 1 .. 20;
-all_status(200, '20 readiness requests on new connections are 200', @seq);
-all_status(200, 'parallel clients on keep-alive are 200', clients('/api/version'));
-all_status(200, 'parallel clients on new connections are 200', clients('/api/health/ready', fresh => 1));
-$r = http(GET => '/api/health/ready', fresh => 1);
-envelope_ok($r, 200, 'ready again');
-is_deeply($r->{json}{data}{checks}, {database => 'ok', storage => 'ok'}, 'both checks ok again');
+    my @seq = map { http(GET => '/api/version')->{status} } 1 .. 20;
+    all_status(200, '20 requests in a row on keep-alive are 200 after PostgreSQL is back', @seq);
+    @seq = map { http(GET => '/api/health/ready', fresh => 1)->{status} } 1 .. 20;
+    all_status(200, '20 readiness requests on new connections are 200', @seq);
+    all_status(200, 'parallel clients on keep-alive are 200', clients('/api/version'));
+    all_status(200, 'parallel clients on new connections are 200', clients('/api/health/ready', fresh => 1));
+    my $r = http(GET => '/api/health/ready', fresh => 1);
+    envelope_ok($r, 200, 'ready again');
+    is_deeply($r->{json}{data}{checks}, {database => 'ok', storage => 'ok'}, 'both checks ok again');
+};
 
 # --- PostgreSQL restarted while httpd holds pooled connections ---
-all_status(200, 'pool warmed up again', clients('/api/version'));
-my $healed = log_count(qr/VP0102: database connection re-established/);
-stack('pg-stop');
-stack('pg-start');
+subtest 'pooled connections heal after a PostgreSQL restart' => sub {
+    all_status(200, 'pool warmed up again', clients('/api/version'));
+    my $healed = log_count(qr/VP0102: database connection re-established/);
+    stack('pg-stop');
+    stack('pg-start');
 
-$r = http(GET => '/api/version');
-envelope_ok($r, 200, 'the first request after a PostgreSQL restart is 200');
-is($r->{json}{data}{schema}{version}, $latest, 'with the schema version (statements prepared again)');
-all_status(200, 'parallel clients on keep-alive are 200 after the restart', clients('/api/version'));
-all_status(200, 'parallel clients on new connections are 200 after the restart',
-           clients('/api/health/ready', fresh => 1));
-@seq = map { http(GET => '/api/version', fresh => $_ % 2)->{status} } 1 .. 20;
-all_status(200, '20 requests in a row, new and kept connections, are 200', @seq);
-cmp_ok(log_count(qr/VP0102: database connection re-established/), '>', $healed,
-       'broken pooled connections were healed (VP0102 in the error log)');
+    my $r = http(GET => '/api/version');
+    envelope_ok($r, 200, 'the first request after a PostgreSQL restart is 200');
+    is($r->{json}{data}{schema}{version}, $latest, 'with the schema version (statements prepared again)');
+    all_status(200, 'parallel clients on keep-alive are 200 after the restart', clients('/api/version'));
+    all_status(200, 'parallel clients on new connections are 200 after the restart',
+               clients('/api/health/ready', fresh => 1));
+    my @seq = map { http(GET => '/api/version', fresh => $_ % 2)->{status} } 1 .. 20;
+    all_status(200, '20 requests in a row, new and kept connections, are 200', @seq);
+    cmp_ok(log_count(qr/VP0102: database connection re-established/), '>', $healed,
+           'broken pooled connections were healed (VP0102 in the error log)');
 
-is(httpd_pid(), $pid, 'httpd was not restarted (same parent pid)');
-is(log_count(qr/resuming normal operations/), $starts, 'nor gracefully restarted');
+    is(httpd_pid(), $pid, 'httpd was not restarted (same parent pid)');
+    is(log_count(qr/resuming normal operations/), $starts, 'nor gracefully restarted');
+};
 
 # --- storage ---
-chmod 0555, $media or die "chmod $media: $!";
-$r = http(GET => '/api/health/ready');
-error_ok($r, 503, 'not_ready', 'ready is 503 when the media folder is not writable');
-$err = $r->{json}{error} // {};
-ok(exists $err->{details}{storage}, 'details name the storage check');
-ok(!exists $err->{details}{database}, 'and not the database check');
-is_deeply($err->{details}{checks}, {database => 'ok', storage => 'failed'}, 'checks: database ok, storage failed');
-like($r->{json}{message}, qr/storage/, 'the message names storage');
-no_internals($r, 'the storage 503 does not show the media path');
-envelope_ok(http(GET => '/api/version'), 200, '/api/version does not depend on storage');
+subtest 'the storage check fails while the media folder is not writable or missing' => sub {
+    chmod 0555, $media or die "chmod $media: $!";
+    my $r = http(GET => '/api/health/ready');
+    error_ok($r, 503, 'not_ready', 'ready is 503 when the media folder is not writable');
+    my $err = $r->{json}{error} // {};
+    ok(exists $err->{details}{storage}, 'details name the storage check');
+    ok(!exists $err->{details}{database}, 'and not the database check');
+    is_deeply($err->{details}{checks}, {database => 'ok', storage => 'failed'}, 'checks: database ok, storage failed');
+    like($r->{json}{message}, qr/storage/, 'the message names storage');
+    no_internals($r, 'the storage 503 does not show the media path');
+    envelope_ok(http(GET => '/api/version'), 200, '/api/version does not depend on storage');
 
-chmod $media_mode, $media or die "chmod $media: $!";
-$r = http(GET => '/api/health/ready');
-envelope_ok($r, 200, 'ready again once the media folder is writable');
+    chmod $media_mode, $media or die "chmod $media: $!";
+    $r = http(GET => '/api/health/ready');
+    envelope_ok($r, 200, 'ready again once the media folder is writable');
 
-rename $media, $media_away or die "rename $media: $!";
-$r = http(GET => '/api/health/ready');
-error_ok($r, 503, 'not_ready', 'ready is 503 when the media folder is missing');
-is($r->{json}{error}{details}{checks}{storage}, 'failed', 'storage failed');
-rename $media_away, $media or die "rename $media_away: $!";
-envelope_ok(http(GET => '/api/health/ready'), 200, 'ready again with the folder back');
+    rename $media, $media_away or die "rename $media: $!";
+    $r = http(GET => '/api/health/ready');
+    error_ok($r, 503, 'not_ready', 'ready is 503 when the media folder is missing');
+    is($r->{json}{error}{details}{checks}{storage}, 'failed', 'storage failed');
+    rename $media_away, $media or die "rename $media_away: $!";
+    envelope_ok(http(GET => '/api/health/ready'), 200, 'ready again with the folder back');
+};
 
 done_testing;

@@ -101,124 +101,129 @@ sub sql_copy {
     return $dir;
 }
 
-sub write_file {
-    my ($path, $content) = @_;
-    open my $fh, '>', $path or die "$path: $!";
-    print $fh $content;
-    close $fh or die "$path: $!";
-}
-
 # --- an empty database: --status, apply, checksums, no-op rerun ---
 my $db = scratch_db('a');
+my $rows;   # its schema_migrations after the first run
 
-my $res = migrate($db, '--dir', $sql, '--status');
-exit_is($res, 0, '--status on an empty database');
-is($res->{out}, join('', scalar(@versions) . " pending\n", map { "  $_\n" } @versions),
-   '--status lists every file as pending, in order');
-is(scalar @{ recorded($db) }, 0, '--status applies nothing');
+subtest 'an empty database: --status, applying with checksums, a no-op rerun' => sub {
+    my $res = migrate($db, '--dir', $sql, '--status');
+    exit_is($res, 0, '--status on an empty database');
+    is($res->{out}, join('', scalar(@versions) . " pending\n", map { "  $_\n" } @versions),
+       '--status lists every file as pending, in order');
+    is(scalar @{ recorded($db) }, 0, '--status applies nothing');
 
-$res = migrate($db, '--dir', $sql);
-exit_is($res, 0, 'applying sql/ to an empty database');
-is($res->{out}, join('', map { "applied $_\n" } @versions), 'reports each file applied, in order');
-is($res->{err}, '', 'nothing on stderr');
+    $res = migrate($db, '--dir', $sql);
+    exit_is($res, 0, 'applying sql/ to an empty database');
+    is($res->{out}, join('', map { "applied $_\n" } @versions), 'reports each file applied, in order');
+    is($res->{err}, '', 'nothing on stderr');
 
-my $rows = recorded($db);
-is_deeply(versions_of($rows), \@versions, 'every file is recorded in schema_migrations');
-for my $i (0 .. $#files) {
-    my (undef, $sum, $at) = split /\|/, $rows->[$i] // '';
-    is($sum, sha256($files[$i]), "$versions[$i]: checksum is the file's sha256sum");
-    like($at // '', qr/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/, "$versions[$i]: applied_at set");
-}
+    $rows = recorded($db);
+    is_deeply(versions_of($rows), \@versions, 'every file is recorded in schema_migrations');
+    for my $i (0 .. $#files) {
+        my (undef, $sum, $at) = split /\|/, $rows->[$i] // '';
+        is($sum, sha256($files[$i]), "$versions[$i]: checksum is the file's sha256sum");
+        like($at // '', qr/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/, "$versions[$i]: applied_at set");
+    }
 
-$res = migrate($db, '--dir', $sql, '--status');
-exit_is($res, 0, '--status when up to date');
-is($res->{out}, "0 pending\n", '--status says 0 pending');
+    $res = migrate($db, '--dir', $sql, '--status');
+    exit_is($res, 0, '--status when up to date');
+    is($res->{out}, "0 pending\n", '--status says 0 pending');
 
-# without --dir: the sql/ folder next to the tool
-$res = migrate($db);
-exit_is($res, 0, 'running again is fine');
-is($res->{out}, "schema is up to date\n", 'and says the schema is up to date');
-is_deeply(recorded($db), $rows, 'same rows, same checksums, same applied_at');
+    # without --dir: the sql/ folder next to the tool
+    $res = migrate($db);
+    exit_is($res, 0, 'running again is fine');
+    is($res->{out}, "schema is up to date\n", 'and says the schema is up to date');
+    is_deeply(recorded($db), $rows, 'same rows, same checksums, same applied_at');
+};
 
 # --- an applied file changed: refuse everything ---
-my $dir = sql_copy('9000_test_pending' => "CREATE TABLE migrate_pending (id int);\n");
-$res = migrate($db, '--dir', $dir, '--status');
-exit_is($res, 0, '--status on a copy of sql/ with a new file');
-is($res->{out}, "1 pending\n  9000_test_pending\n", 'only the new file is pending');
+subtest 'an applied file that changed is refused, and nothing is applied' => sub {
+    my $dir = sql_copy('9000_test_pending' => "CREATE TABLE migrate_pending (id int);\n");
+    my $res = migrate($db, '--dir', $dir, '--status');
+    exit_is($res, 0, '--status on a copy of sql/ with a new file');
+    is($res->{out}, "1 pending\n  9000_test_pending\n", 'only the new file is pending');
 
-write_file("$dir/$versions[0].sql", do { local (@ARGV, $/) = $files[0]; <> } . "-- an edit\n");
-$res = migrate($db, '--dir', $dir);
-exit_is($res, 3, 'exit 3 when an applied file has changed');
-like($res->{err}, qr/\Q$versions[0].sql\E has changed/, 'the message names the changed file');
-unlike($res->{out}, qr/applied/, 'nothing reported applied');
-ok(!table_exists($db, 'migrate_pending'), 'the new pending file was not applied');
-is_deeply(recorded($db), $rows, 'schema_migrations unchanged');
+    write_file("$dir/$versions[0].sql", do { local (@ARGV, $/) = $files[0]; <> } . "-- an edit\n");
+    $res = migrate($db, '--dir', $dir);
+    exit_is($res, 3, 'exit 3 when an applied file has changed');
+    like($res->{err}, qr/\Q$versions[0].sql\E has changed/, 'the message names the changed file');
+    unlike($res->{out}, qr/applied/, 'nothing reported applied');
+    ok(!table_exists($db, 'migrate_pending'), 'the new pending file was not applied');
+    is_deeply(recorded($db), $rows, 'schema_migrations unchanged');
 
-$res = migrate($db, '--dir', $dir, '--status');
-exit_is($res, 3, '--status also exits 3 on a changed file');
-like($res->{err}, qr/\Q$versions[0].sql\E/, '... naming it');
+    $res = migrate($db, '--dir', $dir, '--status');
+    exit_is($res, 3, '--status also exits 3 on a changed file');
+    like($res->{err}, qr/\Q$versions[0].sql\E/, '... naming it');
+};
 
 # --- a failing file is rolled back whole; earlier files of the run stay ---
-$db = scratch_db('c');
-my $bad_runtime = "CREATE TABLE migrate_bad (id int);\nINSERT INTO migrate_bad VALUES (1);\n"
-                . "INSERT INTO migrate_bad VALUES ('not a number');\n";
-$dir = sql_copy('9001_test_good' => "CREATE TABLE migrate_good (id int);\n",
-                '9002_test_bad' => $bad_runtime,
-                '9003_test_later' => "CREATE TABLE migrate_later (id int);\n");
-my @good = (@versions, '9001_test_good');
+subtest 'a failing file is rolled back whole, earlier files of the run stay' => sub {
+    my $res;
+    my $db = scratch_db('c');
+    my $bad_runtime = "CREATE TABLE migrate_bad (id int);\nINSERT INTO migrate_bad VALUES (1);\n"
+                    . "INSERT INTO migrate_bad VALUES ('not a number');\n";
+    my $dir = sql_copy('9001_test_good' => "CREATE TABLE migrate_good (id int);\n",
+                    '9002_test_bad' => $bad_runtime,
+                    '9003_test_later' => "CREATE TABLE migrate_later (id int);\n");
+    my @good = (@versions, '9001_test_good');
 
-for my $case (['a failing statement', $bad_runtime],
-              ['a syntax error', "CREATE TABLE migrate_bad (id int);\nCREAT TABLE migrate_oops (id int);\n"]) {
-    my ($what, $content) = @$case;
-    write_file("$dir/9002_test_bad.sql", $content);
+    for my $case (['a failing statement', $bad_runtime],
+                  ['a syntax error', "CREATE TABLE migrate_bad (id int);\nCREAT TABLE migrate_oops (id int);\n"]) {
+        my ($what, $content) = @$case;
+        write_file("$dir/9002_test_bad.sql", $content);
+        $res = migrate($db, '--dir', $dir);
+        ok($res->{exit} != 0, "$what after a CREATE TABLE: non-zero exit ($res->{exit})");
+        like($res->{err}, qr/9002_test_bad failed/, 'the message names the failing file');
+        ok(!table_exists($db, 'migrate_bad'), 'its CREATE TABLE was rolled back');
+        is_deeply(versions_of(recorded($db)), \@good, 'it is not recorded; the files before it are');
+        ok(table_exists($db, 'migrate_good'), 'the earlier file of the run stays applied');
+        ok(!table_exists($db, 'migrate_later'), 'the run stopped at the failing file');
+        unlike($res->{out}, qr/applied 9002/, 'the failing file is not reported applied');
+    }
+
+    write_file("$dir/9002_test_bad.sql", "CREATE TABLE migrate_bad (id int);\n");
     $res = migrate($db, '--dir', $dir);
-    ok($res->{exit} != 0, "$what after a CREATE TABLE: non-zero exit ($res->{exit})");
-    like($res->{err}, qr/9002_test_bad failed/, 'the message names the failing file');
-    ok(!table_exists($db, 'migrate_bad'), 'its CREATE TABLE was rolled back');
-    is_deeply(versions_of(recorded($db)), \@good, 'it is not recorded; the files before it are');
-    ok(table_exists($db, 'migrate_good'), 'the earlier file of the run stays applied');
-    ok(!table_exists($db, 'migrate_later'), 'the run stopped at the failing file');
-    unlike($res->{out}, qr/applied 9002/, 'the failing file is not reported applied');
-}
+    exit_is($res, 0, 'once the file is fixed the run succeeds');
+    is($res->{out}, "applied 9002_test_bad\napplied 9003_test_later\n", 'applying only what was left');
+    ok(table_exists($db, 'migrate_bad') && table_exists($db, 'migrate_later'), 'both tables exist');
 
-write_file("$dir/9002_test_bad.sql", "CREATE TABLE migrate_bad (id int);\n");
-$res = migrate($db, '--dir', $dir);
-exit_is($res, 0, 'once the file is fixed the run succeeds');
-is($res->{out}, "applied 9002_test_bad\napplied 9003_test_later\n", 'applying only what was left');
-ok(table_exists($db, 'migrate_bad') && table_exists($db, 'migrate_later'), 'both tables exist');
-
-$res = migrate($db, '--dir', $sql, '--status');
-exit_is($res, 0, '--status with applied versions missing from the folder');
-like($res->{err}, qr/9001_test_good is applied but its file is missing/, 'warns about them');
+    $res = migrate($db, '--dir', $sql, '--status');
+    exit_is($res, 0, '--status with applied versions missing from the folder');
+    like($res->{err}, qr/9001_test_good is applied but its file is missing/, 'warns about them');
+};
 
 # --- concurrent runs on a fresh database apply each file once ---
-$db = scratch_db('d');
-$dir = sql_copy('9004_test_slow' => "CREATE TABLE migrate_slow (id int);\nSELECT pg_sleep(1);\n",
-                '9005_test_after' => "CREATE TABLE migrate_after (id int);\n");
-my @all = (@versions, '9004_test_slow', '9005_test_after');
-my @results = map { finish($_) } map { start($db, '--dir', $dir) } 1 .. 3;
-for my $i (0 .. $#results) {
-    exit_is($results[$i], 0, "concurrent run $i succeeds");
-    is($results[$i]{err}, '', "concurrent run $i: nothing on stderr")
-        or diag($results[$i]{err});
-}
-$rows = recorded($db);
-is_deeply(versions_of($rows), \@all, 'every file recorded exactly once');
-my %reported;
-$reported{$_}++ for map { $_->{out} =~ /^applied (\S+)$/mg } @results;
-is_deeply(\%reported, {map { ($_ => 1) } @all}, 'each file reported applied by exactly one run')
-    or diag(join '', map { "--\n$_->{out}" } @results);
-ok(table_exists($db, 'migrate_slow') && table_exists($db, 'migrate_after'), 'their tables exist');
-# (while one run sleeps in 9004, the others wait for the lock and then skip it)
-ok((grep { $_->{out} =~ /^skipped 9004_test_slow: applied meanwhile by another run$/m } @results),
-   'the runs overlapped: another run reports skipping the slow file');
+subtest 'concurrent runs on a fresh database apply each file once' => sub {
+    my $db = scratch_db('d');
+    my $dir = sql_copy('9004_test_slow' => "CREATE TABLE migrate_slow (id int);\nSELECT pg_sleep(1);\n",
+                    '9005_test_after' => "CREATE TABLE migrate_after (id int);\n");
+    my @all = (@versions, '9004_test_slow', '9005_test_after');
+    my @results = map { finish($_) } map { start($db, '--dir', $dir) } 1 .. 3;
+    for my $i (0 .. $#results) {
+        exit_is($results[$i], 0, "concurrent run $i succeeds");
+        is($results[$i]{err}, '', "concurrent run $i: nothing on stderr")
+            or diag($results[$i]{err});
+    }
+    $rows = recorded($db);
+    is_deeply(versions_of($rows), \@all, 'every file recorded exactly once');
+    my %reported;
+    $reported{$_}++ for map { $_->{out} =~ /^applied (\S+)$/mg } @results;
+    is_deeply(\%reported, {map { ($_ => 1) } @all}, 'each file reported applied by exactly one run')
+        or diag(join '', map { "--\n$_->{out}" } @results);
+    ok(table_exists($db, 'migrate_slow') && table_exists($db, 'migrate_after'), 'their tables exist');
+    # (while one run sleeps in 9004, the others wait for the lock and then skip it)
+    ok((grep { $_->{out} =~ /^skipped 9004_test_slow: applied meanwhile by another run$/m } @results),
+       'the runs overlapped: another run reports skipping the slow file');
+};
 
 # --- the database cannot be reached: an error, not a status ---
-$res = migrate("${prefix}_missing", '--dir', $sql, '--status');
-ok($res->{exit} != 0, "--status against a database that does not exist fails ($res->{exit})");
-unlike($res->{out}, qr/pending/, 'and claims nothing is pending');
-$res = migrate("${prefix}_missing", '--dir', $sql);
-ok($res->{exit} != 0, "applying against it fails ($res->{exit})");
-unlike($res->{err}, qr/\d{4}_\S+ failed/, 'without blaming a migration file') or diag($res->{err});
+subtest 'an unreachable database is an error, not a status' => sub {
+    my $res = migrate("${prefix}_missing", '--dir', $sql, '--status');
+    ok($res->{exit} != 0, "--status against a database that does not exist fails ($res->{exit})");
+    unlike($res->{out}, qr/pending/, 'and claims nothing is pending');
+    $res = migrate("${prefix}_missing", '--dir', $sql);
+    ok($res->{exit} != 0, "applying against it fails ($res->{exit})");
+    unlike($res->{err}, qr/\d{4}_\S+ failed/, 'without blaming a migration file') or diag($res->{err});
+};
 
 done_testing;

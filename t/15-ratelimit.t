@@ -12,8 +12,6 @@ use VP;
 
 my $json = JSON::PP->new->utf8->canonical;
 my $ORIGIN = 'http://localhost:3000';
-my @variants;
-END { httpd_variant_stop($_) for @variants }
 
 # ---- a minimal HTTP/1.1 client on persistent connections ----
 # The test picks which httpd child serves a request by choosing the
@@ -100,7 +98,7 @@ sub logged_pid {
 sub login_body { return { email => $_[0], password => $_[1] } }
 
 # ---- login: 5/min per IP + email, across httpd children ----
-{
+subtest 'the login limit (5 a minute per IP and email) holds across httpd children' => sub {
     my $u = new_user();
     my $ip = new_ip();
     my $rid = 0;
@@ -174,30 +172,26 @@ sub login_body { return { email => $_[0], password => $_[1] } }
         close $_ for values %conn;
 
         # once limited, even the right password is refused: limits come first
-        $r = http(POST => '/api/v1/auth/login', json => login_body($u->{email}, $u->{password}),
-                  headers => { 'x-forwarded-for' => $ip });
+        $r = login($u, ip => $ip);
         error_ok($r, 429, 'rate_limited', 'the correct password is refused too once limited');
         ok(!$r->{json}{data}, 'and no tokens are handed out');
-        $r = http(POST => '/api/v1/auth/login', json => login_body(uc $u->{email}, $u->{password}),
-                  headers => { 'x-forwarded-for' => $ip });
+        $r = login(uc $u->{email}, $u->{password}, ip => $ip);
         error_ok($r, 429, 'rate_limited', 'the email in other letter case is the same key');
 
         # other keys are not affected
-        $r = http(POST => '/api/v1/auth/login', json => login_body("other-$tag\@example.com", 'x'),
-                  headers => { 'x-forwarded-for' => $ip });
+        $r = login("other-$tag\@example.com", 'x', ip => $ip);
         error_ok($r, 401, 'invalid_credentials', 'another email from the same IP is not limited');
-        $r = http(POST => '/api/v1/auth/login', json => login_body($u->{email}, $u->{password}),
-                  headers => { 'x-forwarded-for' => new_ip() });
+        $r = login($u);
         envelope_ok($r, 200, 'the same email from another IP is not limited (logs in)');
     }
-}
+};
 
 # ---- concurrent attempts ----
 # Twelve attempts sent at once on twelve connections (both children, many
 # threads): exactly five get through to the password check. (A sanity
 # check: the read-modify-write of a counter takes microseconds, so this
 # rarely catches a missing lock; it does catch lost or doubled counts.)
-{
+subtest 'of twelve simultaneous logins exactly five reach the password check' => sub {
     my $u = new_user();
     my $ip = new_ip();
     my $tag = "rl15c-$$-" . time;
@@ -217,23 +211,20 @@ sub login_body { return { email => $_[0], password => $_[1] } }
     is($n{429} // 0, 7, 'the other 7 are 429');
     my %pids = map { (logged_pid("$tag-$_") // 'none') => 1 } 0 .. $#socks;
     note('served by children ' . join(', ', sort keys %pids));
-}
+};
 
 # ---- login_long: 10 per 5 minutes, alone when the short limit is lifted ----
-{
+subtest 'the long login limit (10 in 5 minutes) holds alone when the short one is lifted' => sub {
     my ($base, $dir) = httpd_variant('rl-login-long', 'VPlanetRateLimit login 100 60');
     ok($base, 'variant httpd with VPlanetRateLimit login 100 60') or diag($dir);
     SKIP: {
         skip 'variant httpd did not start', 5 unless $base;
-        push @variants, $dir;
         my $u = new_user(base => $base);
         my $ip = new_ip();
         my @status;
         my $r;
         for my $i (1 .. 11) {
-            $r = http(POST => '/api/v1/auth/login', base => $base,
-                      json => login_body($u->{email}, "wrong $i"),
-                      headers => { 'x-forwarded-for' => $ip });
+            $r = login($u->{email}, "wrong $i", ip => $ip, base => $base);
             push @status, $r->{status};
         }
         is_deeply([@status[0 .. 9]], [(401) x 10], 'attempts 1-10 are 401: the 1-minute limit is 100')
@@ -242,30 +233,24 @@ sub login_body { return { email => $_[0], password => $_[1] } }
         is($r->{headers}{'ratelimit-limit'}, 10, 'RateLimit-Limit: 10 (login_long)');
         my $ra = $r->{headers}{'retry-after'} // '';
         ok($ra =~ /^\d+$/ && $ra >= 1 && $ra <= 300, "Retry-After within 5 minutes ($ra)");
-        $r = http(POST => '/api/v1/auth/login', base => $base,
-                  json => login_body($u->{email}, $u->{password}),
-                  headers => { 'x-forwarded-for' => new_ip() });
+        $r = login($u, base => $base);
         envelope_ok($r, 200, 'another IP still logs in');
     }
-}
+};
 
 # ---- signup: 3 per hour per IP ----
-{
+subtest 'the signup limit is 3 an hour per IP' => sub {
     my $ip = new_ip();
     my $tag = sprintf 'su%x%x', $$, time;
     my @status;
     for my $i (1 .. 3) {
-        my $r = http(POST => '/api/v1/auth/signup',
-                     json => { email => "$tag-$i\@example.com", password => "pw-$tag-secret",
-                               nickname => "$tag-$i" },
-                     headers => { 'x-forwarded-for' => $ip });
+        my $r = signup({ email => "$tag-$i\@example.com", password => "pw-$tag-secret",
+                         nickname => "$tag-$i" }, ip => $ip);
         push @status, $r->{status};
     }
     is_deeply(\@status, [201, 201, 201], 'three signups from one IP');
     my $email = "$tag-4\@example.com";
-    my $r = http(POST => '/api/v1/auth/signup',
-                 json => { email => $email, password => "pw-$tag-secret", nickname => "$tag-4" },
-                 headers => { 'x-forwarded-for' => $ip });
+    my $r = signup({ email => $email, password => "pw-$tag-secret", nickname => "$tag-4" }, ip => $ip);
     error_ok($r, 429, 'rate_limited', 'the 4th signup from the IP within an hour is 429');
     my $ra = $r->{headers}{'retry-after'} // '';
     ok($ra =~ /^\d+$/ && $ra >= 1 && $ra <= 3600, "Retry-After within the hour ($ra)");
@@ -275,14 +260,12 @@ sub login_body { return { email => $_[0], password => $_[1] } }
     ok($r->{json}{data}{available}, 'the refused signup created no account');
     is(psql("SELECT count(*) FROM users WHERE lower(email) = lower(:'e')", "e=$email"), 0,
        'no row in users');
-    $r = http(POST => '/api/v1/auth/signup',
-              json => { email => $email, password => "pw-$tag-secret", nickname => "$tag-4" },
-              headers => { 'x-forwarded-for' => new_ip() });
+    $r = signup({ email => $email, password => "pw-$tag-secret", nickname => "$tag-4" });
     envelope_ok($r, 201, 'the same signup from another IP goes through');
-}
+};
 
 # ---- password reset: 3 per hour per email ----
-{
+subtest 'the password reset limit is 3 an hour per email, known or not' => sub {
     my $u = new_user();
     my @status;
     for my $i (1 .. 3) {
@@ -305,15 +288,14 @@ sub login_body { return { email => $_[0], password => $_[1] } }
     my $ghost = sprintf 'ghost%x%x@example.com', $$, time;
     @status = map { http(POST => '/api/v1/auth/password-reset', json => { email => $ghost })->{status} } 1 .. 4;
     is_deeply(\@status, [202, 202, 202, 429], 'an unknown email is limited alike');
-}
+};
 
 # ---- the default per-IP limit of /api/v1, and the 429 envelope with CORS ----
-{
+subtest 'the default per-IP limit covers /api/v1, its 429 envelope with CORS' => sub {
     my ($base, $dir) = httpd_variant('rl-default', 'VPlanetRateLimit default 20 3600');
     ok($base, 'variant httpd with VPlanetRateLimit default 20 3600') or diag($dir);
     SKIP: {
         skip 'variant httpd did not start', 17 unless $base;
-        push @variants, $dir;
         my $ip = new_ip();
         my $h = { 'x-forwarded-for' => $ip };
         my (@status, @remaining, @limit);
@@ -346,8 +328,7 @@ sub login_body { return { email => $_[0], password => $_[1] } }
         is($r->{status}, 429, 'still 429');
         ok(!$r->{headers}{'access-control-allow-origin'}, 'no CORS headers for an origin not allowed');
 
-        $r = http(POST => '/api/v1/auth/login', base => $base, headers => $h,
-                  json => login_body('who@example.com', 'x'));
+        $r = login('who@example.com', 'x', ip => $ip, base => $base);
         error_ok($r, 429, 'rate_limited', 'every /api/v1 endpoint is limited for that IP');
 
         my @health = map { http(GET => '/api/health', base => $base, headers => $h) } 1 .. 25;
@@ -359,16 +340,15 @@ sub login_body { return { email => $_[0], password => $_[1] } }
         envelope_ok($r, 200, 'another IP is unaffected');
         is($r->{headers}{'ratelimit-remaining'}, 19, 'and has its own count');
     }
-}
+};
 
 # ---- count 0 turns a limit off; a closed window opens again ----
-{
+subtest 'a count of 0 turns a limit off, and a closed window opens again' => sub {
     my ($base, $dir) = httpd_variant('rl-off',
         "VPlanetRateLimit default 0 60\nVPlanetRateLimit password_reset 2 2");
     ok($base, 'variant httpd with VPlanetRateLimit default 0 60') or diag($dir);
     SKIP: {
         skip 'variant httpd did not start', 5 unless $base;
-        push @variants, $dir;
         my $h = { 'x-forwarded-for' => new_ip() };
         my @res = map { http(POST => '/api/v1/auth/check-email', base => $base, headers => $h,
                              json => { email => "off$_\@example.com" }) } 1 .. 40;
@@ -390,6 +370,6 @@ sub login_body { return { email => $_[0], password => $_[1] } }
                   json => { email => $email });
         envelope_ok($r, 202, 'allowed again once Retry-After has passed');
     }
-}
+};
 
 done_testing;

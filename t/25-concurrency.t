@@ -15,12 +15,6 @@ use VP;
 my $N = 20;
 my $tag = sprintf '%x%x', $$, time;
 
-sub call {
-    my ($user, $method, $path, $body) = @_;
-    return http($method, "/api/v1$path", headers => bearer($user->{access}),
-                defined $body ? (json => $body) : ());
-}
-
 # parallel_calls(NAME, CODE): N requests at once (CODE->(i), i = 0 .. N-1,
 # makes the call); no 500 (nor any 5xx) among them. Returns the responses.
 sub parallel_calls {
@@ -51,138 +45,158 @@ sub counts {
     return \%n;
 }
 
-sub new_project {
-    my ($owner, $name) = @_;
-    my $r = call($owner, POST => '/projects', { name => $name });
-    die "cannot create a project: $r->{status} $r->{body}\n" unless $r->{status} == 201;
-    return $r->{json}{data}{id};
-}
-
 my $owner = new_user();
 my @people = map { new_user() } 1 .. $N;
 my $pid = new_project($owner, "Concurrency $tag");
 my $P = "/projects/$pid";
+my @memos;   # ids of the memos created at once
 
 # ---- memos ----
-my @res = parallel_calls('memo create', sub {
-    call($owner, POST => "$P/memos", { date => '2026-03-01', memo => "memo $_[0]" });
-});
-is_deeply(statuses(@res), { 201 => $N }, 'every memo create answers 201');
-my $c = counts($pid);
-is($c->{memos}, $N, "$N memos stored, none lost or doubled");
-is($c->{'memo.created'}, $N, "$N memo.created events");
-my @memos = map { $_->{json}{data}{id} } @res;
+subtest 'memo creates at once store each memo and its event once' => sub {
+    my @res = parallel_calls('memo create', sub {
+        call($owner, POST => "$P/memos", { date => '2026-03-01', memo => "memo $_[0]" });
+    });
+    is_deeply(statuses(@res), { 201 => $N }, 'every memo create answers 201');
+    my $c = counts($pid);
+    is($c->{memos}, $N, "$N memos stored, none lost or doubled");
+    is($c->{'memo.created'}, $N, "$N memo.created events");
+    @memos = map { $_->{json}{data}{id} } @res;
+};
 
-@res = parallel_calls('memo update', sub {
-    call($owner, PATCH => "$P/memos/$memos[0]", { memo => "edit $_[0]" });
-});
-is_deeply(statuses(@res), { 200 => $N }, 'every memo update answers 200');
-is(counts($pid)->{'memo.updated'}, $N, "$N memo.updated events");
-like(psql("SELECT memo FROM project_memos WHERE id = '$memos[0]'"), qr/^edit \d+$/,
-     'the memo holds one of the edits');
+subtest 'memo updates at once each write their event' => sub {
+    my @res = parallel_calls('memo update', sub {
+        call($owner, PATCH => "$P/memos/$memos[0]", { memo => "edit $_[0]" });
+    });
+    is_deeply(statuses(@res), { 200 => $N }, 'every memo update answers 200');
+    is(counts($pid)->{'memo.updated'}, $N, "$N memo.updated events");
+    like(psql("SELECT memo FROM project_memos WHERE id = '$memos[0]'"), qr/^edit \d+$/,
+         'the memo holds one of the edits');
+};
 
-@res = parallel_calls('memo delete', sub { call($owner, DELETE => "$P/memos/$memos[$_[0]]") });
-is_deeply(statuses(@res), { 200 => $N }, 'every memo delete answers 200');
-$c = counts($pid);
-is($c->{memos}, 0, 'no memo left');
-is($c->{'memo.deleted'}, $N, "$N memo.deleted events");
+subtest 'memo deletes at once leave no memo' => sub {
+    my @res = parallel_calls('memo delete', sub { call($owner, DELETE => "$P/memos/$memos[$_[0]]") });
+    is_deeply(statuses(@res), { 200 => $N }, 'every memo delete answers 200');
+    my $c = counts($pid);
+    is($c->{memos}, 0, 'no memo left');
+    is($c->{'memo.deleted'}, $N, "$N memo.deleted events");
+};
 
 # ---- project settings and schedule ----
-@res = parallel_calls('project PATCH', sub { call($owner, PATCH => $P, { progress => $_[0] }) });
-is_deeply(statuses(@res), { 200 => $N }, 'every PATCH answers 200');
-is(counts($pid)->{'project.updated'}, $N, "$N project.updated events");
+subtest 'project PATCHes at once each write their event' => sub {
+    my @res = parallel_calls('project PATCH', sub { call($owner, PATCH => $P, { progress => $_[0] }) });
+    is_deeply(statuses(@res), { 200 => $N }, 'every PATCH answers 200');
+    is(counts($pid)->{'project.updated'}, $N, "$N project.updated events");
+};
 
-@res = parallel_calls('schedule PUT', sub {
-    call($owner, PUT => "$P/schedule", { phases => [{ phase => 'filming', progress => $_[0] }] });
-});
-is_deeply(statuses(@res), { 200 => $N }, 'every schedule PUT answers 200');
-is(counts($pid)->{'schedule.updated'}, $N, "$N schedule.updated events");
+subtest 'schedule PUTs at once each write their event' => sub {
+    my @res = parallel_calls('schedule PUT', sub {
+        call($owner, PUT => "$P/schedule", { phases => [{ phase => 'filming', progress => $_[0] }] });
+    });
+    is_deeply(statuses(@res), { 200 => $N }, 'every schedule PUT answers 200');
+    is(counts($pid)->{'schedule.updated'}, $N, "$N schedule.updated events");
+};
 
 # memo creates beside PATCHes and schedule PUTs: the deadlock of the report
-@res = parallel_calls('memo creates beside PATCH and schedule PUT', sub {
-    my $i = shift;
-    return $i % 4 == 1 ? call($owner, PATCH => $P, { description => "d $i" })
-         : $i % 4 == 3 ? call($owner, PUT => "$P/schedule", { phases => [{ phase => 'post_work', progress => $i }] })
-         : call($owner, POST => "$P/memos", { date => '2026-03-02', memo => "mixed $i" });
-});
-is_deeply(statuses(@res), { 200 => $N / 2, 201 => $N / 2 }, 'each answers 200 or 201');
-$c = counts($pid);
-is($c->{memos}, $N / 2, 'every memo of the mix stored once');
-is($c->{'memo.created'}, $N + $N / 2, 'and its event recorded once');
-is($c->{'project.updated'}, $N + $N / 4, 'each PATCH of the mix has its event');
-is($c->{'schedule.updated'}, $N + $N / 4, 'each PUT of the mix has its event');
+subtest 'memo creates beside PATCHes and schedule PUTs do not deadlock' => sub {
+    my @res = parallel_calls('memo creates beside PATCH and schedule PUT', sub {
+        my $i = shift;
+        return $i % 4 == 1 ? call($owner, PATCH => $P, { description => "d $i" })
+             : $i % 4 == 3 ? call($owner, PUT => "$P/schedule", { phases => [{ phase => 'post_work', progress => $i }] })
+             : call($owner, POST => "$P/memos", { date => '2026-03-02', memo => "mixed $i" });
+    });
+    is_deeply(statuses(@res), { 200 => $N / 2, 201 => $N / 2 }, 'each answers 200 or 201');
+    my $c = counts($pid);
+    is($c->{memos}, $N / 2, 'every memo of the mix stored once');
+    is($c->{'memo.created'}, $N + $N / 2, 'and its event recorded once');
+    is($c->{'project.updated'}, $N + $N / 4, 'each PATCH of the mix has its event');
+    is($c->{'schedule.updated'}, $N + $N / 4, 'each PUT of the mix has its event');
+};
 
 # ---- members ----
-@res = parallel_calls('member add', sub {
-    call($owner, POST => "$P/members", { user_id => $people[$_[0]]{id}, role => 'viewer' });
-});
-is_deeply(statuses(@res), { 201 => $N }, 'every member add answers 201');
-$c = counts($pid);
-is($c->{members}, $N + 1, "$N members added to the owner");
-is($c->{'member.joined'}, $N, "$N member.joined events");
+subtest 'member adds at once each write their event' => sub {
+    my @res = parallel_calls('member add', sub {
+        call($owner, POST => "$P/members", { user_id => $people[$_[0]]{id}, role => 'viewer' });
+    });
+    is_deeply(statuses(@res), { 201 => $N }, 'every member add answers 201');
+    my $c = counts($pid);
+    is($c->{members}, $N + 1, "$N members added to the owner");
+    is($c->{'member.joined'}, $N, "$N member.joined events");
+};
 
-@res = parallel_calls('member role change', sub {
-    call($owner, PATCH => "$P/members/$people[$_[0]]{id}", { role => 'editor' });
-});
-is_deeply(statuses(@res), { 200 => $N }, 'every role change answers 200');
-$c = counts($pid);
-is($c->{editors}, $N, "$N editors");
-is($c->{'member.role_changed'}, $N, "$N member.role_changed events");
+subtest 'role changes at once each write their event' => sub {
+    my @res = parallel_calls('member role change', sub {
+        call($owner, PATCH => "$P/members/$people[$_[0]]{id}", { role => 'editor' });
+    });
+    is_deeply(statuses(@res), { 200 => $N }, 'every role change answers 200');
+    my $c = counts($pid);
+    is($c->{editors}, $N, "$N editors");
+    is($c->{'member.role_changed'}, $N, "$N member.role_changed events");
+};
 
 # half removed by the owner, half leave by themselves
-@res = parallel_calls('member remove', sub {
-    my $i = shift;
-    call($i % 2 ? $people[$i] : $owner, DELETE => "$P/members/$people[$i]{id}");
-});
-is_deeply(statuses(@res), { 200 => $N }, 'every remove answers 200');
-$c = counts($pid);
-is($c->{members}, 1, 'the owner is left');
-is($c->{'member.left'}, $N, "$N member.left events");
+subtest 'removals and leaves at once each write their event' => sub {
+    my @res = parallel_calls('member remove', sub {
+        my $i = shift;
+        call($i % 2 ? $people[$i] : $owner, DELETE => "$P/members/$people[$i]{id}");
+    });
+    is_deeply(statuses(@res), { 200 => $N }, 'every remove answers 200');
+    my $c = counts($pid);
+    is($c->{members}, 1, 'the owner is left');
+    is($c->{'member.left'}, $N, "$N member.left events");
+};
 
 # ---- transfer, delete, restore: one wins, the others are refused ----
 my ($heir) = $people[0];
-envelope_ok(call($owner, POST => "$P/members", { user_id => $heir->{id}, role => 'admin' }), 201,
-            'an admin to transfer to');
-@res = parallel_calls('transfer', sub { call($owner, POST => "$P/transfer", { user_id => $heir->{id} }) });
-is_deeply(statuses(@res), { 200 => 1, 403 => $N - 1 },
-          'one transfer succeeds; the others find the caller an admin now (403)');
-is(psql("SELECT owner_id FROM projects p WHERE id = '$pid' AND (SELECT count(*) FROM project_members"
-        . " WHERE project_id = p.id AND role = 'owner') = 1"), $heir->{id},
-   'the heir owns the project, and is its one owner member');
-is(counts($pid)->{'project.transferred'}, 1, 'one project.transferred event');
+subtest 'of transfers at once one wins, the others find the caller an admin' => sub {
+    envelope_ok(call($owner, POST => "$P/members", { user_id => $heir->{id}, role => 'admin' }), 201,
+                'an admin to transfer to');
+    my @res = parallel_calls('transfer', sub { call($owner, POST => "$P/transfer", { user_id => $heir->{id} }) });
+    is_deeply(statuses(@res), { 200 => 1, 403 => $N - 1 },
+              'one transfer succeeds; the others find the caller an admin now (403)');
+    is(psql("SELECT owner_id FROM projects p WHERE id = '$pid' AND (SELECT count(*) FROM project_members"
+            . " WHERE project_id = p.id AND role = 'owner') = 1"), $heir->{id},
+       'the heir owns the project, and is its one owner member');
+    is(counts($pid)->{'project.transferred'}, 1, 'one project.transferred event');
+};
 
-@res = parallel_calls('delete', sub { call($heir, DELETE => $P) });
-is_deeply(statuses(@res), { 200 => 1, 404 => $N - 1 }, 'one delete succeeds, the others 404');
-is(counts($pid)->{'project.deleted'}, 1, 'one project.deleted event');
+subtest 'of deletes at once one wins' => sub {
+    my @res = parallel_calls('delete', sub { call($heir, DELETE => $P) });
+    is_deeply(statuses(@res), { 200 => 1, 404 => $N - 1 }, 'one delete succeeds, the others 404');
+    is(counts($pid)->{'project.deleted'}, 1, 'one project.deleted event');
+};
 
-@res = parallel_calls('restore', sub { call($heir, POST => "$P/restore") });
-is_deeply(statuses(@res), { 200 => 1, 409 => $N - 1 },
-          'one restore succeeds, the others find it live (409)');
-is(counts($pid)->{'project.restored'}, 1, 'one project.restored event');
+subtest 'of restores at once one wins' => sub {
+    my @res = parallel_calls('restore', sub { call($heir, POST => "$P/restore") });
+    is_deeply(statuses(@res), { 200 => 1, 409 => $N - 1 },
+              'one restore succeeds, the others find it live (409)');
+    is(counts($pid)->{'project.restored'}, 1, 'one project.restored event');
+};
 
 # ---- a transfer racing a delete by the same owner ----
-my ($deleted_after_transfer, $rounds) = (0, 8);
-for my $round (1 .. $rounds) {
-    my $id = new_project($owner, "Race $tag $round");
-    call($owner, POST => "/projects/$id/members", { user_id => $heir->{id}, role => 'admin' });
-    my ($t, $d) = parallel(2, sub {
-        $_[0] == 1 ? call($owner, POST => "/projects/$id/transfer", { user_id => $heir->{id} })
-                   : call($owner, DELETE => "/projects/$id");
-    });
-    $deleted_after_transfer += psql("SELECT count(*) FROM projects WHERE id = '$id'"
-                                    . " AND owner_id = '$heir->{id}' AND deleted_at IS NOT NULL");
-    ok(($t->{status} == 200) + ($d->{status} == 200) == 1
-       && ($t->{status} == 200 ? $d->{status} == 403 : $t->{status} == 404),
-       "round $round: the transfer ($t->{status}) or the delete ($d->{status}) wins, not both");
-}
-is($deleted_after_transfer, 0, "the new owner's project is never deleted by the former owner");
+subtest 'a transfer racing a delete by the same owner: never both' => sub {
+    my ($deleted_after_transfer, $rounds) = (0, 8);
+    for my $round (1 .. $rounds) {
+        my $id = new_project($owner, "Race $tag $round");
+        call($owner, POST => "/projects/$id/members", { user_id => $heir->{id}, role => 'admin' });
+        my ($t, $d) = parallel(2, sub {
+            $_[0] == 1 ? call($owner, POST => "/projects/$id/transfer", { user_id => $heir->{id} })
+                       : call($owner, DELETE => "/projects/$id");
+        });
+        $deleted_after_transfer += psql("SELECT count(*) FROM projects WHERE id = '$id'"
+                                        . " AND owner_id = '$heir->{id}' AND deleted_at IS NOT NULL");
+        ok(($t->{status} == 200) + ($d->{status} == 200) == 1
+           && ($t->{status} == 200 ? $d->{status} == 403 : $t->{status} == 404),
+           "round $round: the transfer ($t->{status}) or the delete ($d->{status}) wins, not both");
+    }
+    is($deleted_after_transfer, 0, "the new owner's project is never deleted by the former owner");
+};
 
 # ---- a deadlock all the same: vp_db_tx runs the transaction again ----
 # A session of its own locks a memo, waits until somebody waits for that
 # row, then asks for the project row: the memo PATCH holding the project
 # lock and waiting for the memo is the deadlock's victim (that session
 # waits 10 s before it looks for deadlocks, the server's 1 s).
-{
+subtest 'a memo PATCH that loses a deadlock is run again' => sub {
     my $id = new_project($owner, "Deadlock $tag");
     my $memo = call($owner, POST => "/projects/$id/memos", { date => '2026-03-03', memo => 'm' })
         ->{json}{data}{id};
@@ -207,6 +221,6 @@ is($deleted_after_transfer, 0, "the new owner's project is never deleted by the 
          'the lost attempt is logged (VP0107)');
     is(psql("SELECT memo FROM project_memos WHERE id = '$memo'"), 'after a deadlock', 'the change is kept');
     is(counts($id)->{'memo.updated'}, 1, 'one memo.updated event');
-}
+};
 
 done_testing;

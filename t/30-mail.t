@@ -58,186 +58,195 @@ sub queue_mail {
     return $id;
 }
 
-sub sidecar_log { slurp($ENV{VP_SIDECAR_LOG}) }
-
 my $tag = sprintf '%x%x', $$, time;
 
 # ---- the verification email of a signup ----
 my $u = new_user(email => "mail.$tag\@example.com");
-my $id = row_id_for($u->{email});
-ok($id, 'signup queued the verification email');
-my $mail = wait_for(15, sub { (mails_to($u->{email}))[0] });
-ok($mail, 'it arrives in the SMTP sink') or BAIL_OUT('no mail delivery: ' . sidecar_log());
-my $r = row($id);
-is($r->{status}, 'sent', 'the row is sent');
-ok($r->{sent_at}, 'with sent_at');
-is($r->{attempts}, 1, 'after one attempt');
-like($r->{claimed_by}, qr/^[^:]+:\d+:[0-9a-f]{8}$/, 'claimed_by names the daemon (host:pid:random)');
+subtest 'the verification email of a signup is a proper MIME message whose link verifies' => sub {
+    my $id = row_id_for($u->{email});
+    ok($id, 'signup queued the verification email');
+    my $mail = wait_mail($u->{email}, 15);
+    ok($mail, 'it arrives in the SMTP sink') or BAIL_OUT('no mail delivery: ' . VP::sidecar_log());
+    my $r = row($id);
+    is($r->{status}, 'sent', 'the row is sent');
+    ok($r->{sent_at}, 'with sent_at');
+    is($r->{attempts}, 1, 'after one attempt');
+    like($r->{claimed_by}, qr/^[^:]+:\d+:[0-9a-f]{8}$/, 'claimed_by names the daemon (host:pid:random)');
 
-my $h = $mail->{head};
-is($h->{to}, $u->{email}, 'To: the new account');
-is($h->{subject}, $r->{subject}, 'Subject: the outbox subject');
-is($h->{subject}, 'Confirm your VideoPlanet email address', '... the verification subject');
-like($h->{from}, qr/^"?VideoPlanet"? <\Q$FROM\E>$/, 'From: the configured sender and name');
-like($h->{date}, qr/^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000$/, 'Date: RFC 5322, UTC');
-like($h->{'message-id'}, qr/^<vplanet\.$id\.[\w-]{22}\@vplanet\.invalid>$/,
-     'Message-ID: outbox id, random part, sender domain');
-is($h->{'mime-version'}, '1.0', 'MIME-Version');
-is($h->{'auto-submitted'}, 'auto-generated', 'Auto-Submitted (no auto-replies)');
-is($mail->{type}, 'multipart/alternative', 'multipart/alternative');
-is_deeply([map { "$_->{type}; $_->{charset}" } @{ $mail->{parts} }],
-          ['text/plain; utf-8', 'text/html; utf-8'], 'a text and an HTML part, UTF-8');
-is($mail->{text}, $r->{body_text}, 'the text part is the outbox text');
-is($mail->{html}, $r->{body_html}, 'the HTML part is the outbox HTML');
-my ($token) = ($mail->{text} // '') =~ m{^\Q$BASE\E/verify-email\?token=([A-Za-z0-9_-]{43})$}m;
-ok($token, 'the text links to the public URL + /verify-email?token=');
-like($mail->{html}, qr{href="\Q$BASE\E/verify-email\?token=\Q$token\E"}, 'the HTML the same link');
-$r = http(POST => '/api/v1/auth/verify-email', json => { token => $token });
-envelope_ok($r, 200, 'the emailed token verifies the account');
-ok($r->{json}{data}{user}{email_verified}, 'email_verified');
+    my $h = $mail->{head};
+    is($h->{to}, $u->{email}, 'To: the new account');
+    is($h->{subject}, $r->{subject}, 'Subject: the outbox subject');
+    is($h->{subject}, 'Confirm your VideoPlanet email address', '... the verification subject');
+    like($h->{from}, qr/^"?VideoPlanet"? <\Q$FROM\E>$/, 'From: the configured sender and name');
+    like($h->{date}, qr/^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000$/, 'Date: RFC 5322, UTC');
+    like($h->{'message-id'}, qr/^<vplanet\.$id\.[\w-]{22}\@vplanet\.invalid>$/,
+         'Message-ID: outbox id, random part, sender domain');
+    is($h->{'mime-version'}, '1.0', 'MIME-Version');
+    is($h->{'auto-submitted'}, 'auto-generated', 'Auto-Submitted (no auto-replies)');
+    is($mail->{type}, 'multipart/alternative', 'multipart/alternative');
+    is_deeply([map { "$_->{type}; $_->{charset}" } @{ $mail->{parts} }],
+              ['text/plain; utf-8', 'text/html; utf-8'], 'a text and an HTML part, UTF-8');
+    is($mail->{text}, $r->{body_text}, 'the text part is the outbox text');
+    is($mail->{html}, $r->{body_html}, 'the HTML part is the outbox HTML');
+    my ($token) = ($mail->{text} // '') =~ m{^\Q$BASE\E/verify-email\?token=([A-Za-z0-9_-]{43})$}m;
+    ok($token, 'the text links to the public URL + /verify-email?token=');
+    like($mail->{html}, qr{href="\Q$BASE\E/verify-email\?token=\Q$token\E"}, 'the HTML the same link');
+    $r = http(POST => '/api/v1/auth/verify-email', json => { token => $token });
+    envelope_ok($r, 200, 'the emailed token verifies the account');
+    ok($r->{json}{data}{user}{email_verified}, 'email_verified');
+};
 
 # ---- beyond ASCII: a Korean subject and body ----
-my $ko = "mail.ko.$tag\@example.com";
-my $subject = '영상 프로젝트 "봄 캠페인"에 초대되었습니다 — 확인해 주세요 🎬 ' . ('가' x 40);
-my $text = "안녕하세요,\n\n초대 링크: $BASE/invite?token=abc\n줄 끝 공백 \n.\n끝";
-$id = queue_mail(to => $ko, subject => $subject, text => $text,
-                 html => "<p>안녕하세요 <b>\"봄\"</b> = 테스트</p>");
-$mail = wait_for(15, sub { (mails_to($ko))[0] });
-ok($mail, 'a Korean email arrives');
-is($mail->{head}{subject}, $subject, 'its long subject decodes exactly (RFC 2047)');
-unlike($mail->{raw} =~ s/\n\n.*//sr, qr/[^\x00-\x7f]/, 'the headers are 7-bit');
-is($mail->{text}, $text, 'the text decodes exactly (trailing blank and lone dot kept)');
-is($mail->{html}, '<p>안녕하세요 <b>"봄"</b> = 테스트</p>', 'the HTML too');
-is(row($id)->{status}, 'sent', 'sent');
+subtest 'a Korean subject and body arrive exactly, in 7-bit headers' => sub {
+    my $ko = "mail.ko.$tag\@example.com";
+    my $subject = '영상 프로젝트 "봄 캠페인"에 초대되었습니다 — 확인해 주세요 🎬 ' . ('가' x 40);
+    my $text = "안녕하세요,\n\n초대 링크: $BASE/invite?token=abc\n줄 끝 공백 \n.\n끝";
+    my $id = queue_mail(to => $ko, subject => $subject, text => $text,
+                     html => "<p>안녕하세요 <b>\"봄\"</b> = 테스트</p>");
+    my $mail = wait_mail($ko, 15);
+    ok($mail, 'a Korean email arrives');
+    is($mail->{head}{subject}, $subject, 'its long subject decodes exactly (RFC 2047)');
+    unlike($mail->{raw} =~ s/\n\n.*//sr, qr/[^\x00-\x7f]/, 'the headers are 7-bit');
+    is($mail->{text}, $text, 'the text decodes exactly (trailing blank and lone dot kept)');
+    is($mail->{html}, '<p>안녕하세요 <b>"봄"</b> = 테스트</p>', 'the HTML too');
+    is(row($id)->{status}, 'sent', 'sent');
+};
 
 # ---- a recipient that is not an address fails at once ----
-$id = queue_mail(to => "bad.$tag\@example.com>\r\nBcc: victim\@example.com");
-$r = wait_row($id, 15, sub { $_[0]{status} eq 'failed' });
-ok($r, 'a recipient with CR LF: failed, not retried');
-is($r && $r->{attempts}, 1, 'after one attempt');
-like($r && $r->{last_error}, qr/recipient is not a plain email address/, 'last_error says why');
+subtest 'a recipient that is not a plain address fails at once' => sub {
+    my $id = queue_mail(to => "bad.$tag\@example.com>\r\nBcc: victim\@example.com");
+    my $r = wait_row($id, 15, sub { $_[0]{status} eq 'failed' });
+    ok($r, 'a recipient with CR LF: failed, not retried');
+    is($r && $r->{attempts}, 1, 'after one attempt');
+    like($r && $r->{last_error}, qr/recipient is not a plain email address/, 'last_error says why');
+};
 
 # ---- the SMTP sink stopped: queued with attempts, delivered once it is back ----
-stack('smtp-stop');
-my $v = new_user(email => "mail.down.$tag\@example.com");
-my $down = row_id_for($v->{email});
-# a row on its last attempt runs out meanwhile
-my $last = queue_mail(to => "mail.last.$tag\@example.com", attempts => 7);
-$r = wait_row($down, 20, sub { $_[0]{attempts} >= 2 });
-ok($r, 'with the sink down, attempts are counted') or diag(explain(row($down)));
-is($r && $r->{status}, 'queued', 'the row stays queued');
-like($r && $r->{last_error}, qr/connect/i, "last_error is curl's: " . ($r ? $r->{last_error} // '' : ''));
-unlike($r && $r->{last_error}, qr/password/i, 'no credentials in it');
-$r = wait_row($last, 15, sub { $_[0]{status} eq 'failed' });
-ok($r, 'the 8th failed attempt of 8 makes the row failed');
-is($r && $r->{attempts}, 8, 'attempts 8');
-ok($r && $r->{last_error}, 'with the last error');
-is(scalar mails_to($v->{email}), 0, 'nothing arrived while the sink was down');
-stack('smtp-start');
-$r = wait_row($down, 20, sub { $_[0]{status} eq 'sent' });
-ok($r, 'the sink is back: the row is sent');
-ok($r && $r->{attempts} >= 3, "after $r->{attempts} attempts") if $r;
-$mail = wait_for(10, sub { (mails_to($v->{email}))[0] });
-ok($mail, 'and its email arrives');
-is(row($last)->{status}, 'failed', 'the failed row stays failed');
-is(scalar mails_to("mail.last.$tag\@example.com"), 0, '... and is not sent');
+subtest 'with the SMTP sink down attempts are counted, then the mail is delivered; the last attempt fails' => sub {
+    stack('smtp-stop');
+    my $v = new_user(email => "mail.down.$tag\@example.com");
+    my $down = row_id_for($v->{email});
+    # a row on its last attempt runs out meanwhile
+    my $last = queue_mail(to => "mail.last.$tag\@example.com", attempts => 7);
+    my $r = wait_row($down, 20, sub { $_[0]{attempts} >= 2 });
+    ok($r, 'with the sink down, attempts are counted') or diag(explain(row($down)));
+    is($r && $r->{status}, 'queued', 'the row stays queued');
+    like($r && $r->{last_error}, qr/connect/i, "last_error is curl's: " . ($r ? $r->{last_error} // '' : ''));
+    unlike($r && $r->{last_error}, qr/password/i, 'no credentials in it');
+    $r = wait_row($last, 15, sub { $_[0]{status} eq 'failed' });
+    ok($r, 'the 8th failed attempt of 8 makes the row failed');
+    is($r && $r->{attempts}, 8, 'attempts 8');
+    ok($r && $r->{last_error}, 'with the last error');
+    is(scalar mails_to($v->{email}), 0, 'nothing arrived while the sink was down');
+    stack('smtp-start');
+    $r = wait_row($down, 20, sub { $_[0]{status} eq 'sent' });
+    ok($r, 'the sink is back: the row is sent');
+    ok($r && $r->{attempts} >= 3, "after $r->{attempts} attempts") if $r;
+    my $mail = wait_mail($v->{email}, 10);
+    ok($mail, 'and its email arrives');
+    is(row($last)->{status}, 'failed', 'the failed row stays failed');
+    is(scalar mails_to("mail.last.$tag\@example.com"), 0, '... and is not sent');
+};
 
 # ---- rows left `sending` ----
 # a dead daemon's claim (older than mail_sending_timeout, 30 s here) is
 # taken back; a live daemon's (just now) is left alone
-my $stale = queue_mail(to => "mail.stale.$tag\@example.com", status => 'sending', age => 3600,
-                       by => 'gone-host:1:00000000');
-my $live = queue_mail(to => "mail.live.$tag\@example.com", status => 'sending', age => 0,
-                      by => 'other-host:1:00000000');
-$r = wait_row($stale, 15, sub { $_[0]{status} eq 'sent' });
-ok($r, 'a row left sending by a dead daemon is taken back and sent');
-is($r && $r->{attempts}, 2, 'the interrupted attempt counts');
-like($r && $r->{last_error}, qr/taken back.*gone-host:1:00000000/, 'last_error says so');
-is(row($live)->{status}, 'sending', "a live daemon's row is left alone");
-psql("DELETE FROM outbox WHERE id = :'id'", "id=$live");
+subtest 'a row left sending by a dead daemon is taken back, a live daemon\'s is left alone' => sub {
+    my $stale = queue_mail(to => "mail.stale.$tag\@example.com", status => 'sending', age => 3600,
+                           by => 'gone-host:1:00000000');
+    my $live = queue_mail(to => "mail.live.$tag\@example.com", status => 'sending', age => 0,
+                          by => 'other-host:1:00000000');
+    my $r = wait_row($stale, 15, sub { $_[0]{status} eq 'sent' });
+    ok($r, 'a row left sending by a dead daemon is taken back and sent');
+    is($r && $r->{attempts}, 2, 'the interrupted attempt counts');
+    like($r && $r->{last_error}, qr/taken back.*gone-host:1:00000000/, 'last_error says so');
+    is(row($live)->{status}, 'sending', "a live daemon's row is left alone");
+    psql("DELETE FROM outbox WHERE id = :'id'", "id=$live");
+};
 
 # ---- a restart sends nothing twice ----
-stack('sidecar-stop');
-like((split /\n/, sidecar_log())[-1], qr/VPD0009: stopped$/, 'SIGTERM: a clean stop');
-stack('sidecar-start');
-my $w = new_user(email => "mail.restart.$tag\@example.com");
-ok(wait_for(15, sub { mails_to($w->{email}) }), 'after a restart mail flows again');
-is(scalar mails_to($u->{email}), 1, 'the first email arrived once');
+subtest 'a restart sends nothing twice' => sub {
+    stack('sidecar-stop');
+    like((split /\n/, VP::sidecar_log())[-1], qr/VPD0009: stopped$/, 'SIGTERM: a clean stop');
+    stack('sidecar-start');
+    my $w = new_user(email => "mail.restart.$tag\@example.com");
+    ok(wait_for(15, sub { mails_to($w->{email}) }), 'after a restart mail flows again');
+    is(scalar mails_to($u->{email}), 1, 'the first email arrived once');
+};
 
 # ---- a stop lets the message in hand finish and gives the rest back ----
 # a relay that accepts connections and never says a word: each message
 # waits for smtp_timeout (2 s here)
-my $silent = IO::Socket::INET->new(Listen => 5, LocalAddr => '127.0.0.1', LocalPort => 0)
-    or die "listen: $!";
-my $conf = "$ENV{VP_STATE}/vplanetd/silent.conf";
-open(my $fh, '>', $conf) or die "$conf: $!";
-print $fh slurp($ENV{VP_SIDECAR_CONF}), "\nsmtp_url = smtp://127.0.0.1:" . $silent->sockport
-        . "\nsmtp_timeout = 2\nsmtp_connect_timeout = 2\npid_file =\n";
-close $fh;
-stack('sidecar-stop');
-my @held = map { queue_mail(to => "mail.held$_.$tag\@example.com") } 1 .. 3;
-my $pid = VP::sidecar_spawn($conf, 'silent');
-ok(wait_for(10, sub { psql("SELECT count(*) FROM outbox WHERE status = 'sending'"
-                         . " AND id IN ($held[0], $held[1], $held[2])") == 3 }),
-   'the daemon claimed the three rows');
-kill 'TERM', $pid;
-my $stopped = wait_for(15, sub { waitpid($pid, WNOHANG) == $pid ? [$?] : undef });
-ok($stopped, 'SIGTERM: it stops');
-is($stopped && $stopped->[0] >> 8, 0, '... with exit status 0');
-my @rows = map { row($_) } @held;
-is(join(' ', map { "$_->{status}/$_->{attempts}" } @rows), 'queued/1 queued/0 queued/0',
-   'the message in hand finished (a time-out, counted); the other two were given back');
-like($rows[0]{last_error}, qr/time|out/i, 'the time-out is its last error');
-like(slurp("$ENV{VP_STATE}/vplanetd/silent.log"), qr/VPD0009: stopped\n\z/, 'its log ends cleanly');
-stack('sidecar-start');
-ok(wait_for(20, sub { (grep { row($_)->{status} eq 'sent' } @held) == 3 }),
-   'the stack daemon sends all three');
+subtest 'a stop lets the message in hand finish and gives the rest back' => sub {
+    my $silent = IO::Socket::INET->new(Listen => 5, LocalAddr => '127.0.0.1', LocalPort => 0)
+        or die "listen: $!";
+    my $conf = "$ENV{VP_STATE}/vplanetd/silent.conf";
+    write_file($conf, slurp($ENV{VP_SIDECAR_CONF}) . "\nsmtp_url = smtp://127.0.0.1:" . $silent->sockport
+                      . "\nsmtp_timeout = 2\nsmtp_connect_timeout = 2\npid_file =\n");
+    stack('sidecar-stop');
+    my @held = map { queue_mail(to => "mail.held$_.$tag\@example.com") } 1 .. 3;
+    my $pid = VP::sidecar_spawn($conf, 'silent');
+    ok(wait_for(10, sub { psql("SELECT count(*) FROM outbox WHERE status = 'sending'"
+                             . " AND id IN ($held[0], $held[1], $held[2])") == 3 }),
+       'the daemon claimed the three rows');
+    kill 'TERM', $pid;
+    my $stopped = wait_for(15, sub { waitpid($pid, WNOHANG) == $pid ? [$?] : undef });
+    ok($stopped, 'SIGTERM: it stops');
+    is($stopped && $stopped->[0] >> 8, 0, '... with exit status 0');
+    my @rows = map { row($_) } @held;
+    is(join(' ', map { "$_->{status}/$_->{attempts}" } @rows), 'queued/1 queued/0 queued/0',
+       'the message in hand finished (a time-out, counted); the other two were given back');
+    like($rows[0]{last_error}, qr/time|out/i, 'the time-out is its last error');
+    like(slurp("$ENV{VP_STATE}/vplanetd/silent.log"), qr/VPD0009: stopped\n\z/, 'its log ends cleanly');
+    stack('sidecar-start');
+    ok(wait_for(20, sub { (grep { row($_)->{status} eq 'sent' } @held) == 3 }),
+       'the stack daemon sends all three');
+};
 
 # ---- two daemons share the outbox ----
-my $conf2 = "$ENV{VP_STATE}/vplanetd/second.conf";
-open($fh, '>', $conf2) or die "$conf2: $!";
-my $ws2 = free_port();
-print $fh slurp($ENV{VP_SIDECAR_CONF}), "\nmail_batch = 1\npid_file =\nlisten = 127.0.0.1:$ws2\n";
-close $fh;
-my $pid2 = VP::sidecar_spawn($conf2, 'second');
-ok(wait_for(15, sub { slurp("$ENV{VP_STATE}/vplanetd/second.log") =~ /VPD0101/ }),
-   'a second daemon is connected');
-my $first = psql("INSERT INTO outbox (recipient, subject, body_text, body_html, kind)"
-               . " SELECT 'mail.pair' || g || '.$tag\@example.com', 'Pair ' || g, 'x', '<p>x</p>', 'test'"
-               . " FROM generate_series(1, 40) g RETURNING id");
-my @pair = split /\n/, $first;
-ok(wait_for(30, sub { psql("SELECT count(*) FROM outbox WHERE status = 'sent'"
-                         . " AND id BETWEEN $pair[0] AND $pair[-1]") == 40 }),
-   '40 rows queued at once are all sent');
-my @dup = grep { scalar(mails_of_row($_)) != 1 } @pair;
-is("@dup", '', 'each arrived exactly once');
-is(psql("SELECT count(DISTINCT claimed_by) FROM outbox WHERE id BETWEEN $pair[0] AND $pair[-1]"),
-   2, 'both daemons sent some');
-kill 'TERM', $pid2;
-$stopped = wait_for(15, sub { waitpid($pid2, WNOHANG) == $pid2 ? [$?] : undef });
-is($stopped && $stopped->[0], 0, 'the second daemon stops with status 0');
+subtest 'two daemons share the outbox without sending a row twice' => sub {
+    my $conf2 = "$ENV{VP_STATE}/vplanetd/second.conf";
+    my $ws2 = free_port();
+    write_file($conf2, slurp($ENV{VP_SIDECAR_CONF}) . "\nmail_batch = 1\npid_file =\nlisten = 127.0.0.1:$ws2\n");
+    my $pid2 = VP::sidecar_spawn($conf2, 'second');
+    ok(wait_for(15, sub { slurp("$ENV{VP_STATE}/vplanetd/second.log") =~ /VPD0101/ }),
+       'a second daemon is connected');
+    my $first = psql("INSERT INTO outbox (recipient, subject, body_text, body_html, kind)"
+                   . " SELECT 'mail.pair' || g || '.$tag\@example.com', 'Pair ' || g, 'x', '<p>x</p>', 'test'"
+                   . " FROM generate_series(1, 40) g RETURNING id");
+    my @pair = split /\n/, $first;
+    ok(wait_for(30, sub { psql("SELECT count(*) FROM outbox WHERE status = 'sent'"
+                             . " AND id BETWEEN $pair[0] AND $pair[-1]") == 40 }),
+       '40 rows queued at once are all sent');
+    my @dup = grep { scalar(mails_of_row($_)) != 1 } @pair;
+    is("@dup", '', 'each arrived exactly once');
+    is(psql("SELECT count(DISTINCT claimed_by) FROM outbox WHERE id BETWEEN $pair[0] AND $pair[-1]"),
+       2, 'both daemons sent some');
+    kill 'TERM', $pid2;
+    my $stopped = wait_for(15, sub { waitpid($pid2, WNOHANG) == $pid2 ? [$?] : undef });
+    is($stopped && $stopped->[0], 0, 'the second daemon stops with status 0');
+};
 
 # ---- the configuration is checked before anything starts ----
-my $bad = "$ENV{VP_STATE}/vplanetd/bad.conf";
-open($fh, '>', $bad) or die "$bad: $!";
-print $fh slurp($ENV{VP_SIDECAR_CONF}), "\nsmtp_tls = sometimes\n";
-close $fh;
-my $out = `$ENV{VP_VPLANETD} -t -c $bad 2>&1`;
-is($? >> 8, 2, 'a bad configuration: exit status 2');
-like($out, qr/refusing to start: \Q$bad\E:\d+: smtp_tls wants required, try or none/,
-     'the message names the file, the line and the problem');
-$out = `$ENV{VP_VPLANETD} -t -c $ENV{VP_SIDECAR_CONF} 2>&1`;
-is($? >> 8, 0, '-t: the stack configuration is valid') or diag($out);
+subtest 'the configuration is checked before anything starts' => sub {
+    my $bad = "$ENV{VP_STATE}/vplanetd/bad.conf";
+    write_file($bad, slurp($ENV{VP_SIDECAR_CONF}) . "\nsmtp_tls = sometimes\n");
+    my $out = `$ENV{VP_VPLANETD} -t -c $bad 2>&1`;
+    is($? >> 8, 2, 'a bad configuration: exit status 2');
+    like($out, qr/refusing to start: \Q$bad\E:\d+: smtp_tls wants required, try or none/,
+         'the message names the file, the line and the problem');
+    $out = `$ENV{VP_VPLANETD} -t -c $ENV{VP_SIDECAR_CONF} 2>&1`;
+    is($? >> 8, 0, '-t: the stack configuration is valid') or diag($out);
+};
 
 # ---- nothing of the whole suite was sent twice ----
-my %count;
-$count{$_}++ for map { ($_->{head}{'message-id'} // '') =~ /^<vplanet\.(\d+)\./ ? "$1" : () } mails();
-my @twice = grep { $count{$_} > 1 } sort { $a <=> $b } keys %count;
-is("@twice", '', 'no outbox row of the suite arrived twice');
-my @lost = grep { !$count{$_} } split /\n/, psql("SELECT id FROM outbox WHERE status = 'sent'");
-is("@lost", '', 'every sent row arrived');
+subtest 'nothing of the whole suite was sent twice or lost' => sub {
+    my %count;
+    $count{$_}++ for map { ($_->{head}{'message-id'} // '') =~ /^<vplanet\.(\d+)\./ ? "$1" : () } mails();
+    my @twice = grep { $count{$_} > 1 } sort { $a <=> $b } keys %count;
+    is("@twice", '', 'no outbox row of the suite arrived twice');
+    my @lost = grep { !$count{$_} } split /\n/, psql("SELECT id FROM outbox WHERE status = 'sent'");
+    is("@lost", '', 'every sent row arrived');
+};
 
 done_testing();
-
-# VP::sidecar_spawn(CONF, NAME): vplanetd with CONF in the background, logging
-# to VP_STATE/vplanetd/NAME.log; its pid.

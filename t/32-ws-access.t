@@ -7,7 +7,7 @@
 use strict;
 use warnings;
 use Test::More;
-use VP;
+use VP qw(:DEFAULT !api !login);   # this file keeps its own api and login
 use VPWS;
 use JSON::PP ();
 

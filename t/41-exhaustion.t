@@ -14,8 +14,6 @@ use IO::Socket::INET;
 use IO::Select;
 
 my ($WS, $SLOW, $CAP) = (200, 100, 32);
-my @variants;
-END { httpd_variant_stop($_) for @variants }
 my $modules = $ENV{VP_APXS_LIBEXECDIR} || '/usr/lib/apache2/modules';
 my ($base, $dir) = httpd_variant('exhaustion', <<CONF);
 LoadModule status_module $modules/mod_status.so
@@ -24,7 +22,6 @@ LoadModule status_module $modules/mod_status.so
 </Location>
 CONF
 $base or BAIL_OUT("variant httpd: $dir");
-push @variants, $dir;
 my ($port) = $base =~ /:(\d+)$/;
 
 sub status {
@@ -52,11 +49,7 @@ sub health_ok {
 my $before = status();
 my $rss0 = rss_kib();
 my $owner = new_user();
-my $r = http(POST => '/api/v1/projects', json => { name => "exhaust $$" },
-             headers => bearer($owner->{access}));
-die "project: $r->{body}\n" unless $r->{status} == 201;
-my $pid = $r->{json}{data}{id};
-
+my $pid = new_project($owner, "exhaust $$");
 
 # Authenticated sockets: vplanetd keeps them open (an unauthenticated one
 # would be dropped after 5 s). ADDRESS: the client address (the stack
@@ -67,64 +60,72 @@ sub ws {
                          headers => { 'x-forwarded-for' => $address });
 }
 
+my (@ws, @slow);   # the tunnels and slow clients of one case and the next
+
 # ---- one client address: at most $CAP tunnels ----
-my $one = new_ip();
-my @mine = grep { defined } map { ws($one) } 1 .. $CAP;
-is(scalar @mine, $CAP, "$CAP tunnels from one address");
-ok(!ws($one), '... one more is refused');
-is($VPWS::status, 429, '... with 429');
-ok(ws(new_ip()), 'another address still gets one');
-$_->close for splice @mine, 0, 2;
-ok(wait_for(10, sub { my $c = ws($one); push @mine, $c if $c; $c }),
-   'a tunnel closed makes room for a new one');
-$_->close for @mine;
+subtest 'one client address holds at most 32 tunnels' => sub {
+    my $one = new_ip();
+    my @mine = grep { defined } map { ws($one) } 1 .. $CAP;
+    is(scalar @mine, $CAP, "$CAP tunnels from one address");
+    ok(!ws($one), '... one more is refused');
+    is($VPWS::status, 429, '... with 429');
+    ok(ws(new_ip()), 'another address still gets one');
+    $_->close for splice @mine, 0, 2;
+    ok(wait_for(10, sub { my $c = ws($one); push @mine, $c if $c; $c }),
+       'a tunnel closed makes room for a new one');
+    $_->close for @mine;
+};
 
 # ---- $WS tunnels (from several addresses) and $SLOW slow clients ----
-my @ws;
-for my $i (1 .. $WS) {
-    my $c = ws('10.99.' . int($i / 25) . '.1') or last;
-    push @ws, $c;
-}
-is(scalar @ws, $WS, "$WS WebSocket clients are connected through httpd");
+subtest 'with 200 tunnels and 100 slow clients connected /api/health still answers' => sub {
+    for my $i (1 .. $WS) {
+        my $c = ws('10.99.' . int($i / 25) . '.1') or last;
+        push @ws, $c;
+    }
+    is(scalar @ws, $WS, "$WS WebSocket clients are connected through httpd");
 
-# Slowloris: half a request each, then nothing.
-my @slow;
-for (1 .. $SLOW) {
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port) or last;
-    syswrite($s, "GET /api/health HTTP/1.1\r\nHost: x\r\nX-Slow: ");
-    push @slow, $s;
-}
-is(scalar @slow, $SLOW, "$SLOW slow clients are connected");
+    # Slowloris: half a request each, then nothing.
+    for (1 .. $SLOW) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port) or last;
+        syswrite($s, "GET /api/health HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+        push @slow, $s;
+    }
+    is(scalar @slow, $SLOW, "$SLOW slow clients are connected");
 
-health_ok('/api/health answers while they are all connected');
-my $during = status();
-my $rss1 = rss_kib();
-cmp_ok($during->{BusyWorkers}, '>=', $WS, 'each tunnel holds a worker (what the sizing is for)');
-diag(sprintf 'workers busy: %d before, %d with %d tunnels + %d slow clients (of %d); '
-             . 'httpd resident memory %d MiB before, %d MiB during (%.0f KiB a connection)',
-     $before->{BusyWorkers}, $during->{BusyWorkers}, $WS, $SLOW,
-     $during->{BusyWorkers} + $during->{IdleWorkers}, $rss0 / 1024, $rss1 / 1024,
-     ($rss1 - $rss0) / ($WS + $SLOW));
+    health_ok('/api/health answers while they are all connected');
+    my $during = status();
+    my $rss1 = rss_kib();
+    cmp_ok($during->{BusyWorkers}, '>=', $WS, 'each tunnel holds a worker (what the sizing is for)');
+    diag(sprintf 'workers busy: %d before, %d with %d tunnels + %d slow clients (of %d); '
+                 . 'httpd resident memory %d MiB before, %d MiB during (%.0f KiB a connection)',
+         $before->{BusyWorkers}, $during->{BusyWorkers}, $WS, $SLOW,
+         $during->{BusyWorkers} + $during->{IdleWorkers}, $rss0 / 1024, $rss1 / 1024,
+         ($rss1 - $rss0) / ($WS + $SLOW));
+};
 
 # mod_reqtimeout closes the slow clients (408) once the header time is up.
-my $sel = IO::Select->new(@slow);
-my (%closed, %got);
-wait_for(40, sub {
-    for my $s ($sel->can_read(0.2)) {
-        my $n = sysread($s, my $buf, 4096);
-        $got{$s} .= $buf if $n;
-        if (!$n) { $closed{$s} = 1; $sel->remove($s) }
-    }
-    return keys %closed == $SLOW;
-});
-is(scalar keys %closed, $SLOW, 'httpd closed every slow client');
-my @not408 = grep { ($got{$_} // '') !~ m{\AHTTP/1\.1 408 .*\r\n\r\n\{"success":false}s } @slow;
-is(scalar @not408, 0, '... each with the 408 envelope') or diag($got{$not408[0]} // 'nothing');
+subtest 'mod_reqtimeout closes every slow client with the 408 envelope' => sub {
+    my $sel = IO::Select->new(@slow);
+    my (%closed, %got);
+    wait_for(40, sub {
+        for my $s ($sel->can_read(0.2)) {
+            my $n = sysread($s, my $buf, 4096);
+            $got{$s} .= $buf if $n;
+            if (!$n) { $closed{$s} = 1; $sel->remove($s) }
+        }
+        return keys %closed == $SLOW;
+    });
+    is(scalar keys %closed, $SLOW, 'httpd closed every slow client');
+    my @not408 = grep { ($got{$_} // '') !~ m{\AHTTP/1\.1 408 .*\r\n\r\n\{"success":false}s } @slow;
+    is(scalar @not408, 0, '... each with the 408 envelope') or diag($got{$not408[0]} // 'nothing');
+};
 
-$_->close for @ws;
-my $after = wait_for(20, sub { my $s = status(); $s->{BusyWorkers} <= $before->{BusyWorkers} + 2 ? $s : undef });
-ok($after, 'the workers are released once the clients are gone')
-    or diag('busy workers: ', status()->{BusyWorkers});
-health_ok('/api/health answers afterwards');
+subtest 'the workers are released once the clients are gone' => sub {
+    $_->close for @ws;
+    my $after = wait_for(20, sub { my $s = status(); $s->{BusyWorkers} <= $before->{BusyWorkers} + 2 ? $s : undef });
+    ok($after, 'the workers are released once the clients are gone')
+        or diag('busy workers: ', status()->{BusyWorkers});
+    health_ok('/api/health answers afterwards');
+};
 
 done_testing;

@@ -19,20 +19,22 @@ local @ENV{keys %ports} = values %ports;
 local $ENV{VPLANET_BUILD} = $ENV{VP_BUILD};
 delete local $ENV{VPLANET_STATE};
 
-my $out = `$clone/script/server 2>&1`;
-my $started = $? == 0;
-ok($started, 'script/server starts from a folder closed to others') or diag($out);
-my $state = readlink("$clone/.run");
-ok($state && $state !~ /^\Q$home\E/, "its state lives outside it ($state)");
-my $base = "http://127.0.0.1:$ports{VPLANET_PORT}";
-envelope_ok(http(GET => '/api/health/ready', base => $base), 200, 'the API is ready');
-$out = `$clone/script/server status 2>&1`;
-is($?, 0, 'script/server status: running') or diag($out);
-like($out, qr/vplanetd running \(pid \d+, supervised\)/, '... vplanetd too');
+subtest 'script/server runs from a folder closed to others, its state outside it' => sub {
+    my $out = `$clone/script/server 2>&1`;
+    my $started = $? == 0;
+    ok($started, 'script/server starts from a folder closed to others') or diag($out);
+    my $state = readlink("$clone/.run");
+    ok($state && $state !~ /^\Q$home\E/, "its state lives outside it ($state)");
+    my $base = "http://127.0.0.1:$ports{VPLANET_PORT}";
+    envelope_ok(http(GET => '/api/health/ready', base => $base), 200, 'the API is ready');
+    $out = `$clone/script/server status 2>&1`;
+    is($?, 0, 'script/server status: running') or diag($out);
+    like($out, qr/vplanetd running \(pid \d+, supervised\)/, '... vplanetd too');
 
-$out = `$clone/script/server stop 2>&1`;
-is($?, 0, 'script/server stop') or diag($out);
-isnt(http(GET => '/api/health', base => $base)->{status}, 200, 'nothing answers afterwards');
-system('rm', '-rf', $state) if $state && $state =~ m{^/var/tmp/vplanet-};
+    $out = `$clone/script/server stop 2>&1`;
+    is($?, 0, 'script/server stop') or diag($out);
+    isnt(http(GET => '/api/health', base => $base)->{status}, 200, 'nothing answers afterwards');
+    system('rm', '-rf', $state) if $state && $state =~ m{^/var/tmp/vplanet-};
+};
 
 done_testing;

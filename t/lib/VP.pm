@@ -20,9 +20,10 @@ use POSIX ();
 use Test::More;
 
 our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base pg_env pg_super
-                 new_ip new_user bearer jwt_sign jwt_claims jwt_key
-                 httpd_variant httpd_variant_stop slurp
-                 wait_for mails mails_to free_port parallel);
+                 new_ip new_user signup login refresh me call api new_project uuid4
+                 bearer jwt_sign jwt_claims jwt_header jwt_key events_after
+                 httpd_variant httpd_variant_stop slurp write_file
+                 wait_for mails mails_to wait_mail free_port parallel);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 1);
@@ -204,11 +205,28 @@ sub slurp {
     return scalar <$fh>;
 }
 
+# write_file(PATH, BYTES): a file only its owner may read (keys, configurations).
+sub write_file {
+    my ($path, $bytes) = @_;
+    my $old = umask 077;
+    open(my $fh, '>', $path) or die "$path: $!";
+    print $fh $bytes;
+    close $fh or die "$path: $!";
+    umask $old;
+}
+
 sub bearer { return { authorization => "Bearer $_[0]" } }
 
+# signup(BODY, ip => ADDRESS, base => URL): POST /auth/signup with BODY, by
+# default from a new client address (the per-IP signup limit stays away).
+sub signup {
+    my ($body, %o) = @_;
+    return http(POST => '/api/v1/auth/signup', base => $o{base}, json => $body,
+                headers => { 'x-forwarded-for' => $o{ip} // new_ip() });
+}
+
 # new_user(email => ..., password => ..., nickname => ...): signs up a new
-# account (from its own client address, so the signup limit stays out of
-# the way) and returns {id, email, password, nickname, access, refresh}.
+# account and returns {id, email, password, nickname, access, refresh}.
 my $seq = 0;
 sub new_user {
     my (%o) = @_;
@@ -216,14 +234,72 @@ sub new_user {
     my $u = { email => $o{email} // "u$tag\@example.com",
               password => $o{password} // "pw-$tag-secret",
               nickname => $o{nickname} // substr("n$tag", 0, 30) };
-    my $r = http(POST => '/api/v1/auth/signup', base => $o{base},
-                 json => { map { $_ => $u->{$_} } qw(email password nickname) },
-                 headers => { 'x-forwarded-for' => new_ip() });
+    my $r = signup({ map { $_ => $u->{$_} } qw(email password nickname) }, base => $o{base});
     die "signup failed: $r->{status} $r->{body}\n" unless $r->{status} == 201;
     $u->{id} = $r->{json}{data}{user}{id};
     $u->{access} = $r->{json}{data}{access_token};
     $u->{refresh} = $r->{json}{data}{refresh_token};
     return $u;
+}
+
+# login(EMAIL, PASSWORD, ip => ADDRESS, base => URL), or login(USER, ...)
+# for a user of new_user: POST /auth/login, by default from a new client
+# address (the per-IP login limit stays out of the way).
+sub login {
+    my ($email, $password, %o) = ref $_[0] ? ($_[0]{email}, $_[0]{password}, @_[1 .. $#_]) : @_;
+    return http(POST => '/api/v1/auth/login', base => $o{base},
+                json => { email => $email, password => $password },
+                headers => { 'x-forwarded-for' => $o{ip} // new_ip() });
+}
+
+sub refresh {
+    my ($token, %o) = @_;
+    return http(POST => '/api/v1/auth/refresh', base => $o{base}, json => { refresh_token => $token });
+}
+
+# me(TOKEN, BASE): GET /users/me with that access token.
+sub me { http(GET => '/api/v1/users/me', headers => bearer($_[0]), base => $_[1]) }
+
+# call(WHO, METHOD, PATH, BODY): METHOD /api/v1PATH as WHO (a user of
+# new_user, or an access token), with BODY as JSON when given.
+sub call {
+    my ($who, $method, $path, $body) = @_;
+    return http($method, "/api/v1$path", headers => bearer(ref $who ? $who->{access} : $who),
+                defined $body ? (json => $body) : ());
+}
+
+# api(...): call(...) that must succeed (dies otherwise); returns its data.
+sub api {
+    my ($who, $method, $path, $body) = @_;
+    my $r = call($who, $method, $path, $body);
+    die "$method $path: $r->{status} $r->{body}\n" unless $r->{status} =~ /^2/;
+    return $r->{json}{data};
+}
+
+# new_project(OWNER, NAME): creates a project (dies on failure); its id.
+sub new_project {
+    my ($owner, $name) = @_;
+    my $r = call($owner, POST => '/projects', { name => $name });
+    die "cannot create a project: $r->{status} $r->{body}\n" unless $r->{status} == 201;
+    return $r->{json}{data}{id};
+}
+
+# A random version 4 UUID (nothing in the database has it).
+sub uuid4 {
+    my @b = map { int rand 256 } 1 .. 16;
+    $b[6] = ($b[6] & 0x0f) | 0x40;
+    $b[8] = ($b[8] & 0x3f) | 0x80;
+    return sprintf '%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x', @b;
+}
+
+# events_after(PROJECT, ID): the project's events rows after ID, oldest
+# first: [{id, type, actor_id, payload, created_at}].
+sub events_after {
+    my ($pid, $after) = @_;
+    return $json->decode(psql(
+        "SELECT coalesce(json_agg(json_build_object('id', id, 'type', type, 'actor_id', actor_id,"
+      . " 'payload', payload, 'created_at', created_at) ORDER BY id), '[]')"
+      . " FROM events WHERE project_id = :'pid' AND id > :after", "pid=$pid", "after=$after"));
 }
 
 # The stack's HS256 signing key, to forge tokens the server must refuse
@@ -239,6 +315,8 @@ sub jwt_sign {
     my $sig = $header->{alg} eq 'HS256' ? encode_base64url(hmac_sha256($signing, $key)) : '';
     return "$signing.$sig";
 }
+
+sub jwt_header { $json->decode(decode_base64url((split /\./, $_[0])[0])) }
 
 sub jwt_claims {
     my ($token) = @_;
@@ -324,6 +402,13 @@ sub mails_to {
     return grep { lc($_->{head}{to} // '') eq lc $address } mails();
 }
 
+# wait_mail(ADDRESS, SECONDS): the first message to ADDRESS, once it is in
+# the sink; undef when none came within SECONDS.
+sub wait_mail {
+    my ($address, $seconds) = @_;
+    return wait_for($seconds, sub { (mails_to($address))[0] });
+}
+
 # parallel(N, CODE): runs CODE->(i) for i = 1 .. N in N forked
 # processes that start together (each on its own keep-alive connection),
 # and returns what each returned (an http() response, a status: anything
@@ -369,8 +454,12 @@ sub free_port {
 
 # httpd_variant(NAME, EXTRA): a second httpd with the test stack's
 # configuration plus EXTRA (later directives win), on its own port, logs
-# in VP_STATE/NAME. Returns (base URL, folder), or (undef, what it logged)
-# when httpd refuses to start.
+# in VP_STATE/NAME, stopped when the test ends (or by httpd_variant_stop).
+# Returns (base URL, folder), or (undef, what it logged) when httpd refuses
+# to start.
+my @variants;
+my $test_pid = $$;
+END { if ($$ == $test_pid) { local $?; httpd_variant_stop($_) for @variants } }
 sub httpd_variant {
     my ($name, $extra) = @_;
     my $dir = "$ENV{VP_STATE}/$name";
@@ -393,7 +482,7 @@ sub httpd_variant {
     my $base = "http://127.0.0.1:$port";
     for (1 .. 100) {
         my $r = $ua->get("$base/api/health");
-        return ($base, $dir) if $r->{status} == 200;
+        if ($r->{status} == 200) { push @variants, $dir; return ($base, $dir) }
         select(undef, undef, undef, 0.1);
     }
     httpd_variant_stop($dir);
