@@ -19,6 +19,7 @@
 use strict;
 use warnings;
 use Test::More;
+use File::Temp ();
 use JSON::PP;
 use VP;
 
@@ -203,39 +204,45 @@ subtest 'the skeleton carries no generated schema (one source)' => sub {
        'every schema of the skeleton is in the document');
 };
 
+subtest 'the generator refuses a skeleton that would be a second source' => sub {
+    my $skeleton = slurp("$ENV{VP_SRC}/mod_vplanet/openapi.in.json");
+    my $tool = "$ENV{VP_BUILD}/tools/vp-openapi";
+    my %broken = (
+        'prose for a field no table has' => sub { $_[0]{'x-vplanet-request-docs'}{SignupRequest}{fields}{gone} = 'x' },
+        'prose for a schema no table has' => sub { $_[0]{'x-vplanet-request-docs'}{GoneRequest} = {description => 'x'} },
+        'a generated schema written by hand' => sub { $_[0]{components}{schemas}{MemoCreateRequest} = {type => 'object'} },
+        'prose for a type that does not exist' => sub { $_[0]{'x-vplanet-type-docs'}{VP_GONE} = 'x' },
+    );
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    for my $what (sort keys %broken) {
+        my $d = decode_json($skeleton);
+        $broken{$what}->($d);
+        open(my $fh, '>', "$dir/in.json") or die $!;
+        print $fh encode_json($d);
+        close $fh;
+        my $err = `'$tool' '$dir/in.json' '$dir/out.json' 2>&1`;
+        isnt($? >> 8, 0, "$what: the build fails") or next;
+        like($err, qr/^vp-openapi: /, "$what: it says why");
+    }
+    is(system($tool, "$ENV{VP_SRC}/mod_vplanet/openapi.in.json", "$dir/out.json"), 0,
+       'the skeleton itself is accepted');
+    is(slurp("$dir/out.json"), slurp($BUILT), '... and gives the build\'s document');
+};
+
 subtest 'enumerations are the C arrays (x-vplanet-choices)' => sub {
-    my @nodes;
-    walk_path($doc, '', sub {
-        my ($n, $where) = @_;
-        push @nodes, [$where, $n] if ref $n eq 'HASH' && ref $n->{'x-vplanet-choices'} eq 'HASH';
-    });
-    ok(@nodes >= 4, scalar(@nodes) . ' enumerations tied to C arrays (x-vplanet-choices)');
-    for (@nodes) {
-        my ($where, $n) = @$_;
-        my $src = $n->{'x-vplanet-choices'};
-        my $choices = c_choices($src->{file}, $src->{array});
+    check_tagged('x-vplanet-choices', 4, 'enumerations', sub {
+        my ($n, $choices, $what) = @_;
         my $enum = ref $n->{enum} eq 'ARRAY' ? $n->{enum}
                  : ref $n->{items} eq 'HASH' ? resolve($n->{items})->{enum} : undef;
-        ok($choices, "$where: $src->{file} defines $src->{array}") or next;
-        is_deeply($enum, $choices, "$where: the enum is $src->{array} of $src->{file}");
-    }
+        is_deeply($enum, $choices, "$what is the enum");
+    });
 };
 
 subtest 'response objects have the members ?fields= accepts (x-vplanet-keys)' => sub {
-    my @nodes;
-    walk_path($doc, '', sub {
-        my ($n, $where) = @_;
-        push @nodes, [$where, $n] if ref $n eq 'HASH' && ref $n->{'x-vplanet-keys'} eq 'HASH';
+    check_tagged('x-vplanet-keys', 3, 'response objects', sub {
+        my ($n, $keys, $what) = @_;
+        is_deeply([sort keys %{ $n->{properties} || {} }], [sort @$keys], "$what are the members");
     });
-    ok(@nodes >= 3, scalar(@nodes) . ' response objects tied to C field lists (x-vplanet-keys)');
-    for (@nodes) {
-        my ($where, $n) = @$_;
-        my $src = $n->{'x-vplanet-keys'};
-        my $keys = c_choices($src->{file}, $src->{array});
-        ok($keys, "$where: $src->{file} defines $src->{array}") or next;
-        is_deeply([sort keys %{ $n->{properties} || {} }], [sort @$keys],
-                  "$where: the members are $src->{array} of $src->{file}");
-    }
 };
 
 subtest 'every $ref resolves' => sub {
@@ -350,6 +357,26 @@ sub walk_path {
         walk_path($n->{$_}, "$at/" . ($_ =~ s/~/~0/gr =~ s{/}{~1}gr), $fn) for sort keys %$n;
     }
     elsif (ref $n eq 'ARRAY') { walk_path($n->[$_], "$at/$_", $fn) for 0 .. $#$n }
+}
+
+# check_tagged(EXT, MIN, WHAT, CHECK): at least MIN nodes carry EXT
+# ({file, array}: a string array of the C source), and for each the array
+# is found and CHECK(node, its strings, "POINTER: ARRAY of FILE") holds
+sub check_tagged {
+    my ($ext, $min, $what, $check) = @_;
+    my @nodes;
+    walk_path($doc, '', sub {
+        my ($n, $where) = @_;
+        push @nodes, [$where, $n] if ref $n eq 'HASH' && ref $n->{$ext} eq 'HASH';
+    });
+    ok(@nodes >= $min, scalar(@nodes) . " $what tied to C arrays ($ext)");
+    for (@nodes) {
+        my ($where, $n) = @$_;
+        my ($file, $array) = @{ $n->{$ext} }{qw(file array)};
+        my $list = c_choices($file, $array);
+        ok($list, "$where: $file defines $array") or next;
+        $check->($n, $list, "$where: $array of $file");
+    }
 }
 
 # handler_body(FN): the text of `int FN(...) { ... }` in mod_vplanet/handlers/*.c, or undef
