@@ -1,7 +1,10 @@
 # GET /api/v1/openapi.json: the OpenAPI document, served by Apache from the
 # installed file (conf/vplanet.conf), and its agreement with the source: the
-# route table (routes.c) and the field tables (vpcore/vp_fields.c). Everything
-# comes from the served document and the source tree (VP_SRC); no network.
+# route table (routes.c) and the field tables (vpcore/vp_fields.c). The build
+# writes the document (tools/vp-openapi: the skeleton mod_vplanet/openapi.in.json
+# plus one request schema per field table); the stack serves the build's
+# (VP_BUILD). Everything comes from the served document and the source tree
+# (VP_SRC); no network.
 #
 # The document ties itself to the source with these extensions:
 #   x-vplanet-fields  {file, table} on a request schema: the handler's field
@@ -16,74 +19,81 @@
 use strict;
 use warnings;
 use Test::More;
+use File::Temp ();
 use JSON::PP;
 use VP;
 
 my $PATH = '/api/v1/openapi.json';
 my $ORIGIN = 'http://localhost:3000';
+my $BUILT = "$ENV{VP_BUILD}/openapi.json";
+my $FIELDS_C = 'vpcore/vp_fields.c';
 our $field_table_error = '';   # why field_table() returned undef
 
-# ---- serving ----
-
 my $r = http(GET => $PATH, headers => {origin => $ORIGIN});
-is($r->{status}, 200, "GET $PATH");
-like($r->{headers}{'content-type'} // '', qr{^application/json\b}, 'served as application/json');
-is($r->{headers}{'access-control-allow-origin'}, $ORIGIN, 'CORS: the allowed origin is echoed');
-is($r->{headers}{'access-control-allow-credentials'}, 'true', 'CORS: credentials allowed');
-like($r->{headers}{vary} // '', qr/\bOrigin\b/, 'Vary: Origin');
-is($r->{headers}{'cache-control'}, 'no-cache', 'Cache-Control: no-cache (revalidate)');
-my $etag = $r->{headers}{etag};
-ok($etag, 'an ETag to revalidate with');
-ok($r->{headers}{'last-modified'}, 'Last-Modified');
-is($r->{headers}{'x-content-type-options'}, 'nosniff', 'X-Content-Type-Options: nosniff');
-ok(!$r->{headers}{'ratelimit-limit'}, 'a static file: no rate-limit headers');
-is($r->{body}, slurp("$ENV{VP_SRC}/mod_vplanet/openapi.json"),
-   'the served document is mod_vplanet/openapi.json of the source tree');
-
 my $doc = $r->{json};
-ok(ref $doc eq 'HASH', 'the document parses as a JSON object') or BAIL_OUT('no document');
-like($doc->{openapi} // '', qr/^3\.1\.\d+$/, 'openapi is 3.1.x');
-ok($doc->{info}{title} && $doc->{info}{version}, 'info has a title and a version');
+my $etag = $r->{headers}{etag};
 
-$r = http(GET => $PATH, headers => {origin => 'https://evil.example'});
-is($r->{status}, 200, 'another origin still gets the document');
-ok(!$r->{headers}{'access-control-allow-origin'}, '... without CORS headers');
+subtest 'Apache serves the document the build generated, as JSON with CORS' => sub {
+    is($r->{status}, 200, "GET $PATH");
+    like($r->{headers}{'content-type'} // '', qr{^application/json\b}, 'served as application/json');
+    is($r->{headers}{'access-control-allow-origin'}, $ORIGIN, 'CORS: the allowed origin is echoed');
+    is($r->{headers}{'access-control-allow-credentials'}, 'true', 'CORS: credentials allowed');
+    like($r->{headers}{vary} // '', qr/\bOrigin\b/, 'Vary: Origin');
+    is($r->{headers}{'cache-control'}, 'no-cache', 'Cache-Control: no-cache (revalidate)');
+    ok($etag, 'an ETag to revalidate with');
+    ok($r->{headers}{'last-modified'}, 'Last-Modified');
+    is($r->{headers}{'x-content-type-options'}, 'nosniff', 'X-Content-Type-Options: nosniff');
+    ok(!$r->{headers}{'ratelimit-limit'}, 'a static file: no rate-limit headers');
+    is($r->{body}, slurp($BUILT), 'the served document is openapi.json of the build (tools/vp-openapi)');
+    ok(ref $doc eq 'HASH', 'the document parses as a JSON object') or BAIL_OUT('no document');
+    like($doc->{openapi} // '', qr/^3\.1\.\d+$/, 'openapi is 3.1.x');
+    ok($doc->{info}{title} && $doc->{info}{version}, 'info has a title and a version');
+    ok(!grep({ /^x-vplanet-(request|type)-docs$/ } keys %$doc),
+       "the skeleton's prose for the generated schemas is not in the document");
 
-$r = http(HEAD => $PATH);
-is($r->{status}, 200, "HEAD $PATH");
-ok(!length($r->{body} // ''), 'HEAD has no body');
-like($r->{headers}{'content-type'} // '', qr{^application/json\b}, 'HEAD: application/json');
-is($r->{headers}{etag}, $etag, 'HEAD: the same ETag');
+    my $other = http(GET => $PATH, headers => {origin => 'https://evil.example'});
+    is($other->{status}, 200, 'another origin still gets the document');
+    ok(!$other->{headers}{'access-control-allow-origin'}, '... without CORS headers');
+};
 
-$r = http(GET => $PATH, headers => {'if-none-match' => $etag});
-is($r->{status}, 304, 'If-None-Match with the ETag: 304');
-ok(!length($r->{body} // ''), '304 has no body');
+subtest 'HEAD, revalidation, a trailing slash and the preflight' => sub {
+    my $h = http(HEAD => $PATH);
+    is($h->{status}, 200, "HEAD $PATH");
+    ok(!length($h->{body} // ''), 'HEAD has no body');
+    like($h->{headers}{'content-type'} // '', qr{^application/json\b}, 'HEAD: application/json');
+    is($h->{headers}{etag}, $etag, 'HEAD: the same ETag');
 
-$r = http(GET => "$PATH/");
-is($r->{status}, 200, 'one trailing slash is ignored');
-is($r->{body}, slurp("$ENV{VP_SRC}/mod_vplanet/openapi.json"), '... same document');
+    $h = http(GET => $PATH, headers => {'if-none-match' => $etag});
+    is($h->{status}, 304, 'If-None-Match with the ETag: 304');
+    ok(!length($h->{body} // ''), '304 has no body');
 
-$r = http(OPTIONS => $PATH, headers => {origin => $ORIGIN, 'access-control-request-method' => 'GET'});
-is($r->{status}, 204, 'preflight answered 204');
-is($r->{headers}{'access-control-allow-origin'}, $ORIGIN, '... with CORS headers');
+    $h = http(GET => "$PATH/");
+    is($h->{status}, 200, 'one trailing slash is ignored');
+    is($h->{body}, $r->{body}, '... same document');
 
-for my $m (qw(POST PUT PATCH DELETE)) {
-    $r = http($m => $PATH, json => {}, headers => {origin => $ORIGIN});
-    error_ok($r, 405, 'method_not_allowed', "$m $PATH is a 405 envelope");
-    is($r->{headers}{allow}, 'GET, HEAD', "$m: Allow: GET, HEAD");
-    is($r->{headers}{'access-control-allow-origin'}, $ORIGIN, "$m: CORS headers on the error too");
-}
-# the Allow header of the module's own 405 is untouched
-$r = http(POST => '/api/health', json => {});
-is($r->{headers}{allow}, 'GET, HEAD', 'module 405 keeps its own Allow');
-$r = http(GET => '/api/v1/diagnostics/echo');
-is($r->{headers}{allow}, 'POST', 'module 405 Allow: POST (not the static one)');
+    $h = http(OPTIONS => $PATH, headers => {origin => $ORIGIN, 'access-control-request-method' => 'GET'});
+    is($h->{status}, 204, 'preflight answered 204');
+    is($h->{headers}{'access-control-allow-origin'}, $ORIGIN, '... with CORS headers');
+};
 
-for my $path ("$PATH/x", '/api/v1/openapi.jsonx', '/api/v1/openapi.yaml') {
-    error_ok(http(GET => $path), 404, 'not_found', "GET $path is a 404 envelope");
-}
+subtest 'other methods and neighbouring paths are error envelopes' => sub {
+    for my $m (qw(POST PUT PATCH DELETE)) {
+        my $e = http($m => $PATH, json => {}, headers => {origin => $ORIGIN});
+        error_ok($e, 405, 'method_not_allowed', "$m $PATH is a 405 envelope");
+        is($e->{headers}{allow}, 'GET, HEAD', "$m: Allow: GET, HEAD");
+        is($e->{headers}{'access-control-allow-origin'}, $ORIGIN, "$m: CORS headers on the error too");
+    }
+    # the Allow header of the module's own 405 is untouched
+    is(http(POST => '/api/health', json => {})->{headers}{allow}, 'GET, HEAD',
+       'module 405 keeps its own Allow');
+    is(http(GET => '/api/v1/diagnostics/echo')->{headers}{allow}, 'POST',
+       'module 405 Allow: POST (not the static one)');
+    for my $path ("$PATH/x", '/api/v1/openapi.jsonx', '/api/v1/openapi.yaml') {
+        error_ok(http(GET => $path), 404, 'not_found', "GET $path is a 404 envelope");
+    }
+};
 
-# ---- the document against routes.c ----
+# ---- what the checks below compare: routes.c and the documented operations ----
 
 my $routes_c = slurp("$ENV{VP_SRC}/mod_vplanet/routes.c");
 my @routes = $routes_c =~ /^\s*ROUTE\(\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*\)/mg;
@@ -92,8 +102,6 @@ while (my ($m, $p, $fn) = splice @routes, 0, 3) {
     $route{lc($m) . " $p"} = 1;
     $handler{lc($m) . " $p"} = $fn;
 }
-ok(keys(%route) >= 18, scalar(keys %route) . ' routes read from routes.c');
-
 my @METHODS = qw(get put post delete options head patch trace);
 my (%ops, %opid);
 for my $p (sort keys %{ $doc->{paths} }) {
@@ -103,53 +111,166 @@ for my $p (sort keys %{ $doc->{paths} }) {
     }
 }
 
-for my $k (sort keys %route) {
-    ok($ops{$k}, "routes.c: $k is documented");
-    my ($m, $p) = split / /, $k, 2;
-    my @names = $p =~ /\{(\w+)\}/g;
-    next unless @names && $ops{$k};
-    my @declared = map { $_->{name} } grep { ($_->{in} // '') eq 'path' }
-                   map { resolve($_) } @{ $doc->{paths}{$p}{parameters} || [] },
-                   @{ $ops{$k}{parameters} || [] };
-    is_deeply([sort @declared], [sort @names], "$k declares its path parameters");
-}
-
-# The query arguments each handler reads (directly, or through the list
-# helpers: vp_list_page reads page and page_size, vp_list_ok fields) are the
-# query parameters its operation declares, no more, no less.
-for my $k (sort keys %route) {
-    my $op = $ops{$k} or next;
-    my $fn = $handler{$k};
-    my $code = handler_body($fn);
-    ok(defined $code, "$k: the handler $fn is defined in mod_vplanet/handlers/") or next;
-    my %read = map { $_ => 1 } $code =~ /(?:apr_table_get\(\s*q->args\s*,|\barg_\w+\(\s*q\s*,)\s*"(\w+)"/g;
-    @read{qw(page page_size)} = (1, 1) if $code =~ /\bvp_list_page\(/;
-    $read{fields} = 1 if $code =~ /\bvp_list_ok\(/;
+# the parameters of $in declared for the operation $k (path level and its own)
+sub declared {
+    my ($k, $in) = @_;
     my ($p) = $k =~ / (.*)/;
-    my @declared = map { $_->{name} } grep { ($_->{in} // '') eq 'query' }
-                   map { resolve($_) } @{ $doc->{paths}{$p}{parameters} || [] },
-                   @{ $op->{parameters} || [] };
-    is_deeply([sort @declared], [sort keys %read], "$k declares the query parameters $fn reads");
+    return map { $_->{name} } grep { ($_->{in} // '') eq $in } map { resolve($_) }
+           @{ $doc->{paths}{$p}{parameters} || [] }, @{ $ops{$k}{parameters} || [] };
 }
 
-# The one operation not in routes.c is Apache's: the AliasMatch of conf/vplanet.conf.
-my $conf = slurp("$ENV{VP_SRC}/conf/vplanet.conf");
-my ($alias) = $conf =~ m{^AliasMatch\s+"\^([^"]+?)/\?\$"\s+"\$\{VPLANET_SHARE\}/openapi\.json"}m;
-$alias =~ s/\\//g if defined $alias;
-is($alias, $PATH, "conf/vplanet.conf aliases $PATH to the installed document");
-for my $k (sort keys %ops) {
-    if (($ops{$k}{'x-vplanet-served-by'} // '') eq 'apache') {
-        is($k, "get $PATH", "$k is served by Apache (conf/vplanet.conf), not routes.c");
+subtest 'every route of routes.c is documented with the parameters its handler reads' => sub {
+    ok(keys(%route) >= 18, scalar(keys %route) . ' routes read from routes.c');
+    for my $k (sort keys %route) {
+        ok($ops{$k}, "routes.c: $k is documented") or next;
+        my @names = $k =~ /\{(\w+)\}/g;
+        is_deeply([sort(declared($k, 'path'))], [sort @names], "$k declares its path parameters") if @names;
+        # the query arguments the handler reads (directly, or through the list
+        # helpers: vp_list_page reads page and page_size, vp_list_ok fields)
+        my $fn = $handler{$k};
+        my $code = handler_body($fn);
+        ok(defined $code, "$k: the handler $fn is defined in mod_vplanet/handlers/") or next;
+        my %read = map { $_ => 1 } $code =~ /(?:apr_table_get\(\s*q->args\s*,|\barg_\w+\(\s*q\s*,)\s*"(\w+)"/g;
+        @read{qw(page page_size)} = (1, 1) if $code =~ /\bvp_list_page\(/;
+        $read{fields} = 1 if $code =~ /\bvp_list_ok\(/;
+        is_deeply([sort(declared($k, 'query'))], [sort keys %read], "$k declares the query parameters $fn reads");
     }
-    else {
-        ok($route{$k}, "documented $k exists in routes.c");
+};
+
+subtest 'every documented operation is a route, or the one Apache serves' => sub {
+    # Apache's: the AliasMatch of conf/vplanet.conf
+    my $conf = slurp("$ENV{VP_SRC}/conf/vplanet.conf");
+    my ($alias) = $conf =~ m{^AliasMatch\s+"\^([^"]+?)/\?\$"\s+"\$\{VPLANET_SHARE\}/openapi\.json"}m;
+    $alias =~ s/\\//g if defined $alias;
+    is($alias, $PATH, "conf/vplanet.conf aliases $PATH to the installed document");
+    for my $k (sort keys %ops) {
+        if (($ops{$k}{'x-vplanet-served-by'} // '') eq 'apache') {
+            is($k, "get $PATH", "$k is served by Apache (conf/vplanet.conf), not routes.c");
+        }
+        else {
+            ok($route{$k}, "documented $k exists in routes.c");
+        }
     }
-}
+};
 
-# ---- every operation ----
+subtest 'every operation is named and documents the answers the module gives' => sub {
+    for my $k (sort keys %ops) {
+        check_operation($k, $ops{$k});
+    }
+};
 
-for my $k (sort keys %ops) {
-    my $op = $ops{$k};
+# ---- request schemas against the field tables (vpcore/vp_fields.c) ----
+
+my %tables_used;
+my $fields_c = slurp("$ENV{VP_SRC}/$FIELDS_C");
+my @tables = $fields_c =~ /vp_field_t\s+(\w+)\s*\[\]\s*=/g;
+my ($index) = $fields_c =~ /vp_field_tables\[\]\s*=\s*\{(.*?)\n\};/s;
+my %schema_of = ($index // '') =~ /TABLE\(\s*(\w+)\s*,\s*"(\w+)"\s*\)/g;
+
+subtest 'every field table is indexed under the name of its schema' => sub {
+    is_deeply([sort keys %schema_of], [sort @tables],
+              "the index vp_field_tables names every field table of $FIELDS_C, each with a schema name");
+    my %seen;
+    ok(!grep({ $seen{$_}++ } values %schema_of), 'no two tables share a schema name');
+    for my $file (glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c")) {
+        ok(slurp($file) !~ /vp_field_t\s+\w+\s*\[\]/, "$file defines no field table ($FIELDS_C does)");
+    }
+};
+
+subtest 'the request schemas say what the field tables check' => sub {
+    for my $table (sort keys %schema_of) {
+        my $name = $schema_of{$table};
+        my $s = $doc->{components}{schemas}{$name};
+        ok($s, "field table $table is in the document as $name") or next;
+        is_deeply($s->{'x-vplanet-fields'}, {file => $FIELDS_C, table => $table},
+                  "$name is tagged with $FIELDS_C $table");
+    }
+    for my $name (sort keys %{ $doc->{components}{schemas} }) {
+        my $s = $doc->{components}{schemas}{$name};
+        my $src = $s->{'x-vplanet-fields'} or next;
+        check_fields($name, $s, $src->{file}, $src->{table});
+    }
+    for my $table (@tables) {
+        ok($tables_used{"$FIELDS_C $table"}, "field table $table is documented as a request schema");
+    }
+};
+
+subtest 'the skeleton carries no generated schema (one source)' => sub {
+    my $skeleton = decode_json(slurp("$ENV{VP_SRC}/mod_vplanet/openapi.in.json"));
+    my $schemas = $skeleton->{components}{schemas} || {};
+    ok(!grep({ $schemas->{$_} } values %schema_of), 'no schema of a field table in the skeleton');
+    ok(!grep({ $_->{'x-vplanet-fields'} } values %$schemas), 'no x-vplanet-fields in the skeleton');
+    ok(!grep({ !$doc->{components}{schemas}{$_} } keys %$schemas),
+       'every schema of the skeleton is in the document');
+};
+
+subtest 'the generator refuses a skeleton that would be a second source' => sub {
+    my $skeleton = slurp("$ENV{VP_SRC}/mod_vplanet/openapi.in.json");
+    my $tool = "$ENV{VP_BUILD}/tools/vp-openapi";
+    my %broken = (
+        'prose for a field no table has' => sub { $_[0]{'x-vplanet-request-docs'}{SignupRequest}{fields}{gone} = 'x' },
+        'prose for a schema no table has' => sub { $_[0]{'x-vplanet-request-docs'}{GoneRequest} = {description => 'x'} },
+        'a generated schema written by hand' => sub { $_[0]{components}{schemas}{MemoCreateRequest} = {type => 'object'} },
+        'prose for a type that does not exist' => sub { $_[0]{'x-vplanet-type-docs'}{VP_GONE} = 'x' },
+    );
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    for my $what (sort keys %broken) {
+        my $d = decode_json($skeleton);
+        $broken{$what}->($d);
+        open(my $fh, '>', "$dir/in.json") or die $!;
+        print $fh encode_json($d);
+        close $fh;
+        my $err = `'$tool' '$dir/in.json' '$dir/out.json' 2>&1`;
+        isnt($? >> 8, 0, "$what: the build fails") or next;
+        like($err, qr/^vp-openapi: /, "$what: it says why");
+    }
+    is(system($tool, "$ENV{VP_SRC}/mod_vplanet/openapi.in.json", "$dir/out.json"), 0,
+       'the skeleton itself is accepted');
+    is(slurp("$dir/out.json"), slurp($BUILT), '... and gives the build\'s document');
+};
+
+subtest 'enumerations are the C arrays (x-vplanet-choices)' => sub {
+    check_tagged('x-vplanet-choices', 4, 'enumerations', sub {
+        my ($n, $choices, $what) = @_;
+        my $enum = ref $n->{enum} eq 'ARRAY' ? $n->{enum}
+                 : ref $n->{items} eq 'HASH' ? resolve($n->{items})->{enum} : undef;
+        is_deeply($enum, $choices, "$what is the enum");
+    });
+};
+
+subtest 'response objects have the members ?fields= accepts (x-vplanet-keys)' => sub {
+    check_tagged('x-vplanet-keys', 3, 'response objects', sub {
+        my ($n, $keys, $what) = @_;
+        is_deeply([sort keys %{ $n->{properties} || {} }], [sort @$keys], "$what are the members");
+    });
+};
+
+subtest 'every $ref resolves' => sub {
+    my @refs;
+    walk($doc, sub { push @refs, $_[0]{'$ref'} if ref $_[0] eq 'HASH' && exists $_[0]{'$ref'} });
+    ok(@refs > 50, scalar(@refs) . ' $refs in the document');
+    is_deeply([sort grep { !defined pointer($_) } @refs], [], 'every $ref resolves to a local target');
+};
+
+subtest 'one security scheme, Bearer JWT, is the one operations name' => sub {
+    my @schemes = keys %{ $doc->{components}{securitySchemes} || {} };
+    is_deeply(\@schemes, ['bearerAuth'], 'one security scheme: bearerAuth');
+    is($doc->{components}{securitySchemes}{bearerAuth}{scheme}, 'bearer', '... HTTP bearer');
+    is($doc->{components}{securitySchemes}{bearerAuth}{bearerFormat}, 'JWT', '... JWT');
+    for my $k (sort keys %ops) {
+        for my $req (@{ $ops{$k}{security} || [] }) {
+            ok(!grep({ !$doc->{components}{securitySchemes}{$_} } keys %$req), "$k: security names a defined scheme");
+        }
+    }
+};
+
+done_testing;
+
+# check_operation(KEY, OP): the operation KEY ("method path") is named,
+# documents its responses, what the module answers on every routed request,
+# and its body
+sub check_operation {
+    my ($k, $op) = @_;
     my ($m, $p) = split / /, $k, 2;
     my $id = $op->{operationId};
     ok(defined $id && $id =~ /^[A-Za-z][A-Za-z0-9_]*$/, "$k has an operationId");
@@ -159,120 +280,38 @@ for my $k (sort keys %ops) {
     ok(!grep({ !/^[1-5]\d\d$/ } keys %$resp), "$k: responses are keyed by status codes");
     ok(!grep({ !defined resolve($_)->{description} } values %$resp), "$k: every response has a description");
     ok(grep({ /^2\d\d$/ } keys %$resp), "$k documents a success status");
-    next if ($op->{'x-vplanet-served-by'} // '') eq 'apache';
+    return if ($op->{'x-vplanet-served-by'} // '') eq 'apache';
 
-    # what the module does on every routed request
     ok($resp->{500}, "$k documents 500");
     if ($p =~ m{^/api/v1/}) {
         ok($resp->{$_}, "$k (/api/v1) documents $_") for 400, 429;
     }
-    my $bearer = grep { exists $_->{bearerAuth} } @{ $op->{security} || [] };
-    if ($bearer) {
+    if (grep { exists $_->{bearerAuth} } @{ $op->{security} || [] }) {
         ok($resp->{401}, "$k (Bearer) documents 401 (also guest tokens)");
     }
     my @path_params = grep { ($_->{in} // '') eq 'path' } map { resolve($_) }
                       @{ $doc->{paths}{$p}{parameters} || [] }, @{ $op->{parameters} || [] };
-    ok(!grep({ !$_->{required} } @path_params), "$k: path parameters are required") if @path_params;
-    ok($resp->{404}, "$k (path parameters) documents 404") if @path_params;
+    if (@path_params) {
+        ok(!grep({ !$_->{required} } @path_params), "$k: path parameters are required");
+        ok($resp->{404}, "$k (path parameters) documents 404");
+    }
     if ($m =~ /^(post|put|patch)$/ && $op->{'x-vplanet-no-body'}) {
         # an action without a body (restore): its handler must not read one
         my $code = handler_body($handler{$k} // '');
         ok(!$op->{requestBody}, "$k (x-vplanet-no-body) documents no request body");
-        ok(defined $code && $code !~ /\bvp_read_json/,
-           "$k (x-vplanet-no-body): its handler reads no body");
+        ok(defined $code && $code !~ /\bvp_read_json/, "$k (x-vplanet-no-body): its handler reads no body");
     }
     elsif ($m =~ /^(post|put|patch)$/) {
         ok($op->{requestBody} && $op->{requestBody}{content}{'application/json'},
            "$k takes an application/json body");
     }
-    my $body = $op->{requestBody} or next;
+    my $body = $op->{requestBody} or return;
     my $schema = resolve($body->{content}{'application/json'}{schema});
     ok($schema && ($schema->{type} // '') eq 'object', "$k: the body is an object");
     ok(exists $schema->{additionalProperties} && JSON::PP::is_bool($schema->{additionalProperties})
        && !$schema->{additionalProperties}, "$k: the body schema sets additionalProperties false");
     ok($resp->{$_}, "$k (JSON body) documents $_") for 400, 413, 415, 422;
 }
-
-# ---- request schemas against the field tables (vpcore/vp_fields.c) ----
-
-my %tables_used;
-for my $name (sort keys %{ $doc->{components}{schemas} }) {
-    my $s = $doc->{components}{schemas}{$name};
-    my $src = $s->{'x-vplanet-fields'} or next;
-    check_fields($name, $s, $src->{file}, $src->{table});
-}
-# every field table is in vpcore/vp_fields.c, named in its index
-# vp_field_tables (what the fuzz harness of the bodies walks)
-my $fields_c = slurp("$ENV{VP_SRC}/vpcore/vp_fields.c");
-my @tables = $fields_c =~ /vp_field_t\s+(\w+)\s*\[\]\s*=/g;
-my ($index) = $fields_c =~ /vp_field_tables\[\]\s*=\s*\{(.*?)\n\};/s;
-is_deeply([sort(($index // '') =~ /TABLE\((\w+)\)/g)], [sort @tables],
-          'the index vp_field_tables names every field table of vpcore/vp_fields.c');
-for my $file (glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c")) {
-    ok(slurp($file) !~ /vp_field_t\s+\w+\s*\[\]/, "$file defines no field table (vpcore/vp_fields.c does)");
-}
-for my $table (@tables) {
-    ok($tables_used{"vpcore/vp_fields.c $table"},
-       "field table $table is documented as a request schema");
-}
-
-# ---- enumerations taken from the C source (x-vplanet-choices) ----
-
-my @choice_nodes;
-walk_path($doc, '', sub {
-    my ($n, $where) = @_;
-    push @choice_nodes, [$where, $n] if ref $n eq 'HASH' && ref $n->{'x-vplanet-choices'} eq 'HASH';
-});
-ok(@choice_nodes >= 4, scalar(@choice_nodes) . ' enumerations tied to C arrays (x-vplanet-choices)');
-for (@choice_nodes) {
-    my ($where, $n) = @$_;
-    my $src = $n->{'x-vplanet-choices'};
-    my $choices = c_choices($src->{file}, $src->{array});
-    my $enum = ref $n->{enum} eq 'ARRAY' ? $n->{enum}
-             : ref $n->{items} eq 'HASH' ? resolve($n->{items})->{enum} : undef;
-    ok($choices, "$where: $src->{file} defines $src->{array}") or next;
-    is_deeply($enum, $choices, "$where: the enum is $src->{array} of $src->{file}");
-}
-
-# response objects whose members ?fields= may name (x-vplanet-keys): the
-# same members as the handler's list of allowed fields
-my @key_nodes;
-walk_path($doc, '', sub {
-    my ($n, $where) = @_;
-    push @key_nodes, [$where, $n] if ref $n eq 'HASH' && ref $n->{'x-vplanet-keys'} eq 'HASH';
-});
-ok(@key_nodes >= 3, scalar(@key_nodes) . ' response objects tied to C field lists (x-vplanet-keys)');
-for (@key_nodes) {
-    my ($where, $n) = @$_;
-    my $src = $n->{'x-vplanet-keys'};
-    my $keys = c_choices($src->{file}, $src->{array});
-    ok($keys, "$where: $src->{file} defines $src->{array}") or next;
-    is_deeply([sort keys %{ $n->{properties} || {} }], [sort @$keys],
-              "$where: the members are $src->{array} of $src->{file}");
-}
-
-# ---- every $ref resolves ----
-
-my @refs;
-walk($doc, sub { push @refs, $_[0]{'$ref'} if ref $_[0] eq 'HASH' && exists $_[0]{'$ref'} });
-ok(@refs > 50, scalar(@refs) . ' $refs in the document');
-my %bad;
-for my $ref (@refs) {
-    $bad{$ref} = 1 unless defined pointer($ref);
-}
-is_deeply([sort keys %bad], [], 'every $ref resolves to a local target');
-
-my @schemes = keys %{ $doc->{components}{securitySchemes} || {} };
-is_deeply(\@schemes, ['bearerAuth'], 'one security scheme: bearerAuth');
-is($doc->{components}{securitySchemes}{bearerAuth}{scheme}, 'bearer', '... HTTP bearer');
-is($doc->{components}{securitySchemes}{bearerAuth}{bearerFormat}, 'JWT', '... JWT');
-for my $k (sort keys %ops) {
-    for my $req (@{ $ops{$k}{security} || [] }) {
-        ok(!grep({ !$doc->{components}{securitySchemes}{$_} } keys %$req), "$k: security names a defined scheme");
-    }
-}
-
-done_testing;
 
 # ---- helpers ----
 
@@ -320,6 +359,26 @@ sub walk_path {
     elsif (ref $n eq 'ARRAY') { walk_path($n->[$_], "$at/$_", $fn) for 0 .. $#$n }
 }
 
+# check_tagged(EXT, MIN, WHAT, CHECK): at least MIN nodes carry EXT
+# ({file, array}: a string array of the C source), and for each the array
+# is found and CHECK(node, its strings, "POINTER: ARRAY of FILE") holds
+sub check_tagged {
+    my ($ext, $min, $what, $check) = @_;
+    my @nodes;
+    walk_path($doc, '', sub {
+        my ($n, $where) = @_;
+        push @nodes, [$where, $n] if ref $n eq 'HASH' && ref $n->{$ext} eq 'HASH';
+    });
+    ok(@nodes >= $min, scalar(@nodes) . " $what tied to C arrays ($ext)");
+    for (@nodes) {
+        my ($where, $n) = @$_;
+        my ($file, $array) = @{ $n->{$ext} }{qw(file array)};
+        my $list = c_choices($file, $array);
+        ok($list, "$where: $file defines $array") or next;
+        $check->($n, $list, "$where: $array of $file");
+    }
+}
+
 # handler_body(FN): the text of `int FN(...) { ... }` in mod_vplanet/handlers/*.c, or undef
 sub handler_body {
     my ($fn) = @_;
@@ -346,7 +405,7 @@ sub c_choices {
 
 # check_fields(NAME, SCHEMA, FILE, TABLE): SCHEMA describes the field table
 # exactly (names, required, each field's type and bounds), recursively for
-# arrays of objects (the 8th member of a row names the items' table)
+# arrays of objects (the row's .items names the items' table)
 sub check_fields {
     my ($name, $s, $file, $table) = @_;
     $tables_used{"$file $table"} = 1;
@@ -376,12 +435,12 @@ sub check_fields {
     }
 }
 
-# field_table(FILE, TABLE): the rows of a `static const vp_field_t TABLE[]`
-# as {name, type, required, min, max, choices => [...], nullable, items}:
-# rows of 7 members or of 8 (the 8th: NULL or the table of an array's
-# items), also rows written by a function-like macro of FILE (expanded
-# with its arguments). Every row must be understood: undef otherwise, with
-# the reason in $field_table_error.
+# field_table(FILE, TABLE): the rows of a `const vp_field_t TABLE[]` as
+# {name, type, required, min, max, choices => [...], nullable, items}: rows
+# written VP_FIELD("name", VP_TYPE, .member = value, ...) (members left out
+# are 0), also rows written by a function-like macro of FILE (expanded with
+# its arguments). Every row must be understood: undef otherwise, with the
+# reason in $field_table_error.
 sub field_table {
     my ($file, $table) = @_;
     my $c = slurp("$ENV{VP_SRC}/$file");
@@ -407,18 +466,25 @@ sub field_table {
             else { "$mname($args)" }
         }ge;
     }
-    my $candidates = () = $rows =~ /\{\s*"/g;
+    # a positional row ({"name", ...}) is a candidate that is not understood
+    my $candidates = () = $rows =~ /VP_FIELD\(|\{\s*"/g;
     my @fields;
-    while ($rows =~ /\{\s*"(\w+)"\s*,\s*(VP_\w+)\s*,\s*([01])\s*,\s*([-\d.]+)\s*,\s*([-\d.]+)\s*,
-                     \s*(\w+)\s*,\s*([01])\s*(?:,\s*(\w+)\s*)?\}/gx) {
-        my %f = (name => $1, type => $2, required => $3, min => $4 + 0, max => $5 + 0,
-                 nullable => $7);
-        my ($choices, $items) = ($6, $8);
-        if ($choices ne 'NULL') {
+    while ($rows =~ /VP_FIELD\(\s*"(\w+)"\s*,\s*(VP_\w+)\s*((?:,\s*\.\w+\s*=\s*[\w.-]+\s*)*)\)/g) {
+        my %f = (name => $1, type => $2, required => 0, min => 0, max => 0, nullable => 0);
+        my %member = $3 =~ /\.(\w+)\s*=\s*([\w.-]+)/g;
+        my ($choices, $items) = (delete $member{choices}, delete $member{items});
+        for my $k (qw(required min max nullable)) {
+            next unless exists $member{$k};
+            my $v = delete $member{$k};
+            return fail_table("$table.$f{name}: .$k = $v is no number") unless $v =~ /^-?[\d.]+$/;
+            $f{$k} = $v + 0;
+        }
+        return fail_table("$table.$f{name}: unknown members " . join(' ', sort keys %member)) if %member;
+        if (defined $choices) {
             $f{choices} = c_choices($file, $choices)
                 or return fail_table("$table.$f{name}: no definition of $choices");
         }
-        if (defined $items && $items ne 'NULL') {
+        if (defined $items) {
             return fail_table("$table.$f{name}: items $items on a $f{type}") if $f{type} ne 'VP_ARRAY';
             return fail_table("$table.$f{name}: no table $items in $file")
                 unless $c =~ /vp_field_t\s+\Q$items\E\s*\[\]\s*=/;
@@ -466,8 +532,12 @@ sub field_mismatch {
         }
     }
     if ($f->{type} eq 'VP_ENUM') {
-        return 'enum differs' unless ref $prop->{enum} eq 'ARRAY'
-            && join("\0", @{ $prop->{enum} }) eq join("\0", @{ $f->{choices} || [] });
+        # a nullable enum lists null too (JSON Schema checks enum after type)
+        my @enum = ref $prop->{enum} eq 'ARRAY' ? @{ $prop->{enum} } : ();
+        my $nulls = grep { !defined } @enum;
+        return 'enum differs' unless @enum
+            && join("\0", grep { defined } @enum) eq join("\0", @{ $f->{choices} || [] });
+        return 'null in the enum is not what the field says' if !!$nulls != !!$f->{nullable};
     }
     if ($f->{type} eq 'VP_UUID') {
         return 'no UUID pattern' unless ($prop->{format} // '') eq 'uuid' && $prop->{pattern};

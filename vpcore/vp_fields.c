@@ -11,125 +11,125 @@ const char *const vp_project_statuses[] = {
 
 /* ---- handlers/auth.c ---- */
 const vp_field_t vp_auth_signup_fields[] = {
-    {"email",    VP_EMAIL,  1, 3, 254, NULL, 0, NULL},
-    {"password", VP_STRING, 1, 8, 128, NULL, 0, NULL},
-    {"nickname", VP_IDENT,  1, 2, 30, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("email", VP_EMAIL, .required = 1, .min = 3, .max = 254),
+    VP_FIELD("password", VP_STRING, .required = 1, .min = 8, .max = 128),
+    VP_FIELD("nickname", VP_IDENT, .required = 1, .min = 2, .max = 30),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_auth_credential_fields[] = {
-    {"email",    VP_STRING, 1, 1, 254, NULL, 0, NULL},
-    {"password", VP_STRING, 1, 1, 1024, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("email", VP_STRING, .required = 1, .min = 1, .max = 254),
+    VP_FIELD("password", VP_STRING, .required = 1, .min = 1, .max = 1024),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_auth_refresh_fields[] = {
-    {"refresh_token", VP_STRING, 1, 1, 4096, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("refresh_token", VP_STRING, .required = 1, .min = 1, .max = 4096),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_auth_logout_fields[] = {
-    {"refresh_token", VP_STRING,  0, 1, 4096, NULL, 0, NULL},
-    {"all",           VP_BOOLEAN, 0, 0, 0, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("refresh_token", VP_STRING, .min = 1, .max = 4096),
+    VP_FIELD("all", VP_BOOLEAN),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_auth_email_fields[] = {
-    {"email", VP_EMAIL, 1, 3, 254, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("email", VP_EMAIL, .required = 1, .min = 3, .max = 254),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_auth_nickname_fields[] = {
-    {"nickname", VP_IDENT, 1, 2, 30, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("nickname", VP_IDENT, .required = 1, .min = 2, .max = 30),
+    VP_FIELDS_END
 };
 
 /* Like a login, a lookup: any spelling of an address finds its account
  * through the key (signup is where spellings are refused). */
 const vp_field_t vp_auth_reset_fields[] = {
-    {"email", VP_STRING, 1, 3, 254, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("email", VP_STRING, .required = 1, .min = 3, .max = 254),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_auth_token_fields[] = {
-    {"token", VP_STRING, 1, 1, 200, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("token", VP_STRING, .required = 1, .min = 1, .max = 200),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_auth_confirm_fields[] = {
-    {"token",        VP_STRING, 1, 1, 200, NULL, 0, NULL},
-    {"new_password", VP_STRING, 1, 8, 128, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("token", VP_STRING, .required = 1, .min = 1, .max = 200),
+    VP_FIELD("new_password", VP_STRING, .required = 1, .min = 8, .max = 128),
+    VP_FIELDS_END
 };
 
 /* ---- handlers/users.c ---- */
 const vp_field_t vp_user_me_fields[] = {
-    {"nickname",         VP_IDENT,  0, 2, 30, NULL, 0, NULL},
-    {"avatar_url",       VP_STRING, 0, 0, 500, NULL, 1, NULL},
-    {"current_password", VP_STRING, 0, 1, 1024, NULL, 0, NULL},
-    {"new_password",     VP_STRING, 0, 8, 128, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("nickname", VP_IDENT, .min = 2, .max = 30),
+    VP_FIELD("avatar_url", VP_STRING, .max = 500, .nullable = 1),
+    VP_FIELD("current_password", VP_STRING, .min = 1, .max = 1024),
+    VP_FIELD("new_password", VP_STRING, .min = 8, .max = 128),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_user_delete_fields[] = {
-    {"reason", VP_STRING, 0, 0, 200, NULL, 1, NULL},
-    {NULL}
+    VP_FIELD("reason", VP_STRING, .max = 200, .nullable = 1),
+    VP_FIELDS_END
 };
 
 /* ---- handlers/diagnostics.c ---- */
 static const char *const kinds[] = {"general", "technical", "creative", "urgent", NULL};
 
 const vp_field_t vp_diag_echo_fields[] = {
-    {"name",    VP_STRING,  1, 1, 30, NULL, 0, NULL},
-    {"count",   VP_INTEGER, 0, 0, 100, NULL, 0, NULL},
-    {"ratio",   VP_NUMBER,  0, 0, 1, NULL, 0, NULL},
-    {"id",      VP_UUID,    0, 0, 0, NULL, 0, NULL},
-    {"kind",    VP_ENUM,    0, 0, 0, kinds, 0, NULL},
-    {"flag",    VP_BOOLEAN, 0, 0, 0, NULL, 0, NULL},
-    {"tags",    VP_ARRAY,   0, 0, 10, NULL, 0, NULL},
-    {"note",    VP_STRING,  0, 0, 200, NULL, 1, NULL},
-    {NULL}
+    VP_FIELD("name", VP_STRING, .required = 1, .min = 1, .max = 30),
+    VP_FIELD("count", VP_INTEGER, .max = 100),
+    VP_FIELD("ratio", VP_NUMBER, .max = 1),
+    VP_FIELD("id", VP_UUID),
+    VP_FIELD("kind", VP_ENUM, .choices = kinds),
+    VP_FIELD("flag", VP_BOOLEAN),
+    VP_FIELD("tags", VP_ARRAY, .max = 10),
+    VP_FIELD("note", VP_STRING, .max = 200, .nullable = 1),
+    VP_FIELDS_END
 };
 
 /* ---- handlers/projects.c ---- */
 /* The schedule as the existing frontend sends it with a new project. */
 const vp_field_t vp_project_process_fields[] = {
-    {"key",       VP_ENUM, 1, 0, 0, vp_phase_names, 0, NULL},
-    {"startDate", VP_DATE, 0, 0, 0, NULL, 1, NULL},
-    {"endDate",   VP_DATE, 0, 0, 0, NULL, 1, NULL},
-    {NULL}
+    VP_FIELD("key", VP_ENUM, .required = 1, .choices = vp_phase_names),
+    VP_FIELD("startDate", VP_DATE, .nullable = 1),
+    VP_FIELD("endDate", VP_DATE, .nullable = 1),
+    VP_FIELDS_END
 };
 
 #define PROJECT_FIELDS(name_required) \
-    {"name",        VP_TEXT,    name_required, 1, 100, NULL, 0, NULL}, \
-    {"manager",     VP_TEXT,    0, 0, 50, NULL, 0, NULL}, \
-    {"consumer",    VP_TEXT,    0, 0, 50, NULL, 0, NULL}, \
-    {"description", VP_STRING,  0, 0, 5000, NULL, 0, NULL}, \
-    {"color",       VP_COLOR,   0, 0, 0, NULL, 0, NULL}, \
-    {"tone_manner", VP_TEXT,    0, 0, 50, NULL, 1, NULL}, \
-    {"genre",       VP_TEXT,    0, 0, 50, NULL, 1, NULL}, \
-    {"concept",     VP_TEXT,    0, 0, 50, NULL, 1, NULL}, \
-    {"status",      VP_ENUM,    0, 0, 0, vp_project_statuses, 0, NULL}, \
-    {"progress",    VP_INTEGER, 0, 0, 100, NULL, 0, NULL}, \
-    {"start_date",  VP_DATE,    0, 0, 0, NULL, 1, NULL}, \
-    {"end_date",    VP_DATE,    0, 0, 0, NULL, 1, NULL}
+    VP_FIELD("name", VP_TEXT, .required = name_required, .min = 1, .max = 100), \
+    VP_FIELD("manager", VP_TEXT, .max = 50), \
+    VP_FIELD("consumer", VP_TEXT, .max = 50), \
+    VP_FIELD("description", VP_STRING, .max = 5000), \
+    VP_FIELD("color", VP_COLOR), \
+    VP_FIELD("tone_manner", VP_TEXT, .max = 50, .nullable = 1), \
+    VP_FIELD("genre", VP_TEXT, .max = 50, .nullable = 1), \
+    VP_FIELD("concept", VP_TEXT, .max = 50, .nullable = 1), \
+    VP_FIELD("status", VP_ENUM, .choices = vp_project_statuses), \
+    VP_FIELD("progress", VP_INTEGER, .max = 100), \
+    VP_FIELD("start_date", VP_DATE, .nullable = 1), \
+    VP_FIELD("end_date", VP_DATE, .nullable = 1)
 
 const vp_field_t vp_project_create_fields[] = {
     PROJECT_FIELDS(1),
-    {"process", VP_ARRAY, 0, 0, 8, NULL, 0, vp_project_process_fields},
-    {NULL}
+    VP_FIELD("process", VP_ARRAY, .max = 8, .items = vp_project_process_fields),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_project_update_fields[] = {
     PROJECT_FIELDS(0),
-    {"actual_end_date", VP_DATE,    0, 0, 0, NULL, 1, NULL},
-    {"archived",        VP_BOOLEAN, 0, 0, 0, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("actual_end_date", VP_DATE, .nullable = 1),
+    VP_FIELD("archived", VP_BOOLEAN),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_project_transfer_fields[] = {
-    {"user_id", VP_UUID, 1, 0, 0, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("user_id", VP_UUID, .required = 1),
+    VP_FIELDS_END
 };
 
 /* ---- handlers/members.c ---- */
@@ -137,14 +137,14 @@ static const char *const grantable[] = {"admin", "editor", "reviewer", "viewer",
 static const char *const all_roles[] = {"owner", "admin", "editor", "reviewer", "viewer", NULL};
 
 const vp_field_t vp_member_add_fields[] = {
-    {"user_id", VP_UUID, 1, 0, 0, NULL, 0, NULL},
-    {"role",    VP_ENUM, 1, 0, 0, grantable, 0, NULL},
-    {NULL}
+    VP_FIELD("user_id", VP_UUID, .required = 1),
+    VP_FIELD("role", VP_ENUM, .required = 1, .choices = grantable),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_member_role_fields[] = {
-    {"role", VP_ENUM, 1, 0, 0, all_roles, 0, NULL},
-    {NULL}
+    VP_FIELD("role", VP_ENUM, .required = 1, .choices = all_roles),
+    VP_FIELDS_END
 };
 
 /* ---- handlers/schedule.c ---- */
@@ -153,59 +153,60 @@ static const char *const phase_statuses[] = {
 };
 
 const vp_field_t vp_schedule_phase_fields[] = {
-    {"phase",           VP_ENUM,    1, 0, 0, vp_phase_names, 0, NULL},
-    {"start_date",      VP_DATE,    0, 0, 0, NULL, 1, NULL},
-    {"end_date",        VP_DATE,    0, 0, 0, NULL, 1, NULL},
-    {"status",          VP_ENUM,    0, 0, 0, phase_statuses, 0, NULL},
-    {"progress",        VP_INTEGER, 0, 0, 100, NULL, 0, NULL},
-    {"actual_end_date", VP_DATE,    0, 0, 0, NULL, 1, NULL},
-    {NULL}
+    VP_FIELD("phase", VP_ENUM, .required = 1, .choices = vp_phase_names),
+    VP_FIELD("start_date", VP_DATE, .nullable = 1),
+    VP_FIELD("end_date", VP_DATE, .nullable = 1),
+    VP_FIELD("status", VP_ENUM, .choices = phase_statuses),
+    VP_FIELD("progress", VP_INTEGER, .max = 100),
+    VP_FIELD("actual_end_date", VP_DATE, .nullable = 1),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_schedule_fields[] = {
-    {"phases", VP_ARRAY, 1, 1, 8, NULL, 0, vp_schedule_phase_fields},
-    {NULL}
+    VP_FIELD("phases", VP_ARRAY, .required = 1, .min = 1, .max = 8, .items = vp_schedule_phase_fields),
+    VP_FIELDS_END
 };
 
 /* ---- handlers/memos.c ---- */
 const vp_field_t vp_memo_create_fields[] = {
-    {"date", VP_DATE,   1, 0, 0, NULL, 0, NULL},
-    {"memo", VP_STRING, 1, 1, 2000, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("date", VP_DATE, .required = 1),
+    VP_FIELD("memo", VP_STRING, .required = 1, .min = 1, .max = 2000),
+    VP_FIELDS_END
 };
 
 const vp_field_t vp_memo_update_fields[] = {
-    {"date", VP_DATE,   0, 0, 0, NULL, 0, NULL},
-    {"memo", VP_STRING, 0, 1, 2000, NULL, 0, NULL},
-    {NULL}
+    VP_FIELD("date", VP_DATE),
+    VP_FIELD("memo", VP_STRING, .min = 1, .max = 2000),
+    VP_FIELDS_END
 };
 
-#define TABLE(t) {#t, t}
+/* the C name, the rows, and the name of its schema in the OpenAPI document */
+#define TABLE(t, schema) {#t, t, schema}
 
 const vp_field_table_t vp_field_tables[] = {
-    TABLE(vp_auth_signup_fields),
-    TABLE(vp_auth_credential_fields),
-    TABLE(vp_auth_refresh_fields),
-    TABLE(vp_auth_logout_fields),
-    TABLE(vp_auth_email_fields),
-    TABLE(vp_auth_nickname_fields),
-    TABLE(vp_auth_token_fields),
-    TABLE(vp_auth_confirm_fields),
-    TABLE(vp_user_me_fields),
-    TABLE(vp_user_delete_fields),
-    TABLE(vp_diag_echo_fields),
-    TABLE(vp_project_process_fields),
-    TABLE(vp_project_create_fields),
-    TABLE(vp_project_update_fields),
-    TABLE(vp_project_transfer_fields),
-    TABLE(vp_member_add_fields),
-    TABLE(vp_member_role_fields),
-    TABLE(vp_schedule_phase_fields),
-    TABLE(vp_schedule_fields),
-    TABLE(vp_memo_create_fields),
-    TABLE(vp_memo_update_fields),
+    TABLE(vp_auth_signup_fields, "SignupRequest"),
+    TABLE(vp_auth_credential_fields, "CredentialsRequest"),
+    TABLE(vp_auth_refresh_fields, "RefreshRequest"),
+    TABLE(vp_auth_logout_fields, "LogoutRequest"),
+    TABLE(vp_auth_email_fields, "CheckEmailRequest"),
+    TABLE(vp_auth_nickname_fields, "CheckNicknameRequest"),
+    TABLE(vp_auth_token_fields, "VerifyEmailRequest"),
+    TABLE(vp_auth_confirm_fields, "PasswordResetConfirmRequest"),
+    TABLE(vp_user_me_fields, "MePatchRequest"),
+    TABLE(vp_user_delete_fields, "MeDeleteRequest"),
+    TABLE(vp_diag_echo_fields, "EchoRequest"),
+    TABLE(vp_project_process_fields, "ProcessItem"),
+    TABLE(vp_project_create_fields, "ProjectCreateRequest"),
+    TABLE(vp_project_update_fields, "ProjectUpdateRequest"),
+    TABLE(vp_project_transfer_fields, "TransferRequest"),
+    TABLE(vp_member_add_fields, "MemberAddRequest"),
+    TABLE(vp_member_role_fields, "MemberRoleRequest"),
+    TABLE(vp_schedule_phase_fields, "PhaseUpdate"),
+    TABLE(vp_schedule_fields, "ScheduleRequest"),
+    TABLE(vp_memo_create_fields, "MemoCreateRequest"),
+    TABLE(vp_memo_update_fields, "MemoUpdateRequest"),
     /* appended: a table's position picks it for the body harness's seeds */
-    TABLE(vp_auth_reset_fields),
+    TABLE(vp_auth_reset_fields, "PasswordResetRequest"),
 };
 
 const int vp_nfield_tables = sizeof vp_field_tables / sizeof vp_field_tables[0];

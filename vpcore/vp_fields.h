@@ -1,10 +1,17 @@
 /* The field table of every JSON request body, and an index of them by
- * name. httpd-free: the handlers, the fuzz harness (fuzz/) and the OpenAPI
- * check (t/07-openapi.t) share them. */
+ * name. httpd-free: the handlers, the fuzz harness (fuzz/), the generator
+ * of the OpenAPI request schemas (tools/vp-openapi.c) and its check
+ * (t/07-openapi.t) share them. */
 #ifndef VP_FIELDS_H
 #define VP_FIELDS_H
 
 #include "vp_valid.h"
+
+/* A row by name: VP_FIELD("email", VP_EMAIL, .required = 1, .min = 3,
+ * .max = 254). Members left out are 0: optional, unbounded, not nullable,
+ * no choices, no items. A table ends with VP_FIELDS_END. */
+#define VP_FIELD(field, kind, ...) {.name = (field), .type = (kind), __VA_ARGS__}
+#define VP_FIELDS_END {.name = NULL}
 
 /* the eight phases of a production, in order */
 extern const char *const vp_phase_names[];
@@ -44,9 +51,13 @@ extern const vp_field_t vp_memo_update_fields[];
 typedef struct {
     const char *name;           /* the C name of the table */
     const vp_field_t *fields;
+    const char *schema;         /* its schema in the OpenAPI document:
+                                   components/schemas/<schema> */
 } vp_field_table_t;
 
-/* Every table above (also those only used as the items of an array). */
+/* Every table above (also those only used as the items of an array); a
+ * new table is one row here, and tools/vp-openapi.c puts it in the
+ * document. */
 extern const vp_field_table_t vp_field_tables[];
 extern const int vp_nfield_tables;
 

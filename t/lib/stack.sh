@@ -53,6 +53,8 @@ smtp_timeout = 10
 smtp_connect_timeout = 5
 mail_sending_timeout = 30
 $sidecar_extra"
+    # the document the build generated (tools/vp-openapi), served by Apache
+    export VP_OPENAPI="$build/openapi.json"
     "$STACK_SRC/script/stack" up "$STATE" "$http_port" "$pg_port" "$module" "$vplanetd" "$smtp_port" "$ws_port"
 
     export VP_SRC="$STACK_SRC" VP_STATE="$STATE" VP_STACK="$STACK_SRC/script/stack" VP_MODULE="$module" VP_BUILD="$build"
