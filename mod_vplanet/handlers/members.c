@@ -1,6 +1,7 @@
 /* Project members (spec section 4): list, add a registered user, change a
  * role, remove or leave. Whether the caller may touch a member with a
- * given role is vp_may_manage's to say (vpcore/vp_authz.c). */
+ * given role is vp_may_manage's and vp_may_remove's to say
+ * (vpcore/vp_authz.c). */
 #include "../handlers.h"
 #include "../db.h"
 
@@ -160,12 +161,17 @@ static int remove_tx(vp_req_t *q, void *ctx)
         return st;
     if (current == VP_ROLE_NONE)
         return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such member", NULL);
-    if (self && !vp_may(q->role, VP_ACT_LEAVE))
+    switch (vp_may_remove(q->role, current, self)) {
+    case VP_REMOVAL_OWNER_STAYS:
         return vp_fail(q, HTTP_FORBIDDEN, NULL,
                        "the owner leaves only after transferring the project", NULL);
-    if (!self && !vp_may_manage(q->role, current, VP_ROLE_NONE))
-        return vp_may(q->role, VP_ACT_MEMBERS) ? forbidden(q)
-             : vp_fail(q, HTTP_FORBIDDEN, NULL, "only admins remove members", NULL);
+    case VP_REMOVAL_PROTECTED:
+        return forbidden(q);
+    case VP_REMOVAL_NOT_MANAGER:
+        return vp_fail(q, HTTP_FORBIDDEN, NULL, "only admins remove members", NULL);
+    default:
+        break;
+    }
     if ((st = vp_db_exec(q, "vp_member_delete", NULL, 2,
                          (const char *[]){q->project_id, m->user_id}))
         || (st = vp_db_exec(q, "vp_project_touch", NULL, 1, (const char *[]){q->project_id})))
