@@ -141,10 +141,11 @@ vp_runner_t vp_db_runner(vp_req_t *q, int *st);
 int vp_access_refuse(vp_req_t *q, const vp_verdict_t *v, int st);
 
 /* ---- authz.c ---- */
-/* For routes under /api/v1/projects/{id}: authenticates the caller (a
- * guest as far as the policy lets it), then requires {id} to name a live project the caller is a
- * member of (404 otherwise: other tenants' ids are never confirmed) and
- * the caller's role to allow action (403). Sets q->project_id and q->role. */
+/* For routes under /api/v1/projects/{id}: identifies the caller, then
+ * requires {id} to name a live project the caller is a member of (404
+ * otherwise: other tenants' ids are never confirmed) and the caller's role
+ * to allow action (403; a guest as far as the policy lets it, 401 today).
+ * Sets q->project_id and q->role. */
 int vp_project_access(vp_req_t *q, vp_action_t action);
 /* Every write of an existing project, after vp_project_access: runs
  * fn(q, ctx) in one transaction (vp_db_tx) that first locks the project
