@@ -136,8 +136,9 @@ const char *vp_client_ip(vp_req_t *q);
 /* The core's statement runner on q's connection (vp_db_exec): a failed
  * statement's answer is recorded and its status kept in *st. */
 vp_runner_t vp_db_runner(vp_req_t *q, int *st);
-/* Records the answer of a refused verdict and returns its status (st: the
- * runner's status, for VP_ACCESS_UNAVAILABLE). */
+/* Records the answer of a refused verdict (the same statuses, codes and
+ * messages for every route) and returns its status; st: the runner's, for
+ * VP_ACCESS_UNAVAILABLE. 0 for VP_ACCESS_OK. */
 int vp_access_refuse(vp_req_t *q, const vp_verdict_t *v, int st);
 
 /* ---- authz.c ---- */
