@@ -1,4 +1,5 @@
-/* Authentication: the one place a Bearer token becomes a caller. */
+/* Authentication: the one place a Bearer token becomes a caller (the
+ * decision itself is vpcore/vp_access.c's, shared with vplanetd). */
 #include "vplanet.h"
 #include "db.h"
 
@@ -9,21 +10,60 @@ const char *vp_client_ip(vp_req_t *q)
     return q->r->useragent_ip ? q->r->useragent_ip : "unknown";
 }
 
-static int unauthorized(vp_req_t *q, const char *message, const char *why)
+struct runner {
+    vp_req_t *q;
+    int *st;
+};
+
+static PGresult *run(void *ctx, const char *label, int n, const char *const *params)
 {
-    if (why)
-        VP_LOG(q, APLOG_INFO, "VP0501: token refused: %s", why);
-    return vp_fail(q, HTTP_UNAUTHORIZED, "invalid_token", message, NULL);
+    struct runner *d = ctx;
+    PGresult *res;
+
+    return (*d->st = vp_db_exec(d->q, label, &res, n, params)) ? NULL : res;
 }
 
-int vp_authenticate(vp_req_t *q, int flags)
+vp_runner_t vp_db_runner(vp_req_t *q, int *st)
+{
+    struct runner *d = apr_palloc(q->r->pool, sizeof *d);
+    /* results go with the request */
+    vp_runner_t db = {run, NULL, d};
+
+    d->q = q;
+    d->st = st;
+    *st = 0;
+    return db;
+}
+
+int vp_access_refuse(vp_req_t *q, const vp_verdict_t *v, int st)
+{
+    switch (v->outcome) {
+    case VP_ACCESS_UNAUTHENTICATED:
+        if (v->why)
+            VP_LOG(q, APLOG_INFO, "VP0501: token refused: %s", v->why);
+        return vp_fail(q, HTTP_UNAUTHORIZED, "invalid_token", v->message, NULL);
+    case VP_ACCESS_NOT_FOUND:
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
+    case VP_ACCESS_FORBIDDEN:
+        return vp_fail(q, HTTP_FORBIDDEN, NULL,
+                       apr_pstrcat(q->r->pool, "the role ", vp_role_name(v->role),
+                                   " does not allow this", NULL), NULL);
+    case VP_ACCESS_UNAVAILABLE:
+        return st;
+    default:
+        return 0;
+    }
+}
+
+int vp_identify(vp_req_t *q)
 {
     request_rec *r = q->r;
-    const char *h = apr_table_get(r->headers_in, "Authorization"), *token, *why;
-    vp_principal_t *who;
-    vp_claims_t c;
-    PGresult *res;
-    int rc;
+    const char *h = apr_table_get(r->headers_in, "Authorization"), *token;
+    vp_principal_t *who = apr_pcalloc(r->pool, sizeof *who);
+    vp_runner_t db;
+    PGresult *row = NULL;
+    vp_verdict_t v;
+    int st;
 
     if (!h || !*h) {
         apr_table_setn(r->headers_out, "WWW-Authenticate", "Bearer realm=\"vplanet\"");
@@ -31,39 +71,28 @@ int vp_authenticate(vp_req_t *q, int flags)
                        "authentication required", NULL);
     }
     if (strncasecmp(h, "Bearer ", 7) != 0)
-        return unauthorized(q, "the Authorization header must be a Bearer token", NULL);
+        return vp_fail(q, HTTP_UNAUTHORIZED, "invalid_token",
+                       "the Authorization header must be a Bearer token", NULL);
     for (token = h + 7; *token == ' '; token++)
         ;
-    why = vp_token_verify(r->pool, &q->cfg->keys, token, NULL,
-                          (long)apr_time_sec(apr_time_now()), &c);
-    if (why)
-        return unauthorized(q, "the token is invalid or expired", why);
-    who = apr_pcalloc(r->pool, sizeof *who);
-    who->id = c.sub;
-    if (strcmp(c.typ, "guest") == 0) {
-        if (!(flags & VP_ALLOW_GUEST))
-            return unauthorized(q, "a guest token cannot be used here", "guest token on a user route");
-        if (!c.project_id || !c.role)
-            return unauthorized(q, "the token is invalid or expired", "guest without scope");
-        who->guest = 1;
-        who->project_id = c.project_id;
-        who->role = c.role;
-        who->email = c.email;
-        q->who = who;
-        return 0;
-    }
-    if (strcmp(c.typ, "access") != 0 || !c.sid)
-        return unauthorized(q, "the token is invalid or expired",
-                            apr_psprintf(r->pool, "a %s token used for access", c.typ));
-    /* The user must still be active and the session not revoked: a token
-     * outlives neither its account nor its logout. */
-    if ((rc = vp_db_exec(q, "vp_user_active", &res, 2, (const char *[]){c.sub, c.sid})))
-        return rc;
-    if (PQntuples(res) != 1)
-        return unauthorized(q, "the token is invalid or expired",
-                            "user gone, inactive or session revoked");
-    who->sid = c.sid;
-    who->user = vp_json_pool(r->pool, vp_db_row(res, 0));
+    db = vp_db_runner(q, &st);
+    v = vp_access_identify(&db, r->pool, &q->cfg->keys, token,
+                           (long)apr_time_sec(apr_time_now()), who, &row);
+    if (v.outcome != VP_ACCESS_OK)
+        return vp_access_refuse(q, &v, st);
+    if (row)
+        who->user = vp_json_pool(r->pool, vp_db_row(row, 0));
     q->who = who;
     return 0;
+}
+
+int vp_authenticate(vp_req_t *q, vp_action_t action)
+{
+    vp_verdict_t v;
+    int st;
+
+    if ((st = vp_identify(q)))
+        return st;
+    v = vp_access_account(q->who, action);
+    return vp_access_refuse(q, &v, 0);
 }

@@ -1,27 +1,18 @@
-/* The glue of authorization: who the caller is on a project. What each
- * role may do is decided in vpcore/vp_authz.c alone. */
+/* The glue of authorization: who the caller is on a project. The decision
+ * is vpcore/vp_access.c's; what each role may do vpcore/vp_authz.c's. */
 #include "vplanet.h"
 #include "db.h"
-
-#include <apr_strings.h>
 
 /* Reads the caller's role on q->project_id with stmt and checks action:
  * 404 for a non-member or a deleted project, 403 for a role too small. */
 static int check_role(vp_req_t *q, const char *stmt, vp_action_t action)
 {
-    PGresult *res;
     int st;
+    vp_runner_t db = vp_db_runner(q, &st);
+    vp_verdict_t v = vp_access_project(&db, q->who, q->project_id, stmt, action, NULL);
 
-    if ((st = vp_db_exec(q, stmt, &res, 2, (const char *[]){q->project_id, q->who->id})))
-        return st;
-    if (PQntuples(res) != 1)
-        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
-    q->role = vp_role_parse(PQgetvalue(res, 0, 0));
-    if (!vp_may(q->role, action))
-        return vp_fail(q, HTTP_FORBIDDEN, NULL,
-                       apr_pstrcat(q->r->pool, "the role ", vp_role_name(q->role),
-                                   " does not allow this", NULL), NULL);
-    return 0;
+    q->role = v.role;
+    return vp_access_refuse(q, &v, st);
 }
 
 int vp_project_access(vp_req_t *q, vp_action_t action)
@@ -29,12 +20,13 @@ int vp_project_access(vp_req_t *q, vp_action_t action)
     const char *id = vp_param(&q->params, "id");
     int st;
 
-    if ((st = vp_authenticate(q, 0)))
+    /* a guest's project actions are the policy's to allow */
+    if ((st = vp_identify(q)))
         return st;
-    if (!id || !vp_is_uuid(id))
-        return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
     q->project_id = id;
-    return check_role(q, "vp_member_role", action);
+    if ((st = check_role(q, "vp_member_role", action)))
+        q->project_id = NULL;
+    return st;
 }
 
 struct project_tx {
@@ -60,4 +52,22 @@ int vp_project_tx(vp_req_t *q, vp_action_t action, int (*fn)(vp_req_t *q, void *
     struct project_tx t = {action, fn, ctx};
 
     return vp_db_tx(q, locked_tx, &t);
+}
+
+int vp_restore_access(vp_req_t *q)
+{
+    int st;
+    vp_runner_t db = vp_db_runner(q, &st);
+    vp_verdict_t v = vp_access_project(&db, q->who, q->project_id, "vp_member_role_deleted",
+                                       VP_ACT_RESTORE, NULL);
+
+    q->role = v.role;
+    if (v.outcome == VP_ACCESS_OK || v.outcome == VP_ACCESS_UNAVAILABLE)
+        return vp_access_refuse(q, &v, st);
+    /* a deleted project is confirmed to nobody else; a live project of
+     * the caller's is no restore candidate */
+    v = vp_access_project(&db, q->who, q->project_id, "vp_member_role", VP_ACT_READ, NULL);
+    if (v.outcome != VP_ACCESS_OK)
+        return vp_access_refuse(q, &v, st);
+    return vp_fail(q, HTTP_CONFLICT, NULL, "the project is not deleted", NULL);
 }

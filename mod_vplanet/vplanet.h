@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "vpcore/vp_access.h"
 #include "vpcore/vp_authz.h"
 #include "vpcore/vp_json.h"
 #include "vpcore/vp_page.h"
@@ -48,17 +49,8 @@ typedef struct {
     vp_token_keys_t keys;
 } vp_config_t;
 
-/* The caller of a request: a user (access token) or a guest (guest token,
- * scoped to one project and role). */
-typedef struct {
-    const char *id;             /* user id; guest: the token's sub */
-    const char *sid;            /* session (refresh family); NULL for guests */
-    int guest;
-    const char *project_id;     /* guests only */
-    const char *role;           /* guests only */
-    const char *email;          /* guests only */
-    json_t *user;               /* users only: the public user object */
-} vp_principal_t;
+/* The caller of a request is a vp_principal_t (vpcore/vp_access.h): a
+ * user (access token; its public user object in `user`) or a guest. */
 
 typedef struct vp_req vp_req_t;
 typedef int (*vp_handler_fn)(vp_req_t *q);
@@ -135,13 +127,23 @@ int vp_read_json_opt(vp_req_t *q, const vp_field_t *fields, json_t **body);
 int vp_param_uuid(vp_req_t *q, const char *name, const char *missing, const char **id);
 
 /* ---- auth.c ---- */
-#define VP_ALLOW_GUEST 1
-/* Authenticates the Bearer token: sets q->who and returns 0, or records
- * 401 (no/invalid token, user gone, a guest token where guests are not
- * allowed: spec section 7) and returns it. */
-int vp_authenticate(vp_req_t *q, int flags);
+/* Authenticates the Bearer token for action outside a project (0:
+ * VP_ACT_ACCOUNT): sets q->who and returns 0, or records 401 (no/invalid
+ * token, user gone, a guest token where the policy lets guests do nothing:
+ * spec section 7) and returns it. */
+int vp_authenticate(vp_req_t *q, vp_action_t action);
+/* Sets q->who from the Bearer token, whatever the policy lets it do, and
+ * returns 0; or records 401 and returns it. */
+int vp_identify(vp_req_t *q);
 /* The client's address as httpd sees it (after mod_remoteip, if used). */
 const char *vp_client_ip(vp_req_t *q);
+/* The core's statement runner on q's connection (vp_db_exec): a failed
+ * statement's answer is recorded and its status kept in *st. */
+vp_runner_t vp_db_runner(vp_req_t *q, int *st);
+/* Records the answer of a refused verdict (the same statuses, codes and
+ * messages for every route) and returns its status; st: the runner's, for
+ * VP_ACCESS_UNAVAILABLE. 0 for VP_ACCESS_OK. */
+int vp_access_refuse(vp_req_t *q, const vp_verdict_t *v, int st);
 
 /* ---- credentials.c ---- */
 /* The account rules several handlers share, with their answers. */
@@ -156,10 +158,11 @@ int vp_email_key(vp_req_t *q, const char *email, const char **key);
 int vp_login_limits(vp_req_t *q, const char *key);
 
 /* ---- authz.c ---- */
-/* For routes under /api/v1/projects/{id}: authenticates the caller (no
- * guests), then requires {id} to name a live project the caller is a
- * member of (404 otherwise: other tenants' ids are never confirmed) and
- * the caller's role to allow action (403). Sets q->project_id and q->role. */
+/* For routes under /api/v1/projects/{id}: identifies the caller, then
+ * requires {id} to name a live project the caller is a member of (404
+ * otherwise: other tenants' ids are never confirmed) and the caller's role
+ * to allow action (403; a guest as far as the policy lets it, 401 today).
+ * Sets q->project_id and q->role. */
 int vp_project_access(vp_req_t *q, vp_action_t action);
 /* Every write of an existing project, after vp_project_access: runs
  * fn(q, ctx) in one transaction (vp_db_tx) that first locks the project
@@ -169,6 +172,11 @@ int vp_project_access(vp_req_t *q, vp_action_t action);
  * FOR UPDATE) and act on the role as it is when they commit. */
 int vp_project_tx(vp_req_t *q, vp_action_t action, int (*fn)(vp_req_t *q, void *ctx),
                   void *ctx);
+/* Inside a restore's transaction, after vp_project_lock: 0 when q's
+ * project is deleted (30 days at most) and the caller's role allows
+ * VP_ACT_RESTORE; else 409 for a live project of the caller's, 404 for
+ * anything else (a deleted project is confirmed to nobody else). */
+int vp_restore_access(vp_req_t *q);
 
 /* ---- events.c ---- */
 /* Records an event of q's project (type, payload borrowed) and notifies

@@ -1,6 +1,7 @@
 # The role matrix of spec section 4: every /api/v1/projects route of
 # routes.c, called by each kind of caller, and the status each must get.
-# The expected statuses are a literal table written from the README
+# The expected statuses are t/roles.table (which t/unit/test_access.c
+# asks of the policy too), a literal table written from the README
 # ("Projects", "Roles") and the spec, never computed from the module's own
 # rules (vp_may): owner > admin > editor > reviewer > viewer; read is
 # viewer+, settings and members admin+, schedule and memos editor+, delete,
@@ -19,16 +20,10 @@
 use strict;
 use warnings;
 use Test::More;
-use VP qw(:DEFAULT !uuid4 !call);   # this file keeps its own uuid4 and call
+use FindBin;
+use VP qw(:DEFAULT !call);   # this file's call(WHO, CTX, ...) speaks for a role cell
 
 my $tag = sprintf '%x%x', $$, time;
-
-sub uuid4 {
-    my @b = map { int rand 256 } 1 .. 16;
-    $b[6] = ($b[6] & 0x0f) | 0x40;
-    $b[8] = ($b[8] & 0x3f) | 0x80;
-    return sprintf '%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x', @b;
-}
 
 # ---- the callers ----
 # outsider: a registered user who is a member of none of these projects;
@@ -99,44 +94,20 @@ sub project {
 }
 
 # ---- the expected matrix (README "Projects" and "Roles") ----
-# One row per endpoint or rule, one column per caller.
+# One row per endpoint or rule, one column per caller: t/roles.table, the
+# table the unit test t/unit/test_access.c asks of the policy too.
 my @COLS = @CALLERS;
-my @MATRIX = (
-    #  row                          owner admin editor reviewer viewer outsider guest_v guest_e
-    ['GET projects',                  200,  200,  200,    200,   200,    200,    401,    401],
-    ['POST projects',                 201,  201,  201,    201,   201,    201,    401,    401],
-    ['GET project',                   200,  200,  200,    200,   200,    404,    401,    401],
-    ['PATCH project',                 200,  200,  403,    403,   403,    404,    401,    401],
-    ['DELETE project',                200,  403,  403,    403,   403,    404,    401,    401],
-    ['POST restore (deleted)',        200,  404,  404,    404,   404,    404,    401,    401],
-    ['POST transfer',                 200,  403,  403,    403,   403,    404,    401,    401],
-    ['GET stats',                     200,  200,  200,    200,   200,    404,    401,    401],
-    ['GET events',                    200,  200,  200,    200,   200,    404,    401,    401],
-    ['GET members',                   200,  200,  200,    200,   200,    404,    401,    401],
-    ['POST members (viewer)',         201,  201,  403,    403,   403,    404,    401,    401],
-    ['PATCH member viewer->reviewer', 200,  200,  403,    403,   403,    404,    401,    401],
-    ['DELETE member (a viewer)',      200,  200,  403,    403,   403,    404,    401,    401],
-    ['GET schedule',                  200,  200,  200,    200,   200,    404,    401,    401],
-    ['PUT schedule',                  200,  200,  200,    403,   403,    404,    401,    401],
-    ['GET memos',                     200,  200,  200,    200,   200,    404,    401,    401],
-    ['POST memos',                    201,  201,  201,    403,   403,    404,    401,    401],
-    ['PATCH memo',                    200,  200,  200,    403,   403,    404,    401,    401],
-    ['DELETE memo',                   200,  200,  200,    403,   403,    404,    401,    401],
-    # member management: only the owner adds, changes or removes admins;
-    # nobody changes, makes or removes the owner (transfer only); any
-    # member but the owner may leave
-    ['POST members (an admin)',       201,  403,  403,    403,   403,    404,    401,    401],
-    ['PATCH member viewer->admin',    200,  403,  403,    403,   403,    404,    401,    401],
-    ['PATCH member admin->editor',    200,  403,  403,    403,   403,    404,    401,    401],
-    ['DELETE member (an admin)',      200,  403,  403,    403,   403,    404,    401,    401],
-    ['PATCH the owner ->admin',       403,  403,  403,    403,   403,    404,    401,    401],
-    ['PATCH member viewer->owner',    403,  403,  403,    403,   403,    404,    401,    401],
-    ['DELETE member (the owner)',     403,  403,  403,    403,   403,    404,    401,    401],
-    ['PATCH own role ->viewer',       403,  403,  403,    403,   403,    404,    401,    401],
-    ['DELETE own membership (leave)', 403,  200,  200,    200,   200,    404,    401,    401],
-    # a deleted project answers 404 to everybody (restore aside)
-    ['GET project (deleted)',         404,  404,  404,    404,   404,    404,    401,    401],
-);
+my @MATRIX;
+{
+    open my $fh, '<', "$FindBin::Bin/roles.table" or die "t/roles.table: $!\n";
+    while (my $line = <$fh>) {
+        next if $line =~ /^\s*(?:#|$)/;
+        my ($row, $decision, $statuses) = map { s/^\s+|\s+$//gr } split /\|/, $line;
+        my @statuses = split ' ', $statuses;
+        die "t/roles.table: '$row' has no status for each caller\n" unless @statuses == @COLS;
+        push @MATRIX, [$row, @statuses];
+    }
+}
 
 # ---- how each row is called ----
 # Without fresh or prep, a row runs on the shared project. fresh: a new
@@ -228,82 +199,87 @@ my (%got, @wrong);
 for my $row (@MATRIX) {
     my ($name, @expect) = @$row;
     my $how = $HOW{$name} or die "no call for row '$name'\n";
-    for my $i (0 .. $#COLS) {
-        my ($who, $want) = ($COLS[$i], $expect[$i]);
-        my $ctx = $how->{prep} ? $how->{prep}->($who)
-                : $how->{fresh} ? project(for => $who, extra => $how->{extra})
-                : $S;
-        my ($method, $path, $body) = $how->{call}->($who, $ctx);
-        my $r = call($who, $ctx, $method, $path, $body);
-        $got{$name}{$who} = $r->{status};
-        my $label = "$name as $who: $want";
-        my $ok = $r->{status} != $want
-                   ? (ok(0, $label) || diag("got $r->{status}: " . ($r->{body} // '')))
-               : $want < 300 ? envelope_ok($r, $want, $label)
-               : error_ok($r, $want, $want == 404 ? 'not_found'
-                                     : $want == 401 ? 'invalid_token' : 'forbidden',
-                          $label);
-        $ok &&= is($r->{json}{message}, 'a guest token cannot be used here', "$label: as a guest")
-            if $GUEST_ROLE{$who};
-        push @wrong, "$name / $who" unless $ok;
-    }
+    subtest "$name: who may" => sub {
+        for my $i (0 .. $#COLS) {
+            my ($who, $want) = ($COLS[$i], $expect[$i]);
+            my $ctx = $how->{prep} ? $how->{prep}->($who)
+                    : $how->{fresh} ? project(for => $who, extra => $how->{extra})
+                    : $S;
+            my ($method, $path, $body) = $how->{call}->($who, $ctx);
+            my $r = call($who, $ctx, $method, $path, $body);
+            $got{$name}{$who} = $r->{status};
+            my $label = "$name as $who: $want";
+            my $ok = $r->{status} != $want
+                       ? (ok(0, $label) || diag("got $r->{status}: " . ($r->{body} // '')))
+                   : $want < 300 ? envelope_ok($r, $want, $label)
+                   : error_ok($r, $want, $want == 404 ? 'not_found'
+                                         : $want == 401 ? 'invalid_token' : 'forbidden',
+                              $label);
+            $ok &&= is($r->{json}{message}, 'a guest token cannot be used here', "$label: as a guest")
+                if $GUEST_ROLE{$who};
+            push @wrong, "$name / $who" unless $ok;
+        }
+    };
 }
 
 # ---- no token, an expired token: 401 on every route ----
 # Valid bodies again, on the shared project (its viewer as the member, its
 # memo as the memo), so only the missing or expired token is wrong.
-my @ROUTES = (
-    [GET    => '/api/v1/projects'],
-    [POST   => '/api/v1/projects', { name => "unauthenticated $tag" }],
-    [GET    => $S->{base}],
-    [PATCH  => $S->{base}, { description => 'x' }],
-    [DELETE => $S->{base}],
-    [POST   => "$S->{base}/restore"],
-    [POST   => "$S->{base}/transfer", { user_id => $U{viewer}{id} }],
-    [GET    => "$S->{base}/stats"],
-    [GET    => "$S->{base}/events"],
-    [GET    => "$S->{base}/members"],
-    [POST   => "$S->{base}/members", { user_id => $U{extra}{id}, role => 'viewer' }],
-    [PATCH  => "$S->{base}/members/$U{viewer}{id}", { role => 'reviewer' }],
-    [DELETE => "$S->{base}/members/$U{viewer}{id}"],
-    [GET    => "$S->{base}/schedule"],
-    [PUT    => "$S->{base}/schedule", { phases => [{ phase => 'filming', progress => 20 }] }],
-    [GET    => "$S->{base}/memos"],
-    [POST   => "$S->{base}/memos", { date => '2024-06-01', memo => 'x' }],
-    [PATCH  => "$S->{base}/memos/$memo->{id}", { memo => 'x' }],
-    [DELETE => "$S->{base}/memos/$memo->{id}"],
-);
-{
-    my %routes = map { ("$_->[0] $_->[1]" =~ s/[0-9a-f-]{36}/{id}/r) => 1 } @ROUTES;
-    is(scalar keys %routes, 19, 'the 401 list names all 19 project routes once');
-}
+subtest 'no token or an expired token: 401 on every project route' => sub {
+    my @ROUTES = (
+        [GET    => '/api/v1/projects'],
+        [POST   => '/api/v1/projects', { name => "unauthenticated $tag" }],
+        [GET    => $S->{base}],
+        [PATCH  => $S->{base}, { description => 'x' }],
+        [DELETE => $S->{base}],
+        [POST   => "$S->{base}/restore"],
+        [POST   => "$S->{base}/transfer", { user_id => $U{viewer}{id} }],
+        [GET    => "$S->{base}/stats"],
+        [GET    => "$S->{base}/events"],
+        [GET    => "$S->{base}/members"],
+        [POST   => "$S->{base}/members", { user_id => $U{extra}{id}, role => 'viewer' }],
+        [PATCH  => "$S->{base}/members/$U{viewer}{id}", { role => 'reviewer' }],
+        [DELETE => "$S->{base}/members/$U{viewer}{id}"],
+        [GET    => "$S->{base}/schedule"],
+        [PUT    => "$S->{base}/schedule", { phases => [{ phase => 'filming', progress => 20 }] }],
+        [GET    => "$S->{base}/memos"],
+        [POST   => "$S->{base}/memos", { date => '2024-06-01', memo => 'x' }],
+        [PATCH  => "$S->{base}/memos/$memo->{id}", { memo => 'x' }],
+        [DELETE => "$S->{base}/memos/$memo->{id}"],
+    );
+    {
+        my %routes = map { ("$_->[0] $_->[1]" =~ s/[0-9a-f-]{36}/{id}/r) => 1 } @ROUTES;
+        is(scalar keys %routes, 19, 'the 401 list names all 19 project routes once');
+    }
 
-# the owner's own claims, expired and re-signed; unchanged, they pass
-my %claims = %{ jwt_claims($U{owner}{access}) };
-my $resigned = jwt_sign({alg => 'HS256', typ => 'JWT'}, { %claims, jti => uuid4() }, $KEY);
-envelope_ok(http(GET => $S->{base}, headers => { %{ bearer($resigned) }, 'x-forwarded-for' => $IP{owner} }),
-            200, 'the owner\'s claims re-signed by the test are accepted (the forging is sound)');
-my $expired = jwt_sign({alg => 'HS256', typ => 'JWT'},
-                       { %claims, jti => uuid4(), iat => $now - 1000, exp => $now - 100 }, $KEY);
-my $ip401 = new_ip();
-for my $route (@ROUTES) {
-    my ($method, $path, $body) = @$route;
-    my %req = ((defined $body ? (json => $body) : ()));
-    my $r = http($method => $path, %req, headers => { 'x-forwarded-for' => $ip401 });
-    error_ok($r, 401, 'authentication_required', "$method $path without a token: 401");
-    $r = http($method => $path, %req,
-              headers => { %{ bearer($expired) }, 'x-forwarded-for' => $ip401 });
-    error_ok($r, 401, 'invalid_token', "$method $path with an expired token: 401");
-}
-error_ok(http(GET => $S->{base}, headers => { %{ bearer(guest_token($S->{id}, 'viewer', exp => $now - 100)) },
-                                              'x-forwarded-for' => $ip401 }),
-         401, 'invalid_token', 'an expired guest token is 401, not 403');
+    # the owner's own claims, expired and re-signed; unchanged, they pass
+    my %claims = %{ jwt_claims($U{owner}{access}) };
+    my $resigned = jwt_sign({alg => 'HS256', typ => 'JWT'}, { %claims, jti => uuid4() }, $KEY);
+    envelope_ok(http(GET => $S->{base}, headers => { %{ bearer($resigned) }, 'x-forwarded-for' => $IP{owner} }),
+                200, 'the owner\'s claims re-signed by the test are accepted (the forging is sound)');
+    my $expired = jwt_sign({alg => 'HS256', typ => 'JWT'},
+                           { %claims, jti => uuid4(), iat => $now - 1000, exp => $now - 100 }, $KEY);
+    my $ip401 = new_ip();
+    for my $route (@ROUTES) {
+        my ($method, $path, $body) = @$route;
+        my %req = ((defined $body ? (json => $body) : ()));
+        my $r = http($method => $path, %req, headers => { 'x-forwarded-for' => $ip401 });
+        error_ok($r, 401, 'authentication_required', "$method $path without a token: 401");
+        $r = http($method => $path, %req,
+                  headers => { %{ bearer($expired) }, 'x-forwarded-for' => $ip401 });
+        error_ok($r, 401, 'invalid_token', "$method $path with an expired token: 401");
+    }
+    error_ok(http(GET => $S->{base}, headers => { %{ bearer(guest_token($S->{id}, 'viewer', exp => $now - 100)) },
+                                                  'x-forwarded-for' => $ip401 }),
+             401, 'invalid_token', 'an expired guest token is 401, not 403');
+};
 
-# nothing above changed the shared project's membership
-my $members = setup(200, GET => "$S->{base}/members");
-is(join(',', sort map { "$_->{user}{id}=$_->{role}" } @{ $members->{results} }),
-   join(',', sort map { "$U{$_}{id}=" . ($ROLE{$_} // 'owner') } qw(owner admin editor reviewer viewer)),
-   'the shared project still has its five members in their roles');
+subtest 'refused calls change nothing: the shared project keeps its members' => sub {
+    my $members = setup(200, GET => "$S->{base}/members");
+    is(join(',', sort map { "$_->{user}{id}=$_->{role}" } @{ $members->{results} }),
+       join(',', sort map { "$U{$_}{id}=" . ($ROLE{$_} // 'owner') } qw(owner admin editor reviewer viewer)),
+       'the shared project still has its five members in their roles');
+};
 
 # ---- on failure: the whole matrix, got against expected ----
 if (@wrong) {

@@ -96,15 +96,7 @@ subtest 'a client without a valid token, membership or authentication is refused
         my $k = ws($p, protocol => $proto);
         is($k->wait_close(5), $code, "$name is refused with $code");
     }
-    my $guest = jwt_sign({ alg => 'HS256', typ => 'JWT' },
-                         { iss => 'vplanet', aud => 'vplanet-api', typ => 'guest', sub => $outsider->{id},
-                           jti => '5f0c6f1e-0000-4000-8000-' . sprintf('%012x', $$), project_id => $other, role => 'viewer',
-                           iat => time, exp => time + 600 }, jwt_key());
-    is(ws($pid, protocol => "bearer, $guest")->wait_close(5), 4003,
-       'a guest token of another project is refused with 4003');
-    my $g2 = ws($other, protocol => "bearer, $guest");
-    ready_ok($g2, 'a guest token of its own project');
-    $g2->close;
+    # (guest tokens: t/32-ws-access.t)
     my $silent = ws($pid);
     is($silent->wait_close(8), 4001, 'no authentication within 5 s: 4001');
 };

@@ -8,16 +8,42 @@ static const char *const names[] = {
     [VP_ROLE_EDITOR] = "editor", [VP_ROLE_ADMIN] = "admin", [VP_ROLE_OWNER] = "owner",
 };
 
-/* The least role that may perform each action. */
-static const vp_role_t least[VP_ACT_COUNT] = {
-    [VP_ACT_READ]     = VP_ROLE_VIEWER,
-    [VP_ACT_UPDATE]   = VP_ROLE_ADMIN,
-    [VP_ACT_DELETE]   = VP_ROLE_OWNER,
-    [VP_ACT_TRANSFER] = VP_ROLE_OWNER,
-    [VP_ACT_MEMBERS]  = VP_ROLE_ADMIN,
-    [VP_ACT_LEAVE]    = VP_ROLE_VIEWER,
-    [VP_ACT_SCHEDULE] = VP_ROLE_EDITOR,
-    [VP_ACT_MEMOS]    = VP_ROLE_EDITOR,
+/* The roles from least to most that allow an action. */
+typedef struct {
+    vp_role_t least, most;
+} span_t;
+
+#define NOBODY  {VP_ROLE_OWNER, VP_ROLE_NONE}   /* an empty span */
+#define ANYONE  {VP_ROLE_NONE, VP_ROLE_OWNER}   /* no project role needed */
+#define FROM(r) {r, VP_ROLE_OWNER}
+
+/* Who may do what: the only place that says so. Guests may do nothing
+ * until the invitations open their surface (spec section 7). */
+static const span_t policy[VP_KIND_COUNT][VP_ACT_COUNT] = {
+    [VP_KIND_USER] = {
+        [VP_ACT_ACCOUNT]  = ANYONE,
+        [VP_ACT_READ]     = FROM(VP_ROLE_VIEWER),
+        [VP_ACT_UPDATE]   = FROM(VP_ROLE_ADMIN),
+        [VP_ACT_DELETE]   = FROM(VP_ROLE_OWNER),
+        [VP_ACT_RESTORE]  = FROM(VP_ROLE_OWNER),
+        [VP_ACT_TRANSFER] = FROM(VP_ROLE_OWNER),
+        [VP_ACT_MEMBERS]  = FROM(VP_ROLE_ADMIN),
+        [VP_ACT_LEAVE]    = {VP_ROLE_VIEWER, VP_ROLE_ADMIN},  /* the owner transfers first */
+        [VP_ACT_SCHEDULE] = FROM(VP_ROLE_EDITOR),
+        [VP_ACT_MEMOS]    = FROM(VP_ROLE_EDITOR),
+    },
+    [VP_KIND_GUEST] = {
+        [VP_ACT_ACCOUNT]  = NOBODY,
+        [VP_ACT_READ]     = NOBODY,
+        [VP_ACT_UPDATE]   = NOBODY,
+        [VP_ACT_DELETE]   = NOBODY,
+        [VP_ACT_RESTORE]  = NOBODY,
+        [VP_ACT_TRANSFER] = NOBODY,
+        [VP_ACT_MEMBERS]  = NOBODY,
+        [VP_ACT_LEAVE]    = NOBODY,
+        [VP_ACT_SCHEDULE] = NOBODY,
+        [VP_ACT_MEMOS]    = NOBODY,
+    },
 };
 
 vp_role_t vp_role_parse(const char *name)
@@ -35,20 +61,33 @@ const char *vp_role_name(vp_role_t role)
     return role <= VP_ROLE_OWNER ? names[role] : names[VP_ROLE_NONE];
 }
 
-int vp_may(vp_role_t role, vp_action_t action)
+int vp_may(vp_kind_t kind, vp_role_t role, vp_action_t action)
 {
-    if (action >= VP_ACT_COUNT || role == VP_ROLE_NONE)
+    const span_t *s;
+
+    if (kind >= VP_KIND_COUNT || action >= VP_ACT_COUNT)
         return 0;
-    if (action == VP_ACT_LEAVE)     /* the owner must transfer first */
-        return role != VP_ROLE_OWNER;
-    return role >= least[action];
+    s = &policy[kind][action];
+    /* a project action needs a member (a span from VP_ROLE_NONE needs none) */
+    return role >= s->least && role <= s->most && (role != VP_ROLE_NONE || s->least == role);
 }
 
 int vp_may_manage(vp_role_t actor, vp_role_t from, vp_role_t to)
 {
-    if (!vp_may(actor, VP_ACT_MEMBERS) || from == VP_ROLE_OWNER || to == VP_ROLE_OWNER)
+    if (!vp_may(VP_KIND_USER, actor, VP_ACT_MEMBERS) || from == VP_ROLE_OWNER
+        || to == VP_ROLE_OWNER)
         return 0;
     if ((from == VP_ROLE_ADMIN || to == VP_ROLE_ADMIN) && actor != VP_ROLE_OWNER)
         return 0;
     return 1;
+}
+
+vp_removal_t vp_may_remove(vp_role_t actor, vp_role_t role, int self)
+{
+    if (self)
+        return vp_may(VP_KIND_USER, actor, VP_ACT_LEAVE) ? VP_REMOVAL_OK : VP_REMOVAL_OWNER_STAYS;
+    if (vp_may_manage(actor, role, VP_ROLE_NONE))
+        return VP_REMOVAL_OK;
+    return vp_may(VP_KIND_USER, actor, VP_ACT_MEMBERS) ? VP_REMOVAL_PROTECTED
+                                                       : VP_REMOVAL_NOT_MANAGER;
 }

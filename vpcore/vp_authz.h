@@ -1,6 +1,7 @@
-/* Authorization: the one place that decides, from a caller's role on a
- * project, whether an action is allowed. Handlers name the action; they
- * never compare roles themselves. httpd-free. */
+/* Authorization: the one place that decides, from the kind of caller and
+ * its role on a project, whether an action is allowed. Handlers and the
+ * sidecar name the action; they never compare roles themselves.
+ * httpd-free. */
 #ifndef VP_AUTHZ_H
 #define VP_AUTHZ_H
 
@@ -14,10 +15,20 @@ typedef enum {
     VP_ROLE_OWNER
 } vp_role_t;
 
+/* Who a token speaks for: a registered user (access token), or a guest
+ * (guest token, scoped to one project and a role). */
 typedef enum {
-    VP_ACT_READ,            /* project, members, schedule, stats, memos, events */
+    VP_KIND_USER,
+    VP_KIND_GUEST,
+    VP_KIND_COUNT
+} vp_kind_t;
+
+typedef enum {
+    VP_ACT_ACCOUNT,         /* outside a project: one's account, projects, new projects */
+    VP_ACT_READ,            /* project, members, schedule, stats, memos, events, realtime */
     VP_ACT_UPDATE,          /* project settings */
-    VP_ACT_DELETE,          /* soft delete, restore */
+    VP_ACT_DELETE,          /* soft delete */
+    VP_ACT_RESTORE,         /* undo a soft delete within 30 days */
     VP_ACT_TRANSFER,        /* hand ownership to a member */
     VP_ACT_MEMBERS,         /* add, change, remove members (see vp_may_manage) */
     VP_ACT_LEAVE,           /* remove oneself */
@@ -30,14 +41,25 @@ typedef enum {
 vp_role_t vp_role_parse(const char *name);
 const char *vp_role_name(vp_role_t role);
 
-/* 1 when role may perform action. */
-int vp_may(vp_role_t role, vp_action_t action);
+/* 1 when a caller of kind, holding role on the project (VP_ROLE_NONE: no
+ * member, or no project: VP_ACT_ACCOUNT), may perform action. */
+int vp_may(vp_kind_t kind, vp_role_t role, vp_action_t action);
 
-/* Member management by actor (who may VP_ACT_MEMBERS): 1 when actor may
- * give a member now holding `from` (VP_ROLE_NONE: not a member yet) the
- * role `to` (VP_ROLE_NONE: remove). Nobody touches the owner or makes one
- * (ownership moves by transfer only); only the owner grants, changes or
- * removes admins. */
+/* Member management by a user actor (who may VP_ACT_MEMBERS): 1 when
+ * actor may give a member now holding `from` (VP_ROLE_NONE: not a member
+ * yet) the role `to` (VP_ROLE_NONE: remove). Nobody touches the owner or
+ * makes one (ownership moves by transfer only); only the owner grants,
+ * changes or removes admins. */
 int vp_may_manage(vp_role_t actor, vp_role_t from, vp_role_t to);
+
+/* Removing a member: what a user actor may do to a member holding role
+ * (self: the actor itself, i.e. leaving). */
+typedef enum {
+    VP_REMOVAL_OK,
+    VP_REMOVAL_OWNER_STAYS,     /* the owner leaves only after a transfer */
+    VP_REMOVAL_NOT_MANAGER,     /* the actor manages no members */
+    VP_REMOVAL_PROTECTED        /* the owner, or an admin for a non-owner */
+} vp_removal_t;
+vp_removal_t vp_may_remove(vp_role_t actor, vp_role_t role, int self);
 
 #endif

@@ -11,6 +11,13 @@
     " rfc3339(email_verified_at) AS email_verified_at, avatar_url," \
     " rfc3339(created_at) AS created_at, rfc3339(last_login_at) AS last_login_at"
 
+/* The access decision's (vpcore/vp_access.c), prepared by the module and
+ * vplanetd alike. $2: the session (refresh family) of the token. */
+#define USER_ACTIVE \
+    "SELECT " USER_COLS " FROM users WHERE id = $1::uuid AND is_active AND NOT is_deleted" \
+    " AND NOT EXISTS (SELECT 1 FROM refresh_tokens" \
+    " WHERE family_id = $2::uuid AND revoked_at IS NOT NULL)"
+
 const vp_stmt_t vp_statements[] = {
     /* health and meta */
     {"vp_ping", "SELECT 1"},
@@ -19,10 +26,7 @@ const vp_stmt_t vp_statements[] = {
      " FROM schema_migrations ORDER BY version DESC LIMIT 1"},
 
     /* users */
-    {"vp_user_active",      /* $2: the session (refresh family) of the token */
-     "SELECT " USER_COLS " FROM users WHERE id = $1::uuid AND is_active AND NOT is_deleted"
-     " AND NOT EXISTS (SELECT 1 FROM refresh_tokens"
-     " WHERE family_id = $2::uuid AND revoked_at IS NOT NULL)"},
+    {"vp_user_active", USER_ACTIVE},
     {"vp_user_credentials", /* $1: the key of an email (vpcore/vp_text.h) */
      "SELECT id, password_hash, is_active, is_deleted,"
      " (is_deleted AND can_recover AND recovery_deadline > now()) AS recoverable,"
@@ -117,6 +121,10 @@ const vp_stmt_t vp_statements[] = {
      "SELECT m.role FROM project_members m JOIN projects p ON p.id = m.project_id"
      " WHERE m.project_id = $1::uuid AND m.user_id = $2::uuid AND p.deleted_at IS NULL"
      " FOR SHARE OF m"},
+    {"vp_member_role_deleted",  /* a restore candidate: deleted 30 days ago at most */
+     "SELECT m.role FROM project_members m JOIN projects p ON p.id = m.project_id"
+     " WHERE m.project_id = $1::uuid AND m.user_id = $2::uuid AND p.deleted_at IS NOT NULL"
+     " AND p.deleted_at > now() - interval '30 days'"},
 
     /* projects ($1 of the list: the caller; $5: an ordering key of
      * handlers/projects.c; $6, $7: limit, offset) */
@@ -184,9 +192,9 @@ const vp_stmt_t vp_statements[] = {
      " WHERE id = $1::uuid AND deleted_at IS NULL"
      " RETURNING id, rfc3339(deleted_at) AS deleted_at,"
      " rfc3339(deleted_at + interval '30 days') AS restore_deadline"},
-    {"vp_project_restore",  /* only by the owner, within 30 days */
+    {"vp_project_restore",  /* after vp_restore_access, under vp_project_lock */
      "UPDATE projects p SET deleted_at = NULL, updated_at = now()"
-     " WHERE p.id = $1::uuid AND p.owner_id = $2::uuid AND p.deleted_at IS NOT NULL"
+     " WHERE p.id = $1::uuid AND p.deleted_at IS NOT NULL"
      " AND p.deleted_at > now() - interval '30 days' RETURNING p.id"},
     {"vp_project_lock",     /* serialises the writes of one project (vp_project_tx) */
      "SELECT 1 FROM projects WHERE id = $1::uuid FOR UPDATE"},
@@ -308,21 +316,18 @@ const vp_stmt_t vp_statements[] = {
 
 /* vplanetd's statements (prepared on its own connections). */
 const vp_stmt_t vp_sidecar_statements[] = {
-    {"vpd_user_active",     /* $2: the session of the token */
-     "SELECT 1 FROM users WHERE id = $1::uuid AND is_active AND NOT is_deleted"
-     " AND NOT EXISTS (SELECT 1 FROM refresh_tokens"
-     " WHERE family_id = $2::uuid AND revoked_at IS NOT NULL)"},
-    /* access, and in the same snapshot the first event id the client may
-     * read minus one and the project's last event id: a removal committed
-     * later has a greater id than the last one seen here */
+    {"vp_user_active", USER_ACTIVE},
+    /* a member's role (vp_access_project), and in the same snapshot the
+     * first event id the client may read minus one and the project's last
+     * event id: a removal committed later has a greater id than the last
+     * one seen here */
     {"vpd_member",
-     "SELECT m.joined_after_event,"
+     "SELECT m.role, m.joined_after_event,"
      " (SELECT coalesce(max(id), 0) FROM events WHERE project_id = $1::uuid)"
      " FROM project_members m JOIN projects p ON p.id = m.project_id"
      " WHERE m.project_id = $1::uuid AND m.user_id = $2::uuid AND p.deleted_at IS NULL"},
-    {"vpd_project_live",    /* a guest's access (a guest reads the whole feed) */
-     "SELECT 0, (SELECT coalesce(max(id), 0) FROM events WHERE project_id = $1::uuid)"
-     " FROM projects WHERE id = $1::uuid AND deleted_at IS NULL"},
+    {"vpd_project_live",    /* whether a project.deleted still holds */
+     "SELECT 1 FROM projects WHERE id = $1::uuid AND deleted_at IS NULL"},
     /* housekeeping: old events and idempotency keys, and the sealed pairs
      * of refresh tokens rotated longer ago than the longest reuse window
      * (300 s): an old token found later must open nothing */

@@ -1,6 +1,7 @@
 /* Project members (spec section 4): list, add a registered user, change a
  * role, remove or leave. Whether the caller may touch a member with a
- * given role is vp_may_manage's to say (vpcore/vp_authz.c). */
+ * given role is vp_may_manage's and vp_may_remove's to say
+ * (vpcore/vp_authz.c). */
 #include "../handlers.h"
 #include "../db.h"
 
@@ -139,13 +140,17 @@ static int may_remove(vp_req_t *q, const char *const *params)
         return st;
     if (current == VP_ROLE_NONE)
         return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_MEMBER, NULL);
-    if (self && !vp_may(q->role, VP_ACT_LEAVE))
+    switch (vp_may_remove(q->role, current, self)) {
+    case VP_REMOVAL_OWNER_STAYS:
         return vp_fail(q, HTTP_FORBIDDEN, NULL,
                        "the owner leaves only after transferring the project", NULL);
-    if (!self && !vp_may_manage(q->role, current, VP_ROLE_NONE))
-        return vp_may(q->role, VP_ACT_MEMBERS) ? forbidden(q)
-             : vp_fail(q, HTTP_FORBIDDEN, NULL, "only admins remove members", NULL);
-    return 0;
+    case VP_REMOVAL_PROTECTED:
+        return forbidden(q);
+    case VP_REMOVAL_NOT_MANAGER:
+        return vp_fail(q, HTTP_FORBIDDEN, NULL, "only admins remove members", NULL);
+    default:
+        return 0;
+    }
 }
 
 static const vp_write_t member_left = {

@@ -193,23 +193,13 @@ int vp_h_project_delete(vp_req_t *q)
 static int restore_tx(vp_req_t *q, void *ctx)
 {
     struct project_tx *t = ctx;
-    PGresult *res;
     int st;
 
-    /* the lock first, as in vp_project_tx (no role: the project is deleted) */
+    /* the lock first, as in vp_project_tx (no live role: the project is deleted) */
     if ((st = vp_db_exec(q, "vp_project_lock", NULL, 1, (const char *[]){q->project_id}))
-        || (st = vp_db_exec(q, "vp_project_restore", &res, 2,
-                            (const char *[]){q->project_id, q->who->id})))
-        return st;
-    if (PQntuples(res) != 1) {
-        /* a live project of the caller's is no restore candidate */
-        if ((st = vp_db_exec(q, "vp_member_role", &res, 2,
-                             (const char *[]){q->project_id, q->who->id})))
-            return st;
-        return PQntuples(res) ? vp_fail(q, HTTP_CONFLICT, NULL, "the project is not deleted", NULL)
-                              : vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
-    }
-    if ((st = fetch_project(q, &t->out)))
+        || (st = vp_restore_access(q))
+        || (st = vp_db_exec(q, "vp_project_restore", NULL, 1, (const char *[]){q->project_id}))
+        || (st = fetch_project(q, &t->out)))
         return st;
     return vp_event(q, "project.restored", t->out);
 }
