@@ -15,12 +15,12 @@ struct runner {
     int *st;
 };
 
-static PGresult *run(void *ctx, const char *label, int n, const char *const *params)
+static PGresult *run(void *ctx, vp_sql_id id, int n, const char *const *params)
 {
     struct runner *d = ctx;
     PGresult *res;
 
-    return (*d->st = vp_db_exec(d->q, label, &res, n, params)) ? NULL : res;
+    return (*d->st = vp_db_run(d->q, id, &res, n, params)) ? NULL : res;
 }
 
 vp_runner_t vp_db_runner(vp_req_t *q, int *st)

@@ -5,7 +5,7 @@
 
 /* Reads the caller's role on q->project_id with stmt and checks action:
  * 404 for a non-member or a deleted project, 403 for a role too small. */
-static int check_role(vp_req_t *q, const char *stmt, vp_action_t action)
+static int check_role(vp_req_t *q, vp_sql_id stmt, vp_action_t action)
 {
     int st;
     vp_runner_t db = vp_db_runner(q, &st);
@@ -24,7 +24,7 @@ int vp_project_access(vp_req_t *q, vp_action_t action)
     if ((st = vp_identify(q)))
         return st;
     q->project_id = id;
-    if ((st = check_role(q, "vp_member_role", action)))
+    if ((st = check_role(q, VP_SQL_MEMBER_ROLE, action)))
         q->project_id = NULL;
     return st;
 }
@@ -40,8 +40,8 @@ static int locked_tx(vp_req_t *q, void *ctx)
     struct project_tx *t = ctx;
     int st;
 
-    if ((st = vp_db_exec(q, "vp_project_lock", NULL, 1, (const char *[]){q->project_id}))
-        || (st = check_role(q, "vp_member_role_lock", t->action)))
+    if ((st = vp_db_exec(q, VP_SQL_PROJECT_LOCK, NULL, q->project_id))
+        || (st = check_role(q, VP_SQL_MEMBER_ROLE_LOCK, t->action)))
         return st;
     return t->fn(q, t->ctx);
 }
@@ -58,7 +58,7 @@ int vp_restore_access(vp_req_t *q)
 {
     int st;
     vp_runner_t db = vp_db_runner(q, &st);
-    vp_verdict_t v = vp_access_project(&db, q->who, q->project_id, "vp_member_role_deleted",
+    vp_verdict_t v = vp_access_project(&db, q->who, q->project_id, VP_SQL_MEMBER_ROLE_DELETED,
                                        VP_ACT_RESTORE, NULL);
 
     q->role = v.role;
@@ -66,7 +66,7 @@ int vp_restore_access(vp_req_t *q)
         return vp_access_refuse(q, &v, st);
     /* a deleted project is confirmed to nobody else; a live project of
      * the caller's is no restore candidate */
-    v = vp_access_project(&db, q->who, q->project_id, "vp_member_role", VP_ACT_READ, NULL);
+    v = vp_access_project(&db, q->who, q->project_id, VP_SQL_MEMBER_ROLE, VP_ACT_READ, NULL);
     if (v.outcome != VP_ACCESS_OK)
         return vp_access_refuse(q, &v, st);
     return vp_fail(q, HTTP_CONFLICT, NULL, "the project is not deleted", NULL);

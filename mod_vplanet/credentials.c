@@ -36,5 +36,5 @@ int vp_check_password(vp_req_t *q, const char *field, const char *pw, const char
 {
     const char *why = vp_password_problem(pw, email);
 
-    return why ? vp_fail_field(q, 422, field, why) : 0;
+    return why ? vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, field, why) : 0;
 }

@@ -35,30 +35,41 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
  * (which loses prepared statements) is noticed on the next use. */
 #define PID_KEY "vplanet:backend-pid"
 
+/* The prepared name of each statement: apr_dbd_pgsql prepares with an SQL
+ * PREPARE, which folds the name to lower case, so the module prepares and
+ * runs them all under the folded name. Made once, before the children. */
+static const char *labels[VP_SQL_COUNT];
+
 const char *vp_db_register(apr_pool_t *p, server_rec *s)
 {
-    const vp_stmt_t *st;
+    int i;
 
     dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
     if (!dbd_prepare || !dbd_acquire)
         return "mod_dbd is not loaded: LoadModule dbd_module before mod_vplanet";
+    for (i = 0; i < VP_SQL_COUNT; i++) {
+        char *l = apr_pstrcat(p, "vp_", vp_statements[i].label, NULL);
+
+        ap_str_tolower(l);
+        labels[i] = l;
+    }
     for (; s; s = s->next)
-        for (st = vp_statements; st->label; st++)
-            dbd_prepare(s, st->sql, st->label);
+        for (i = 0; i < VP_SQL_COUNT; i++)
+            dbd_prepare(s, vp_statements[i].sql, labels[i]);
     return NULL;
 }
 
 static int prepare_all(vp_req_t *q, PGconn *conn)
 {
-    const vp_stmt_t *st;
+    int i;
 
-    for (st = vp_statements; st->label; st++) {
-        PGresult *res = PQprepare(conn, st->label, st->sql, 0, NULL);
+    for (i = 0; i < VP_SQL_COUNT; i++) {
+        PGresult *res = PQprepare(conn, labels[i], vp_statements[i].sql, 0, NULL);
         int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
         if (!ok)
-            VP_LOG(q, APLOG_ERR, "VP0101: preparing %s failed: %s", st->label,
+            VP_LOG(q, APLOG_ERR, "VP0101: preparing %s failed: %s", labels[i],
                    PQerrorMessage(conn));
         PQclear(res);
         if (!ok)
@@ -154,10 +165,10 @@ static PGresult *run(struct vp_db *db, const char *label, const char *command,
 static int constraint_failed(vp_req_t *q, const char *state, const char *name)
 {
     const vp_constraint_t *c = vp_constraint(name);
-    int status = strcmp(state, "23505") == 0 ? HTTP_CONFLICT : 422;
+    int status = strcmp(state, "23505") == 0 ? HTTP_CONFLICT : HTTP_UNPROCESSABLE_ENTITY;
 
     if (!c)
-        VP_LOG(q, APLOG_WARNING, "VP0106: constraint %s has no entry in vp_sql.c",
+        VP_LOG(q, APLOG_WARNING, "VP0106: constraint %s has no entry in vpcore/vp_sql.c",
                name ? name : "(unnamed)");
     return c ? vp_fail_field(q, status, c->field, c->message)
              : vp_fail(q, status, NULL, status == HTTP_CONFLICT ? "the data conflicts with "
@@ -252,11 +263,17 @@ static int exec(vp_req_t *q, const char *label, const char *command,
     return vp_fail(q, HTTP_INTERNAL_SERVER_ERROR, NULL, "internal error", NULL);
 }
 
-int vp_db_exec(vp_req_t *q, const char *label, PGresult **res, int n,
-               const char *const *params)
+int vp_db_run(vp_req_t *q, vp_sql_id id, PGresult **res, int n, const char *const *params)
 {
-    int rc = vp_db_open(q);
-    return rc ? rc : exec(q, label, NULL, res, n, params);
+    int rc;
+
+    if (id >= VP_SQL_COUNT || n != vp_statements[id].nargs) {
+        VP_LOG(q, APLOG_ERR, "VP0109: statement %d run with %d parameters", (int)id, n);
+        return vp_fail(q, HTTP_INTERNAL_SERVER_ERROR, NULL, "internal error", NULL);
+    }
+    if ((rc = vp_db_open(q)))
+        return rc;
+    return exec(q, labels[id], NULL, res, n, params);
 }
 
 static int attempt_tx(vp_req_t *q, int (*fn)(vp_req_t *q, void *ctx), void *ctx)

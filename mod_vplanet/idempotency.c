@@ -40,7 +40,7 @@ int vp_idempotency_begin(vp_req_t *q, const json_t *body)
     canon = apr_pstrcat(q->r->pool, q->r->method, " ", q->r->uri, "\n", dump, NULL);
     q->idem_key = key;
     q->idem_hash = vp_sha256_hex(q->r->pool, canon);
-    if ((st = vp_db_exec(q, "vp_idem_get", &res, 2, (const char *[]){q->who->id, key})))
+    if ((st = vp_db_exec(q, VP_SQL_IDEM_GET, &res, q->who->id, key)))
         return st;
     if (PQntuples(res) == 0)
         return 0;
@@ -64,10 +64,8 @@ int vp_idempotency_record(vp_req_t *q, int status, const char *message, json_t *
 
     if (!q->idem_key)
         return 0;
-    st = vp_db_exec(q, "vp_idem_put", &res, 6,
-                    (const char *[]){q->who->id, q->idem_key, q->idem_hash,
-                                     apr_itoa(q->r->pool, status), message,
-                                     vp_json_dump(q->r->pool, data)});
+    st = vp_db_exec(q, VP_SQL_IDEM_PUT, &res, q->who->id, q->idem_key, q->idem_hash,
+                    apr_itoa(q->r->pool, status), message, vp_json_dump(q->r->pool, data));
     if (st)
         return st;
     /* a live row appeared since vp_idempotency_begin: a twin request won */

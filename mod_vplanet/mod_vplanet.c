@@ -61,7 +61,7 @@ static int handle(request_rec *r)
      * come here through ErrorDocument and get the envelope too. */
     if (r->prev && (redirected = apr_table_get(r->subprocess_env, "REDIRECT_STATUS"))) {
         status = atoi(redirected);
-        if (status < 400 || status > 599)
+        if (!ap_is_HTTP_ERROR(status))
             status = HTTP_INTERNAL_SERVER_ERROR;
         status = vp_fail(q, status, NULL, ap_get_status_line(status) + 4, NULL);
         return vp_respond(q, status);

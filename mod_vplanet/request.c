@@ -17,7 +17,7 @@ int vp_fail(vp_req_t *q, int status, const char *code, const char *message,
     if (q->details)
         vp_json_pool(q->r->pool, q->details);
     /* 5xx causes are logged where they are known (vp_fail_internal, db.c). */
-    if (status < 500)
+    if (status < HTTP_INTERNAL_SERVER_ERROR)
         VP_LOG(q, APLOG_INFO, "VP0201: %d %s: %s", status,
                code ? code : vp_error_code(status), message);
     return status;
@@ -207,7 +207,7 @@ int vp_respond(vp_req_t *q, int status)
     vp_envelope_t e = {
         .status = status,
         .message = q->message ? q->message
-                 : status >= 500 ? "internal error" : "",
+                 : status >= HTTP_INTERNAL_SERVER_ERROR ? "internal error" : "",
         .data = q->data,
         .code = q->error_code,
         .details = q->details,

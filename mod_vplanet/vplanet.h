@@ -71,7 +71,7 @@ struct vp_req {
     const vp_principal_t *who;  /* set by vp_authenticate() */
     const char *idem_key;       /* set by vp_idempotency_begin() */
     const char *idem_hash;
-    const char *project_id;     /* set by vp_project_access() */
+    const char *project_id;     /* set by vp_project_access() once granted */
     vp_role_t role;             /* the caller's role on that project */
 };
 
@@ -162,7 +162,8 @@ int vp_login_limits(vp_req_t *q, const char *key);
  * requires {id} to name a live project the caller is a member of (404
  * otherwise: other tenants' ids are never confirmed) and the caller's role
  * to allow action (403; a guest as far as the policy lets it, 401 today).
- * Sets q->project_id and q->role. */
+ * Sets q->role, and q->project_id when access is granted (NULL after a
+ * refusal, so that nothing later acts on an unchecked id). */
 int vp_project_access(vp_req_t *q, vp_action_t action);
 /* Every write of an existing project, after vp_project_access: runs
  * fn(q, ctx) in one transaction (vp_db_tx) that first locks the project
@@ -219,13 +220,19 @@ typedef struct {
     int (*answer)(vp_req_t *q, json_t **out);
 } vp_write_t;
 
-/* Runs the write w with statement stmt (n parameters) and records the
+/* Runs the write w with statement id (n parameters) and records the
  * answer. data (stolen, may be NULL) is the event's payload and, without
  * w->answer, the answer too, in place of the statement's row. A creating
  * write first answers a replayed Idempotency-Key (vp_idempotency_begin
  * over q->body). Returns the status recorded. */
-int vp_write(vp_req_t *q, const vp_write_t *w, json_t *data, const char *stmt, int n,
-             const char *const *params);
+int vp_write_run(vp_req_t *q, const vp_write_t *w, json_t *data, vp_sql_id id, int n,
+                 const char *const *params);
+
+/* vp_write_run with the statement's parameters listed after it, counted
+ * at compile time: vp_write(q, &memo_created, NULL, VP_SQL_MEMO_INSERT, a, b). */
+#define vp_write(q, w, data, id, ...)                                                              \
+    (VP_SQL_CHECK(id, __VA_ARGS__),                                                                \
+     vp_write_run(q, w, data, id, VP_NARGS(__VA_ARGS__), VP_PARAMS(__VA_ARGS__)))
 
 /* ---- list.c ---- */
 /* Reads ?page and ?page_size; 0, or 400/422 recorded. */

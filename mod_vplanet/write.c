@@ -7,7 +7,7 @@
 struct write_run {
     const vp_write_t *w;
     json_t *data;               /* the caller's payload, or NULL */
-    const char *stmt;
+    vp_sql_id stmt;
     int n;
     const char *const *params;
     json_t *out;                /* the answer */
@@ -33,12 +33,11 @@ static int write_tx(vp_req_t *q, void *ctx)
     int st;
 
     if ((w->before && (st = w->before(q, r->params)))
-        || (st = vp_db_exec(q, r->stmt, &res, r->n, r->params)))
+        || (st = vp_db_run(q, r->stmt, &res, r->n, r->params)))
         return st;
     if (w->missing && PQntuples(res) == 0)
         return vp_fail(q, HTTP_NOT_FOUND, NULL, w->missing, NULL);
-    if ((w->touch && (st = vp_db_exec(q, "vp_project_touch", NULL, 1,
-                                      (const char *[]){q->project_id})))
+    if ((w->touch && (st = vp_db_exec(q, VP_SQL_PROJECT_TOUCH, NULL, q->project_id)))
         || (st = answer(q, r, res))
         || (st = vp_event(q, w->event, r->data ? r->data : r->out)))
         return st;
@@ -46,8 +45,8 @@ static int write_tx(vp_req_t *q, void *ctx)
     return vp_idempotency_record(q, w->status, w->message, r->out);
 }
 
-int vp_write(vp_req_t *q, const vp_write_t *w, json_t *data, const char *stmt, int n,
-             const char *const *params)
+int vp_write_run(vp_req_t *q, const vp_write_t *w, json_t *data, vp_sql_id stmt, int n,
+                 const char *const *params)
 {
     struct write_run r = {w, data ? vp_json_pool(q->r->pool, data) : NULL, stmt, n, params,
                           NULL};

@@ -30,7 +30,7 @@ static void hand_over(const vp_runner_t *db, PGresult *res, PGresult **row)
 static vp_verdict_t session(const vp_runner_t *db, const char *user_id, const char *sid,
                             PGresult **row)
 {
-    PGresult *res = db->run(db->ctx, "vp_user_active", 2, (const char *[]){user_id, sid});
+    PGresult *res = db->run(db->ctx, VP_SQL_USER_ACTIVE, 2, VP_PARAMS(user_id, sid));
 
     if (!res)
         return verdict(VP_ACCESS_UNAVAILABLE, NULL, NULL);
@@ -80,9 +80,11 @@ vp_verdict_t vp_access_account(const vp_principal_t *who, vp_action_t action)
 {
     if (vp_may(who->kind, VP_ROLE_NONE, action))
         return verdict(VP_ACCESS_OK, NULL, NULL);
-    return verdict(VP_ACCESS_UNAUTHENTICATED,
-                   who->kind == VP_KIND_GUEST ? VP_ACCESS_GUEST : VP_ACCESS_INVALID,
-                   "guest token on a user route");
+    /* a guest outside its surface is a token of the wrong kind (401); a
+     * user the policy refuses is known and refused (403) */
+    if (who->kind == VP_KIND_GUEST)
+        return verdict(VP_ACCESS_UNAUTHENTICATED, VP_ACCESS_GUEST, "guest token on a user route");
+    return verdict(VP_ACCESS_FORBIDDEN, NULL, NULL);
 }
 
 /* A guest's role is its token's, on its token's project only. */
@@ -100,8 +102,8 @@ static vp_verdict_t guest_access(const vp_principal_t *who, const char *project_
 }
 
 vp_verdict_t vp_access_project(const vp_runner_t *db, const vp_principal_t *who,
-                               const char *project_id, const char *stmt,
-                               vp_action_t action, PGresult **row)
+                               const char *project_id, vp_sql_id stmt, vp_action_t action,
+                               PGresult **row)
 {
     vp_verdict_t v = verdict(VP_ACCESS_OK, NULL, NULL);
     PGresult *res;
@@ -110,7 +112,7 @@ vp_verdict_t vp_access_project(const vp_runner_t *db, const vp_principal_t *who,
         return guest_access(who, project_id, action);
     if (!project_id || !vp_is_uuid(project_id))
         return verdict(VP_ACCESS_NOT_FOUND, NULL, NULL);
-    if (!(res = db->run(db->ctx, stmt, 2, (const char *[]){project_id, who->id})))
+    if (!(res = db->run(db->ctx, stmt, 2, VP_PARAMS(project_id, who->id))))
         return verdict(VP_ACCESS_UNAVAILABLE, NULL, NULL);
     if (PQntuples(res) != 1) {
         release(db, res);

@@ -8,17 +8,18 @@
 #define VP_ACCESS_H
 
 #include "vp_authz.h"
+#include "vp_sql.h"
 #include "vp_token.h"
 
 #include <apr_pools.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 
-/* How the core runs a prepared statement of vpcore/vp_sql.c. */
+/* How the core runs a prepared statement of vpcore/vp_sql.h. */
 typedef struct {
     /* The result, or NULL on a database error (logged or recorded by the
      * runner). */
-    PGresult *(*run)(void *ctx, const char *label, int n, const char *const *params);
+    PGresult *(*run)(void *ctx, vp_sql_id id, int n, const char *const *params);
     /* Frees a result of run; NULL when the runner frees them itself. */
     void (*release)(void *ctx, PGresult *res);
     void *ctx;
@@ -57,7 +58,7 @@ typedef struct {
 #define VP_ACCESS_GUEST   "a guest token cannot be used here"
 
 /* Verifies token at now and fills *who (from p). A user's account must be
- * active and its session not revoked: vp_user_active's row goes to *row
+ * active and its session not revoked: USER_ACTIVE's row goes to *row
  * when row is not NULL (the caller releases it), else it is released. A
  * guest is only recognised here: what it may do is vp_may's to say. */
 vp_verdict_t vp_access_identify(const vp_runner_t *db, apr_pool_t *p,
@@ -72,11 +73,11 @@ vp_verdict_t vp_access_account(const vp_principal_t *who, vp_action_t action);
 
 /* who's role on project_id, read with the statement stmt ($1 the project,
  * $2 the user; the first column of its one row is the role, later columns
- * are the caller's: vp_member_role, or a variant reading more in the same
+ * are the caller's: VP_SQL_MEMBER_ROLE, or a variant reading more in the same
  * snapshot), and whether it allows action. The row goes to *row on OK when
  * row is not NULL (the caller releases it). */
 vp_verdict_t vp_access_project(const vp_runner_t *db, const vp_principal_t *who,
-                               const char *project_id, const char *stmt,
-                               vp_action_t action, PGresult **row);
+                               const char *project_id, vp_sql_id stmt, vp_action_t action,
+                               PGresult **row);
 
 #endif

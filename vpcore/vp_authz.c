@@ -8,14 +8,18 @@ static const char *const names[] = {
     [VP_ROLE_EDITOR] = "editor", [VP_ROLE_ADMIN] = "admin", [VP_ROLE_OWNER] = "owner",
 };
 
-/* The roles from least to most that allow an action. */
+/* The roles from least to most that allow an action. An entry the table
+ * leaves out is zero, unset: it denies (a new action is nobody's until
+ * the table says otherwise). */
 typedef struct {
+    int set;
     vp_role_t least, most;
 } span_t;
 
-#define NOBODY  {VP_ROLE_OWNER, VP_ROLE_NONE}   /* an empty span */
-#define ANYONE  {VP_ROLE_NONE, VP_ROLE_OWNER}   /* no project role needed */
-#define FROM(r) {r, VP_ROLE_OWNER}
+#define NOBODY  {1, VP_ROLE_OWNER, VP_ROLE_NONE}    /* an empty span */
+#define ANYONE  {1, VP_ROLE_NONE, VP_ROLE_OWNER}    /* no project role needed */
+#define FROM(r) {1, r, VP_ROLE_OWNER}
+#define SPAN(least, most) {1, least, most}
 
 /* Who may do what: the only place that says so. Guests may do nothing
  * until the invitations open their surface (spec section 7). */
@@ -28,7 +32,7 @@ static const span_t policy[VP_KIND_COUNT][VP_ACT_COUNT] = {
         [VP_ACT_RESTORE]  = FROM(VP_ROLE_OWNER),
         [VP_ACT_TRANSFER] = FROM(VP_ROLE_OWNER),
         [VP_ACT_MEMBERS]  = FROM(VP_ROLE_ADMIN),
-        [VP_ACT_LEAVE]    = {VP_ROLE_VIEWER, VP_ROLE_ADMIN},  /* the owner transfers first */
+        [VP_ACT_LEAVE]    = SPAN(VP_ROLE_VIEWER, VP_ROLE_ADMIN),  /* the owner transfers first */
         [VP_ACT_SCHEDULE] = FROM(VP_ROLE_EDITOR),
         [VP_ACT_MEMOS]    = FROM(VP_ROLE_EDITOR),
     },
@@ -69,7 +73,7 @@ int vp_may(vp_kind_t kind, vp_role_t role, vp_action_t action)
         return 0;
     s = &policy[kind][action];
     /* a project action needs a member (a span from VP_ROLE_NONE needs none) */
-    return role >= s->least && role <= s->most && (role != VP_ROLE_NONE || s->least == role);
+    return s->set && role >= s->least && role <= s->most && (role != VP_ROLE_NONE || s->least == role);
 }
 
 int vp_may_manage(vp_role_t actor, vp_role_t from, vp_role_t to)

@@ -1,4 +1,5 @@
 #include "vp_json.h"
+#include "vp_status.h"
 
 #include <apr_strings.h>
 #include <math.h>
@@ -200,18 +201,18 @@ const char *vp_json_check_limits(apr_pool_t *p, const char *buf, size_t len,
 const char *vp_error_code(int status)
 {
     switch (status) {
-    case 400: return "bad_request";
-    case 401: return "unauthorized";
-    case 403: return "forbidden";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 409: return "conflict";
-    case 413: return "payload_too_large";
-    case 415: return "unsupported_media_type";
-    case 422: return "validation_failed";
-    case 429: return "rate_limited";
-    case 503: return "service_unavailable";
-    default:  return status >= 500 ? "internal_error" : "error";
+    case VP_HTTP_BAD_REQUEST: return "bad_request";
+    case VP_HTTP_UNAUTHORIZED: return "unauthorized";
+    case VP_HTTP_FORBIDDEN: return "forbidden";
+    case VP_HTTP_NOT_FOUND: return "not_found";
+    case VP_HTTP_METHOD_NOT_ALLOWED: return "method_not_allowed";
+    case VP_HTTP_CONFLICT: return "conflict";
+    case VP_HTTP_REQUEST_ENTITY_TOO_LARGE: return "payload_too_large";
+    case VP_HTTP_UNSUPPORTED_MEDIA_TYPE: return "unsupported_media_type";
+    case VP_HTTP_UNPROCESSABLE_ENTITY: return "validation_failed";
+    case VP_HTTP_TOO_MANY_REQUESTS: return "rate_limited";
+    case VP_HTTP_SERVICE_UNAVAILABLE: return "service_unavailable";
+    default:  return status >= VP_HTTP_INTERNAL_SERVER_ERROR ? "internal_error" : "error";
     }
 }
 
@@ -241,7 +242,7 @@ static json_t *capped_details(json_t *details)
 
 json_t *vp_envelope(const vp_envelope_t *e)
 {
-    int ok = e->status < 400;
+    int ok = e->status < VP_HTTP_BAD_REQUEST;
     json_t *env = json_object();
 
     json_object_set_new(env, "success", json_boolean(ok));

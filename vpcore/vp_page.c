@@ -1,4 +1,5 @@
 #include "vp_page.h"
+#include "vp_status.h"
 #include "vp_json.h"
 #include "vp_valid.h"
 
@@ -14,26 +15,26 @@ int vp_page_parse(const char *page, const char *page_size, vp_page_t *pg,
     pg->size = VP_PAGE_SIZE_DEFAULT;
     if (page && !vp_parse_long(page, &pg->page)) {
         vp_detail_add(details, "page", "must be an integer");
-        rc = 400;
+        rc = VP_HTTP_BAD_REQUEST;
     }
     if (page_size && !vp_parse_long(page_size, &pg->size)) {
         vp_detail_add(details, "page_size", "must be an integer");
-        rc = 400;
+        rc = VP_HTTP_BAD_REQUEST;
     }
     if (rc)
         return rc;
     if (pg->page < 1) {
         vp_detail_add(details, "page", "must be at least 1");
-        rc = 422;
+        rc = VP_HTTP_UNPROCESSABLE_ENTITY;
     }
     if (pg->size < 1 || pg->size > VP_PAGE_SIZE_MAX) {
         vp_detail_add(details, "page_size", "must be between 1 and 100");
-        rc = 422;
+        rc = VP_HTTP_UNPROCESSABLE_ENTITY;
     }
     /* A page number this large only overflows the offset. */
     if (pg->page > 10000000) {
         vp_detail_add(details, "page", "is too large");
-        rc = 422;
+        rc = VP_HTTP_UNPROCESSABLE_ENTITY;
     }
     pg->offset = rc ? 0 : (pg->page - 1) * pg->size;
     return rc;
@@ -114,13 +115,13 @@ int vp_fields_select(apr_pool_t *p, json_t *results, const char *fields,
     for (tok = apr_strtok(copy, ",", &last); tok; tok = apr_strtok(NULL, ",", &last)) {
         if (!vp_in_enum(tok, allowed)) {
             vp_detail_add(details, "fields", apr_psprintf(p, "unknown field: %s", tok));
-            return 400;
+            return VP_HTTP_BAD_REQUEST;
         }
         json_object_set_new(keep, tok, json_true());
     }
     if (json_object_size(keep) == 0) {
         vp_detail_add(details, "fields", "must name at least one field");
-        return 400;
+        return VP_HTTP_BAD_REQUEST;
     }
     json_array_foreach(results, i, item) {
         const char *key;

@@ -1,19 +1,52 @@
-/* Every SQL statement of the module, by label. Prepared by mod_dbd on each
- * pooled connection at configuration time; nothing else runs SQL text.
- * Parameters are PostgreSQL's $n; the text must not contain '%' (apr_dbd
- * reads %s/%d as its own placeholders). */
+/* Every SQL statement of the core, by name. The text lives beside its
+ * resource in vpcore/sql/NAME.def as VP_SQL(NAME, parameters, text) rows;
+ * this header makes of each row an id VP_SQL_NAME (an index of
+ * vp_statements) and its parameter count VP_SQL_NAME_ARGS. mod_dbd
+ * prepares them all on each pooled connection at configuration time,
+ * vplanetd those it runs; nothing else runs SQL text. Parameters are
+ * PostgreSQL's $n; the text must not contain '%' (apr_dbd reads %s/%d as
+ * its own placeholders). */
 #ifndef VP_SQL_H
 #define VP_SQL_H
 
 #include <apr_pools.h>
+#include <stddef.h>
 
 typedef struct {
-    const char *label;
+    const char *label;      /* its prepared name */
+    int nargs;              /* how many parameters it takes */
     const char *sql;
 } vp_stmt_t;
 
-extern const vp_stmt_t vp_statements[];   /* ends with {NULL, NULL} */
-extern const vp_stmt_t vp_sidecar_statements[];   /* vplanetd's, likewise */
+typedef enum {
+#define VP_SQL(name, n, text) VP_SQL_##name,
+#include "sql/all.def"
+#undef VP_SQL
+    VP_SQL_COUNT
+} vp_sql_id;
+
+enum {
+#define VP_SQL(name, n, text) VP_SQL_##name##_ARGS = n,
+#include "sql/all.def"
+#undef VP_SQL
+};
+
+extern const vp_stmt_t vp_statements[VP_SQL_COUNT + 1];   /* ends with {NULL} */
+
+/* How a call names its parameters: VP_NARGS counts them (0 to 16),
+ * VP_PARAMS makes the array libpq takes. Counting none needs GNU C's
+ * ", ##__VA_ARGS__" (configure.ac asks for gnu11). */
+#define VP_NARGS(...) VP_NARGS_(_, ##__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, \
+                                5, 4, 3, 2, 1, 0)
+#define VP_NARGS_(_, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, \
+                  a16, n, ...) n
+#define VP_PARAMS(...) ((const char *const *)(const char *[]){NULL, __VA_ARGS__} + 1)
+
+/* A compile error unless the call gives statement id (a VP_SQL_ or VPD_SQL_
+ * constant) as many parameters as its text has. */
+#define VP_SQL_CHECK(id, ...) \
+    ((void)sizeof(struct { _Static_assert(VP_NARGS(__VA_ARGS__) == id##_ARGS, \
+                                          "wrong number of SQL parameters for " #id); int x; }))
 
 /* What a violated constraint means to the client: the field it concerns
  * and the message. Unique constraints answer 409, checks 422. */

@@ -1,4 +1,5 @@
 #include "vp_valid.h"
+#include "vp_status.h"
 #include "vp_json.h"
 #include "vp_text.h"
 
@@ -249,7 +250,7 @@ static int validate_items(const vp_field_t *f, const json_t *arr, json_t *detail
         snprintf(prefix, sizeof prefix, "%s[%zu]", f->name, i);
         if (!json_is_object(item)) {
             vp_detail_add(details, prefix, "must be an object");
-            worst = 400;
+            worst = VP_HTTP_BAD_REQUEST;
             continue;
         }
         sub = json_object();
@@ -262,7 +263,7 @@ static int validate_items(const vp_field_t *f, const json_t *arr, json_t *detail
                 vp_detail_add(details, name, json_string_value(m));
         }
         json_decref(sub);
-        if (rc == 400 || (rc == 422 && worst == 0))
+        if (rc == VP_HTTP_BAD_REQUEST || (rc == VP_HTTP_UNPROCESSABLE_ENTITY && worst == 0))
             worst = rc;
     }
     return worst;
@@ -301,8 +302,8 @@ int vp_validate(json_t *obj, const vp_field_t *fields, json_t *details)
         else if (f->type == VP_ARRAY && f->items) {
             int rc = validate_items(f, v, details);
 
-            malformed |= rc == 400;
-            invalid |= rc == 422;
+            malformed |= rc == VP_HTTP_BAD_REQUEST;
+            invalid |= rc == VP_HTTP_UNPROCESSABLE_ENTITY;
         }
     }
     for (f = fields; f->name; f++) {
@@ -311,7 +312,7 @@ int vp_validate(json_t *obj, const vp_field_t *fields, json_t *details)
             invalid = 1;
         }
     }
-    return malformed ? 400 : invalid ? 422 : 0;
+    return malformed ? VP_HTTP_BAD_REQUEST : invalid ? VP_HTTP_UNPROCESSABLE_ENTITY : 0;
 }
 
 json_t *vp_body_parse(apr_pool_t *p, const char *buf, size_t len,
@@ -323,11 +324,11 @@ json_t *vp_body_parse(apr_pool_t *p, const char *buf, size_t len,
     err->details = NULL;
     err->code = NULL;
     if ((err->message = vp_json_check_limits(p, buf, len, max_members, max_values))) {
-        err->status = 413;
+        err->status = VP_HTTP_REQUEST_ENTITY_TOO_LARGE;
         return NULL;
     }
     if (!(body = vp_json_parse_object(p, buf, len, &err->message))) {
-        err->status = 400;
+        err->status = VP_HTTP_BAD_REQUEST;
         err->code = "invalid_json";
         return NULL;
     }
@@ -336,7 +337,7 @@ json_t *vp_body_parse(apr_pool_t *p, const char *buf, size_t len,
     err->status = vp_validate(body, fields, err->details);
     if (!err->status)
         return body;
-    err->message = err->status == 400 ? "the body does not match the expected fields"
+    err->message = err->status == VP_HTTP_BAD_REQUEST ? "the body does not match the expected fields"
                                       : "validation failed";
     return NULL;
 }

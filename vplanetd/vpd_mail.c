@@ -223,8 +223,7 @@ static void *run(void *arg)
     apr_pool_create(&p, root);
     apr_pool_create(&m->pending_pool, root);
     m->pending = apr_array_make(m->pending_pool, 16, sizeof(outcome_t));
-    m->db = vpd_pg_create(root, m->c->database, "mail", vpd_outbox_statements,
-                          vpd_outbox_channels);
+    m->db = vpd_pg_create(root, m->c->database, "mail", vpd_outbox_channels);
     while (!vpd_stopping()) {
         apr_pool_clear(p);
         if (!vpd_pg_ensure(m->db))

@@ -6,42 +6,9 @@
 
 const char *const vpd_outbox_channels[] = {"vplanet_outbox", NULL};
 
-const vp_stmt_t vpd_outbox_statements[] = {
-    {"vpd_outbox_claim",        /* $1 how many, $2 the claimer */
-     "WITH claimed AS (UPDATE outbox SET status = 'sending', claimed_at = now(), claimed_by = $2"
-     "  WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= now()"
-     "               ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED)"
-     "  RETURNING id, recipient, subject, body_text, body_html, attempts)"
-     " SELECT id, recipient, subject, body_text, body_html, attempts FROM claimed ORDER BY id"},
-    {"vpd_outbox_sent",
-     "UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1"
-     " WHERE id = $1::bigint AND status = 'sending' AND claimed_by = $2"},
-    {"vpd_outbox_retry",        /* $3 attempts, $4 error, $5 failed, $6 seconds */
-     "UPDATE outbox SET attempts = $3::int, last_error = $4,"
-     " status = CASE WHEN $5::boolean THEN 'failed' ELSE 'queued' END,"
-     " next_attempt_at = now() + $6::int * interval '1 second'"
-     " WHERE id = $1::bigint AND status = 'sending' AND claimed_by = $2"},
-    {"vpd_outbox_release",
-     "UPDATE outbox SET status = 'queued'"
-     " WHERE id = $1::bigint AND status = 'sending' AND claimed_by = $2"},
-    {"vpd_outbox_recover",      /* $1 seconds, $2 max attempts */
-     "UPDATE outbox SET attempts = attempts + 1,"
-     " status = CASE WHEN attempts + 1 >= $2::int THEN 'failed' ELSE 'queued' END,"
-     " last_error = 'taken back: the daemon sending it (' || coalesce(claimed_by, '?')"
-     "  || ') stopped before recording the outcome; it may have been delivered'"
-     " WHERE status = 'sending'"
-     " AND (claimed_at IS NULL OR claimed_at < now() - $1::int * interval '1 second')"
-     " RETURNING id"},
-    {"vpd_outbox_next_due",
-     "SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()))"
-     " FROM outbox WHERE status = 'queued'"},
-    {NULL, NULL}
-};
-
 apr_array_header_t *vpd_outbox_claim(vpd_pg_t *db, apr_pool_t *p, const char *claimer, int n)
 {
-    const char *params[] = {apr_itoa(p, n), claimer};
-    PGresult *r = vpd_pg_exec(db, "vpd_outbox_claim", 2, params);
+    PGresult *r = vpd_pg_run(db, VPD_SQL_OUTBOX_CLAIM, apr_itoa(p, n), claimer);
     apr_array_header_t *rows;
     int i;
 
@@ -76,31 +43,25 @@ static int changed(PGresult *r)
 
 int vpd_outbox_sent(vpd_pg_t *db, const char *claimer, const char *id)
 {
-    const char *params[] = {id, claimer};
-
-    return changed(vpd_pg_exec(db, "vpd_outbox_sent", 2, params));
+    return changed(vpd_pg_run(db, VPD_SQL_OUTBOX_SENT, id, claimer));
 }
 
 int vpd_outbox_retry(vpd_pg_t *db, apr_pool_t *p, const char *claimer, const char *id,
                      int attempts, int failed, long delay, const char *error)
 {
-    const char *params[] = {id, claimer, apr_itoa(p, attempts), error, failed ? "true" : "false",
-                            apr_ltoa(p, delay)};
-
-    return changed(vpd_pg_exec(db, "vpd_outbox_retry", 6, params));
+    return changed(vpd_pg_run(db, VPD_SQL_OUTBOX_RETRY, id, claimer, apr_itoa(p, attempts), error,
+                              failed ? "true" : "false", apr_ltoa(p, delay)));
 }
 
 int vpd_outbox_release(vpd_pg_t *db, const char *claimer, const char *id)
 {
-    const char *params[] = {id, claimer};
-
-    return changed(vpd_pg_exec(db, "vpd_outbox_release", 2, params));
+    return changed(vpd_pg_run(db, VPD_SQL_OUTBOX_RELEASE, id, claimer));
 }
 
 int vpd_outbox_recover(vpd_pg_t *db, apr_pool_t *p, int stale, int max_attempts)
 {
-    const char *params[] = {apr_itoa(p, stale), apr_itoa(p, max_attempts)};
-    PGresult *r = vpd_pg_exec(db, "vpd_outbox_recover", 2, params);
+    PGresult *r = vpd_pg_run(db, VPD_SQL_OUTBOX_RECOVER, apr_itoa(p, stale),
+                             apr_itoa(p, max_attempts));
     int n, i;
 
     if (!r)
@@ -116,7 +77,7 @@ int vpd_outbox_recover(vpd_pg_t *db, apr_pool_t *p, int stale, int max_attempts)
 
 double vpd_outbox_next_due(vpd_pg_t *db)
 {
-    PGresult *r = vpd_pg_exec(db, "vpd_outbox_next_due", 0, NULL);
+    PGresult *r = vpd_pg_run(db, VPD_SQL_OUTBOX_NEXT_DUE);
     double d;
 
     if (!r)

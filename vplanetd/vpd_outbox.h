@@ -19,7 +19,6 @@ typedef struct {
     int attempts;               /* made before this one */
 } vpd_outbox_row_t;
 
-extern const vp_stmt_t vpd_outbox_statements[];
 extern const char *const vpd_outbox_channels[];   /* vplanet_outbox */
 
 /* Claims up to n due rows for claimer (status sending), oldest first:

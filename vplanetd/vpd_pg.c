@@ -3,6 +3,7 @@
 #include "vpd_log.h"
 #include "vpd_retry.h"
 
+#include <apr_hash.h>
 #include <apr_strings.h>
 #include <errno.h>
 #include <poll.h>
@@ -17,23 +18,23 @@ struct vpd_pg {
     const char *conninfo;
     const char *part;
     const char *app_name;
-    const vp_stmt_t *stmts;
     const char *const *channels;
+    apr_hash_t *prepared;           /* the statements the connection has */
     int failures;         /* connection attempts failed in a row */
     int lost;             /* a connection was lost: say when it is back */
     char err[1024];
 };
 
 vpd_pg_t *vpd_pg_create(apr_pool_t *p, const char *conninfo, const char *part,
-                        const vp_stmt_t *stmts, const char *const *channels)
+                        const char *const *channels)
 {
     vpd_pg_t *db = apr_pcalloc(p, sizeof *db);
 
     db->conninfo = conninfo;
     db->part = part;
     db->app_name = apr_pstrcat(p, "vplanetd-", part, NULL);
-    db->stmts = stmts;
     db->channels = channels;
+    db->prepared = apr_hash_make(p);
     return db;
 }
 
@@ -42,6 +43,7 @@ void vpd_pg_close(vpd_pg_t *db)
     if (db->conn)
         PQfinish(db->conn);
     db->conn = NULL;
+    apr_hash_clear(db->prepared);
 }
 
 /* libpq's last message (vpd_log makes one line of it) */
@@ -61,24 +63,13 @@ static void on_notice(void *arg, const char *message)
     vpd_log(VPD_DEBUG, db->part, "VPD0109: the database says: %s", message);
 }
 
-/* Prepares every statement and LISTENs; NULL, or why not (in db->err). */
+/* LISTENs on the part's channels; NULL, or why not (in db->err). */
 static const char *set_up(vpd_pg_t *db)
 {
-    const vp_stmt_t *s;
     const char *const *ch;
     char sql[128];
     PGresult *r;
 
-    for (s = db->stmts; s && s->label; s++) {
-        r = PQprepare(db->conn, s->label, s->sql, 0, NULL);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            snprintf(db->err, sizeof db->err, "preparing %s: %s", s->label,
-                     r ? PQresultErrorMessage(r) : pq_error(db));
-            PQclear(r);
-            return db->err;
-        }
-        PQclear(r);
-    }
     /* LISTEN takes no parameters; the channel names are constants of ours */
     for (ch = db->channels; ch && *ch; ch++) {
         snprintf(sql, sizeof sql, "LISTEN %s", *ch);
@@ -150,12 +141,39 @@ static void check_lost(vpd_pg_t *db)
     }
 }
 
-PGresult *vpd_pg_exec(vpd_pg_t *db, const char *stmt, int nparams, const char *const *params)
+/* s on this connection: 1 prepared (now or before), 0 failed (logged). */
+static int prepare(vpd_pg_t *db, const vp_stmt_t *s)
 {
+    PGresult *r;
+
+    if (apr_hash_get(db->prepared, s, sizeof *s))
+        return 1;
+    r = PQprepare(db->conn, s->label, s->sql, 0, NULL);
+    if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+        apr_hash_set(db->prepared, s, sizeof *s, s);
+        PQclear(r);
+        return 1;
+    }
+    if (PQstatus(db->conn) == CONNECTION_OK)
+        vpd_log(VPD_ERROR, db->part, "VPD0111: preparing %s: %s", s->label,
+                r ? PQresultErrorMessage(r) : pq_error(db));
+    PQclear(r);
+    check_lost(db);
+    return 0;
+}
+
+PGresult *vpd_pg_exec(vpd_pg_t *db, const vp_stmt_t *s, int nparams, const char *const *params)
+{
+    const char *stmt = s->label;
     PGresult *r;
     ExecStatusType st;
 
-    if (!db->conn)
+    if (nparams != s->nargs) {
+        vpd_log(VPD_ERROR, db->part, "VPD0112: %s run with %d parameters, not %d", stmt, nparams,
+                s->nargs);
+        return NULL;
+    }
+    if (!db->conn || !prepare(db, s))
         return NULL;
     r = PQexecPrepared(db->conn, stmt, nparams, params, NULL, NULL, 0);
     st = PQresultStatus(r);

@@ -15,7 +15,6 @@
 #include "vpd_ws_registry.h"
 #include "vpd_log.h"
 #include "vpd_pg.h"
-#include "vpcore/vp_sql.h"
 
 #include <apr_pools.h>
 #include <jansson.h>
@@ -156,7 +155,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
  * (the functions of sql/0003 and 0004); every daemon may do it. */
 static void prune(lws_sorted_usec_list_t *sul)
 {
-    PGresult *r = vpd_ws_query("vpd_prune", 0, NULL);
+    PGresult *r = vpd_ws_exec(VPD_SQL_PRUNE);
 
     if (r)
         vpd_log(VPD_INFO, "ws", "VPD0411: pruned %s old events, %s old idempotency keys "
@@ -211,8 +210,8 @@ int vpd_ws_run(const vpd_ws_opts_t *o, int stop_fd)
     memset(&vpd_ws, 0, sizeof vpd_ws);
     vpd_ws.o = o;
     apr_pool_create(&pool, NULL);
-    vpd_ws.db = vpd_pg_create(pool, o->conninfo, "ws", vp_sidecar_statements, NULL);
-    vpd_ws.listen = vpd_pg_create(pool, o->conninfo, "events", NULL, channels);
+    vpd_ws.db = vpd_pg_create(pool, o->conninfo, "ws", NULL);
+    vpd_ws.listen = vpd_pg_create(pool, o->conninfo, "events", channels);
     retry.secs_since_valid_ping = (uint16_t)o->ping_interval;
     retry.secs_since_valid_hangup = (uint16_t)(o->ping_interval + 10);
     memset(&info, 0, sizeof info);

@@ -14,10 +14,10 @@
 
 #define AUTH_WAIT (5 * LWS_US_PER_SEC)
 
-static PGresult *run(void *ctx, const char *label, int n, const char *const *params)
+static PGresult *run(void *ctx, vp_sql_id id, int n, const char *const *params)
 {
     (void)ctx;
-    return vpd_ws_query(label, n, params);
+    return vpd_ws_query(&vp_statements[id], n, params);
 }
 
 static void release(void *ctx, PGresult *res)
@@ -96,7 +96,7 @@ void vpd_ws_authenticate(conn_t *c, const char *token, long long after)
     apr_pool_create(&pool, NULL);
     v = vp_access_identify(&db, pool, vpd_ws.o->keys, token, now, &who, NULL);
     if (v.outcome == VP_ACCESS_OK)
-        v = vp_access_project(&db, &who, c->project_id, "vpd_member", VP_ACT_READ, &row);
+        v = vp_access_project(&db, &who, c->project_id, VP_SQL_MEMBER_ROLE_FEED, VP_ACT_READ, &row);
     if (v.outcome != VP_ACCESS_OK)
         refuse(c, &v);
     else if (!row)                  /* no membership: no snapshot to start from */

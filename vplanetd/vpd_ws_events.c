@@ -10,7 +10,7 @@
 
 #define FETCH_PAGE 500
 
-typedef struct {                    /* a row of vpd_events_after */
+typedef struct {                    /* a row of VPD_SQL_EVENTS_AFTER */
     long long id;
     const char *text, *type;
     const char *member;             /* the member it concerns, or NULL */
@@ -32,7 +32,7 @@ static int read_events(const char *project_id, long long after, int max,
 
         snprintf(since, sizeof since, "%lld", after);
         snprintf(limit, sizeof limit, "%d", want);
-        if (!(r = vpd_ws_query("vpd_events_after", 3, (const char *[]){project_id, since, limit})))
+        if (!(r = vpd_ws_exec(VPD_SQL_EVENTS_AFTER, project_id, since, limit)))
             return -1;
         n = PQntuples(r);
         for (i = 0; i < n; i++) {
@@ -56,7 +56,7 @@ static int read_events(const char *project_id, long long after, int max,
  * have been undone by a restore): 1 gone, 0 live, -1 unknown. */
 static int project_gone(const char *id)
 {
-    PGresult *r = vpd_ws_query("vpd_project_live", 1, (const char *[]){id});
+    PGresult *r = vpd_ws_exec(VPD_SQL_PROJECT_LIVE, id);
     int gone = r ? !PQntuples(r) : -1;
 
     PQclear(r);

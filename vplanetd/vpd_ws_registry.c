@@ -10,7 +10,7 @@
 
 vpd_ws_state_t vpd_ws;
 
-PGresult *vpd_ws_query(const char *label, int n, const char *const *params)
+PGresult *vpd_ws_query(const vp_stmt_t *s, int n, const char *const *params)
 {
     int attempt;
 
@@ -19,7 +19,7 @@ PGresult *vpd_ws_query(const char *label, int n, const char *const *params)
 
         if (!vpd_pg_connect(vpd_ws.db))
             return NULL;
-        if ((r = vpd_pg_exec(vpd_ws.db, label, n, params)))
+        if ((r = vpd_pg_exec(vpd_ws.db, s, n, params)))
             return r;
         if (vpd_pg_conn(vpd_ws.db))
             return NULL;            /* not a connection problem: no retry */

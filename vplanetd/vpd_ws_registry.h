@@ -73,11 +73,17 @@ typedef struct {
 
 extern vpd_ws_state_t vpd_ws;
 
-/* Runs a statement of vp_sidecar_statements, connecting first when needed
- * and once more when the connection broke (PostgreSQL restarted). Never
- * waits for a reconnect pause: this is the event loop. NULL when it failed;
- * else the caller PQclears the result. */
-PGresult *vpd_ws_query(const char *label, int n, const char *const *params);
+/* Runs statement s (the core's or vplanetd's) on the ws connection,
+ * connecting first when needed and once more when the connection broke
+ * (PostgreSQL restarted). Never waits for a reconnect pause: this is the
+ * event loop. NULL when it failed; else the caller PQclears the result. */
+PGresult *vpd_ws_query(const vp_stmt_t *s, int n, const char *const *params);
+
+/* vpd_ws_query of vplanetd's statement id, its parameters counted at
+ * compile time. */
+#define vpd_ws_exec(id, ...)                                                                       \
+    (VP_SQL_CHECK(id, __VA_ARGS__),                                                                \
+     vpd_ws_query(&vpd_statements[id], VP_NARGS(__VA_ARGS__), VP_PARAMS(__VA_ARGS__)))
 
 /* Closes c once what is queued has gone out (nothing more is queued): a
  * client that does not read it within a few seconds is dropped. */

@@ -28,7 +28,7 @@ const char *vp_auth_prepare(apr_pool_t *p, server_rec *s)
 
 static int check_email(vp_req_t *q, const char *email)
 {
-    return vp_is_email(email) ? 0 : vp_fail_field(q, 422, "email", "is not a valid email address");
+    return vp_is_email(email) ? 0 : vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "email", "is not a valid email address");
 }
 
 /* The answer of login, signup and refresh. */
@@ -61,9 +61,8 @@ static int issue(vp_req_t *q, const char *user_id, const char *family, json_t *u
     if (!refresh || !access)
         return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
                                 "VP0601: cannot sign tokens");
-    st = vp_db_exec(q, "vp_refresh_insert", NULL, 5,
-                    (const char *[]){rc.jti, user_id, family, vp_sha256_hex(p, refresh),
-                                     apr_ltoa(p, rc.exp)});
+    st = vp_db_exec(q, VP_SQL_REFRESH_INSERT, NULL, rc.jti, user_id, family,
+                    vp_sha256_hex(p, refresh), apr_ltoa(p, rc.exp));
     if (st)
         return st;
     *out = pair_json(q, access, refresh, user);
@@ -83,14 +82,12 @@ static int mail_token(vp_req_t *q, const char *user_id, const char *purpose, con
     if (!token)
         return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
                                 "VP0602: no randomness for a token");
-    st = vp_db_exec(q, "vp_token_insert", NULL, 4,
-                    (const char *[]){user_id, purpose, vp_sha256_hex(p, token),
-                                     apr_itoa(p, reset ? RESET_TTL : VERIFY_TTL)});
+    st = vp_db_exec(q, VP_SQL_TOKEN_INSERT, NULL, user_id, purpose, vp_sha256_hex(p, token),
+                    apr_itoa(p, reset ? RESET_TTL : VERIFY_TTL));
     if (st)
         return st;
     (reset ? vp_mail_password_reset : vp_mail_verify_email)(p, base, nickname, token, &m);
-    return vp_db_exec(q, "vp_outbox_insert", NULL, 5,
-                      (const char *[]){email, m.subject, m.text, m.html, m.kind});
+    return vp_db_exec(q, VP_SQL_OUTBOX_INSERT, NULL, email, m.subject, m.text, m.html, m.kind);
 }
 
 /* 409 naming what vp_user_taken found taken; 0 when nothing is. */
@@ -125,11 +122,9 @@ static int signup_tx(vp_req_t *q, void *ctx)
     const char *id;
     int st;
 
-    if ((st = vp_db_exec(q, "vp_user_taken", &res, 3,
-                         (const char *[]){s->key, s->nickname, NULL}))
+    if ((st = vp_db_exec(q, VP_SQL_USER_TAKEN, &res, s->key, s->nickname, NULL))
         || (st = taken(q, res))
-        || (st = vp_db_exec(q, "vp_user_insert", &res, 4,
-                            (const char *[]){s->email, s->nickname, s->hash, s->key})))
+        || (st = vp_db_exec(q, VP_SQL_USER_INSERT, &res, s->email, s->nickname, s->hash, s->key)))
         return st;
     if (PQntuples(res) != 1)    /* a concurrent signup took it first */
         return vp_fail(q, HTTP_CONFLICT, NULL, "the email or nickname is already taken", NULL);
@@ -181,7 +176,7 @@ static int check_credentials(vp_req_t *q, json_t **body, credentials_t *c)
     if ((st = vp_read_json(q, vp_auth_credential_fields, body))
         || (st = vp_email_key(q, vp_str(*body, "email"), &key))
         || (st = vp_login_limits(q, key))
-        || (st = vp_db_exec(q, "vp_user_credentials", &res, 1, (const char *[]){key})))
+        || (st = vp_db_exec(q, VP_SQL_USER_CREDENTIALS, &res, key)))
         return st;
     pw = vp_str(*body, "password");
     if (PQntuples(res) != 1) {
@@ -200,7 +195,8 @@ static int check_credentials(vp_req_t *q, json_t **body, credentials_t *c)
 }
 
 struct login {
-    const char *id, *new_hash, *stmt;
+    const char *id, *new_hash;
+    vp_sql_id stmt;             /* USER_LOGGED_IN or USER_RECOVER: (id, new hash) */
     json_t *out;
 };
 
@@ -211,7 +207,7 @@ static int login_tx(vp_req_t *q, void *ctx)
     json_t *user;
     int st;
 
-    if ((st = vp_db_exec(q, l->stmt, &res, 2, (const char *[]){l->id, l->new_hash})))
+    if ((st = vp_db_run(q, l->stmt, &res, 2, VP_PARAMS(l->id, l->new_hash))))
         return st;
     if (PQntuples(res) != 1)    /* changed since the password check */
         return vp_fail(q, HTTP_UNAUTHORIZED, "invalid_credentials", BAD_CREDENTIALS, NULL);
@@ -221,8 +217,8 @@ static int login_tx(vp_req_t *q, void *ctx)
 
 /* Starts a new session; a hash weaker than configured (or a legacy one)
  * is replaced now that the password is known. */
-static int start_session(vp_req_t *q, const char *stmt, const credentials_t *c,
-                         const char *pw, const char *message)
+static int start_session(vp_req_t *q, vp_sql_id stmt, const credentials_t *c, const char *pw,
+                         const char *message)
 {
     vp_argon2_params_t prm = vp_config_argon2(q->cfg);
     struct login l = {c->id, NULL, stmt, NULL};
@@ -252,7 +248,7 @@ int vp_h_login(vp_req_t *q)
                        : "the account was deleted", NULL);
     if (!c.active)
         return vp_fail(q, HTTP_FORBIDDEN, "account_disabled", "the account is disabled", NULL);
-    return start_session(q, "vp_user_logged_in", &c, vp_str(body, "password"), "logged in");
+    return start_session(q, VP_SQL_USER_LOGGED_IN, &c, vp_str(body, "password"), "logged in");
 }
 
 int vp_h_recover(vp_req_t *q)
@@ -270,8 +266,7 @@ int vp_h_recover(vp_req_t *q)
                        "the recovery window of the account has passed", NULL);
     if (!c.active)
         return vp_fail(q, HTTP_FORBIDDEN, "account_disabled", "the account is disabled", NULL);
-    return start_session(q, "vp_user_recover", &c, vp_str(body, "password"),
-                         "account recovered");
+    return start_session(q, VP_SQL_USER_RECOVER, &c, vp_str(body, "password"), "account recovered");
 }
 
 /* ---- refresh-token rotation ---- */
@@ -289,7 +284,7 @@ static int session_user(vp_req_t *q, struct refresh *f, const char *user_id,
                         const char *family, json_t **user)
 {
     PGresult *res;
-    int st = vp_db_exec(q, "vp_user_active", &res, 2, (const char *[]){user_id, family});
+    int st = vp_db_exec(q, VP_SQL_USER_ACTIVE, &res, user_id, family);
 
     *user = NULL;
     if (st)
@@ -322,7 +317,7 @@ static int seal_successor(vp_req_t *q, struct refresh *f)
     if (!(sealed = vp_seal(q->r->pool, f->token, pair)))
         return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
                                 "VP0605: cannot seal a refresh successor");
-    return vp_db_exec(q, "vp_refresh_seal", NULL, 2, (const char *[]){f->c.jti, sealed});
+    return vp_db_exec(q, VP_SQL_REFRESH_SEAL, NULL, f->c.jti, sealed);
 }
 
 /* A token presented again after its rotation: within the grace window
@@ -337,8 +332,8 @@ static int grace_pair(vp_req_t *q, struct refresh *f, int *done)
     *done = 0;
     if (!grace)
         return 0;
-    if ((st = vp_db_exec(q, "vp_refresh_grace", &res, 3,
-                         (const char *[]){f->c.jti, f->hash, apr_itoa(q->r->pool, grace)})))
+    if ((st = vp_db_exec(q, VP_SQL_REFRESH_GRACE, &res, f->c.jti, f->hash,
+                         apr_itoa(q->r->pool, grace))))
         return st;
     if (PQntuples(res) != 1)
         return 0;
@@ -364,21 +359,19 @@ static int refresh_tx(vp_req_t *q, void *ctx)
 
     f->refused = NULL;
     f->out = NULL;
-    if ((st = vp_db_exec(q, "vp_refresh_rotate", &res, 2, (const char *[]){f->c.jti, f->hash})))
+    if ((st = vp_db_exec(q, VP_SQL_REFRESH_ROTATE, &res, f->c.jti, f->hash)))
         return st;
     if (PQntuples(res) != 1) {
         if ((st = grace_pair(q, f, &done)) || done)
             return st;
         /* Presented again after rotation (or after logout): somebody holds a
          * copy. The whole session goes; this revocation is committed. */
-        if ((st = vp_db_exec(q, "vp_refresh_family", &res, 2,
-                             (const char *[]){f->c.jti, f->hash})))
+        if ((st = vp_db_exec(q, VP_SQL_REFRESH_FAMILY, &res, f->c.jti, f->hash)))
             return st;
         f->refused = "unknown refresh token";
         if (PQntuples(res) == 1) {
             f->refused = "refresh token reused: session revoked";
-            return vp_db_exec(q, "vp_refresh_revoke_family", NULL, 1,
-                              (const char *[]){PQgetvalue(res, 0, 1)});
+            return vp_db_exec(q, VP_SQL_REFRESH_REVOKE_FAMILY, NULL, PQgetvalue(res, 0, 1));
         }
         return 0;
     }
@@ -435,7 +428,7 @@ int vp_h_logout(vp_req_t *q)
     token = vp_str(body, "refresh_token");
     all = json_is_true(json_object_get(body, "all"));
     if (!token || apr_table_get(q->r->headers_in, "Authorization")) {
-        if ((st = vp_authenticate(q, 0)))
+        if ((st = vp_authenticate(q, VP_ACT_ACCOUNT)))
             return st;
         user = q->who->id;
         family = q->who->sid;
@@ -445,8 +438,9 @@ int vp_h_logout(vp_req_t *q)
                               (long)apr_time_sec(apr_time_now()), &c);
         if (!why && q->who && strcmp(q->who->id, c.sub))
             why = "refresh token of another user";
-        if (!why && (st = vp_db_exec(q, "vp_refresh_family", &res, 2,
-                                     (const char *[]){c.jti, vp_sha256_hex(q->r->pool, token)})))
+        if (!why
+            && (st = vp_db_exec(q, VP_SQL_REFRESH_FAMILY, &res, c.jti,
+                                vp_sha256_hex(q->r->pool, token))))
             return st;
         if (!why && PQntuples(res) != 1)
             why = "unknown refresh token";
@@ -458,8 +452,8 @@ int vp_h_logout(vp_req_t *q)
         user = c.sub;
         family = c.sid;
     }
-    st = all ? vp_db_exec(q, "vp_refresh_revoke_user", NULL, 2, (const char *[]){user, NULL})
-             : vp_db_exec(q, "vp_refresh_revoke_family", NULL, 1, (const char *[]){family});
+    st = all ? vp_db_exec(q, VP_SQL_REFRESH_REVOKE_USER, NULL, user, NULL)
+             : vp_db_exec(q, VP_SQL_REFRESH_REVOKE_FAMILY, NULL, family);
     if (st)
         return st;
     return vp_ok(q, HTTP_OK, all ? "every session ended" : "session ended",
@@ -479,8 +473,7 @@ static int availability(vp_req_t *q, int nickname)
         return st;
     v = vp_str(body, nickname ? "nickname" : "email");
     if ((!nickname && (st = vp_email_key(q, v, &key)))
-        || (st = vp_db_exec(q, "vp_user_taken", &res, 3,
-                            (const char *[]){key, nickname ? v : "", NULL})))
+        || (st = vp_db_exec(q, VP_SQL_USER_TAKEN, &res, key, nickname ? v : "", NULL)))
         return st;
     return vp_ok(q, HTTP_OK, "checked",
                  json_pack("{s:b}", "available", PQgetvalue(res, 0, nickname)[0] != 't'));
@@ -507,8 +500,7 @@ struct email_token {
 static int use_token(vp_req_t *q, const char *token, const char *purpose, const char **user_id)
 {
     PGresult *res;
-    int st = vp_db_exec(q, "vp_token_use", &res, 2,
-                        (const char *[]){vp_sha256_hex(q->r->pool, token), purpose});
+    int st = vp_db_exec(q, VP_SQL_TOKEN_USE, &res, vp_sha256_hex(q->r->pool, token), purpose);
 
     if (st)
         return st;
@@ -527,7 +519,7 @@ static int verify_tx(vp_req_t *q, void *ctx)
     int st;
 
     if ((st = use_token(q, t->token, "verify_email", &user_id))
-        || (st = vp_db_exec(q, "vp_user_verify_email", &res, 1, (const char *[]){user_id})))
+        || (st = vp_db_exec(q, VP_SQL_USER_VERIFY_EMAIL, &res, user_id)))
         return st;
     if (PQntuples(res) != 1)
         return vp_fail(q, HTTP_BAD_REQUEST, "invalid_token",
@@ -581,8 +573,7 @@ int vp_h_password_reset(vp_req_t *q)
     vp_respond_now(q, vp_ok(q, HTTP_ACCEPTED,
                             "if the address belongs to an account, a reset link is on its way",
                             json_object()));
-    if (!vp_db_exec(q, "vp_user_for_mail", &res, 1, (const char *[]){key})
-        && PQntuples(res) == 1) {
+    if (!vp_db_exec(q, VP_SQL_USER_FOR_MAIL, &res, key) && PQntuples(res) == 1) {
         r.id = PQgetvalue(res, 0, 0);
         r.email = PQgetvalue(res, 0, 1);
         r.nickname = PQgetvalue(res, 0, 2);
@@ -603,8 +594,7 @@ static int confirm_tx(vp_req_t *q, void *ctx)
     int st;
 
     if ((st = use_token(q, c->token, "password_reset", &user_id))
-        || (st = vp_db_exec(q, "vp_user_set_password", &res, 2,
-                            (const char *[]){user_id, c->hash})))
+        || (st = vp_db_exec(q, VP_SQL_USER_SET_PASSWORD, &res, user_id, c->hash)))
         return st;
     if (PQntuples(res) != 1)
         return vp_fail(q, HTTP_BAD_REQUEST, "invalid_token",
@@ -612,10 +602,9 @@ static int confirm_tx(vp_req_t *q, void *ctx)
     if ((st = vp_check_password(q, "new_password", c->password, PQgetvalue(res, 0, 1))))
         return st;
     /* every session ends, and any other reset link dies with this one */
-    if ((st = vp_db_exec(q, "vp_refresh_revoke_user", NULL, 2, (const char *[]){user_id, NULL})))
+    if ((st = vp_db_exec(q, VP_SQL_REFRESH_REVOKE_USER, NULL, user_id, NULL)))
         return st;
-    return vp_db_exec(q, "vp_token_expire_user", NULL, 2,
-                      (const char *[]){user_id, "password_reset"});
+    return vp_db_exec(q, VP_SQL_TOKEN_EXPIRE_USER, NULL, user_id, "password_reset");
 }
 
 int vp_h_password_reset_confirm(vp_req_t *q)

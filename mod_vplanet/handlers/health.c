@@ -14,7 +14,7 @@ int vp_h_health(vp_req_t *q)
 int vp_h_health_ready(vp_req_t *q)
 {
     const char *media = q->cfg->media_root;
-    int db_ok = vp_db_exec(q, "vp_ping", NULL, 0, NULL) == 0;
+    int db_ok = vp_db_exec(q, VP_SQL_PING, NULL) == 0;
     int storage_ok = media && access(media, W_OK | X_OK) == 0;
     json_t *checks = json_pack("{s:s, s:s}",
                                "database", db_ok ? "ok" : "failed",
@@ -44,7 +44,7 @@ int vp_h_health_ready(vp_req_t *q)
 int vp_h_version(vp_req_t *q)
 {
     PGresult *res;
-    int rc = vp_db_exec(q, "vp_schema_version", &res, 0, NULL);
+    int rc = vp_db_exec(q, VP_SQL_SCHEMA_VERSION, &res);
     json_t *schema;
 
     if (rc)

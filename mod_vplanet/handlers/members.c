@@ -19,9 +19,8 @@ int vp_h_member_list(vp_req_t *q)
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_list_page(q, &pg))
-        || (st = vp_db_exec(q, "vp_member_list", &res, 3,
-                            (const char *[]){q->project_id, apr_ltoa(q->r->pool, pg.size),
-                                             apr_ltoa(q->r->pool, pg.offset)})))
+        || (st = vp_db_exec(q, VP_SQL_MEMBER_LIST, &res, q->project_id,
+                            apr_ltoa(q->r->pool, pg.size), apr_ltoa(q->r->pool, pg.offset))))
         return st;
     return vp_list_ok(q, &pg, res, member_keys, "members");
 }
@@ -34,10 +33,10 @@ static int member_state(vp_req_t *q, const char *user_id, long *members, vp_role
     PGresult *res;
     int st;
 
-    if ((st = vp_db_exec(q, "vp_member_count", &res, 1, (const char *[]){q->project_id})))
+    if ((st = vp_db_exec(q, VP_SQL_MEMBER_COUNT, &res, q->project_id)))
         return st;
     *members = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-    if ((st = vp_db_exec(q, "vp_member_role", &res, 2, (const char *[]){q->project_id, user_id})))
+    if ((st = vp_db_exec(q, VP_SQL_MEMBER_ROLE, &res, q->project_id, user_id)))
         return st;
     *role = PQntuples(res) ? vp_role_parse(PQgetvalue(res, 0, 0)) : VP_ROLE_NONE;
     return 0;
@@ -69,10 +68,10 @@ static int may_add(vp_req_t *q, const char *const *params)
         return vp_fail(q, HTTP_CONFLICT, NULL,
                        apr_psprintf(q->r->pool, "a project has at most %d members", MAX_MEMBERS),
                        NULL);
-    if ((st = vp_db_exec(q, "vp_user_exists", &res, 1, (const char *[]){user_id})))
+    if ((st = vp_db_exec(q, VP_SQL_USER_EXISTS, &res, user_id)))
         return st;
     if (PQntuples(res) != 1)
-        return vp_fail_field(q, 422, "user_id", "is not a registered user");
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "user_id", "is not a registered user");
     return 0;
 }
 
@@ -88,8 +87,8 @@ int vp_h_member_add(vp_req_t *q)
 
     if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = vp_read_json(q, vp_member_add_fields, &body)))
         return st;
-    return vp_write(q, &member_added, NULL, "vp_member_insert", 3,
-                    (const char *[]){q->project_id, vp_str(body, "user_id"), vp_str(body, "role")});
+    return vp_write(q, &member_added, NULL, VP_SQL_MEMBER_INSERT, q->project_id,
+                    vp_str(body, "user_id"), vp_str(body, "role"));
 }
 
 /* Before vp_member_set_role (project, user, role). */
@@ -123,8 +122,8 @@ int vp_h_member_update(vp_req_t *q)
     if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = vp_param_uuid(q, "user_id", NO_MEMBER, &user_id))
         || (st = vp_read_json(q, vp_member_role_fields, &body)))
         return st;
-    return vp_write(q, &role_changed, NULL, "vp_member_set_role", 3,
-                    (const char *[]){q->project_id, user_id, vp_str(body, "role")});
+    return vp_write(q, &role_changed, NULL, VP_SQL_MEMBER_SET_ROLE, q->project_id, user_id,
+                    vp_str(body, "role"));
 }
 
 /* Before vp_member_delete (project, user). */
@@ -173,5 +172,5 @@ int vp_h_member_remove(vp_req_t *q)
     self = strcasecmp(user_id, q->who->id) == 0;
     return vp_write(q, self ? &member_left : &member_removed,
                     json_pack("{s:s, s:b}", "user_id", user_id, "by_self", self),
-                    "vp_member_delete", 2, (const char *[]){q->project_id, user_id});
+                    VP_SQL_MEMBER_DELETE, q->project_id, user_id);
 }

@@ -32,9 +32,8 @@ int vp_h_memo_list(vp_req_t *q)
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_list_page(q, &pg))
-        || (st = vp_db_exec(q, "vp_memo_list", &res, 3,
-                            (const char *[]){q->project_id, apr_ltoa(q->r->pool, pg.size),
-                                             apr_ltoa(q->r->pool, pg.offset)})))
+        || (st = vp_db_exec(q, VP_SQL_MEMO_LIST, &res, q->project_id, apr_ltoa(q->r->pool, pg.size),
+                            apr_ltoa(q->r->pool, pg.offset))))
         return st;
     return vp_list_ok(q, &pg, res, memo_keys, "memos");
 }
@@ -47,9 +46,8 @@ int vp_h_memo_create(vp_req_t *q)
     if ((st = vp_project_access(q, VP_ACT_MEMOS))
         || (st = vp_read_json(q, vp_memo_create_fields, &body)))
         return st;
-    return vp_write(q, &memo_created, NULL, "vp_memo_insert", 4,
-                    (const char *[]){q->project_id, vp_str(body, "date"),
-                                     vp_str(body, "memo"), q->who->id});
+    return vp_write(q, &memo_created, NULL, VP_SQL_MEMO_INSERT, q->project_id, vp_str(body, "date"),
+                    vp_str(body, "memo"), q->who->id);
 }
 
 int vp_h_memo_update(vp_req_t *q)
@@ -61,9 +59,8 @@ int vp_h_memo_update(vp_req_t *q)
     if ((st = vp_project_access(q, VP_ACT_MEMOS)) || (st = vp_param_uuid(q, "memo_id", NO_MEMO, &id))
         || (st = vp_read_json(q, vp_memo_update_fields, &body)))
         return st;
-    return vp_write(q, &memo_updated, NULL, "vp_memo_update", 4,
-                    (const char *[]){q->project_id, id, vp_str(body, "date"),
-                                     vp_str(body, "memo")});
+    return vp_write(q, &memo_updated, NULL, VP_SQL_MEMO_UPDATE, q->project_id, id,
+                    vp_str(body, "date"), vp_str(body, "memo"));
 }
 
 int vp_h_memo_delete(vp_req_t *q)
@@ -74,6 +71,6 @@ int vp_h_memo_delete(vp_req_t *q)
     if ((st = vp_project_access(q, VP_ACT_MEMOS)) || (st = vp_param_uuid(q, "memo_id", NO_MEMO, &id)))
         return st;
     /* the id as the client sent it (either letter case), like every answer */
-    return vp_write(q, &memo_deleted, json_pack("{s:s}", "id", id), "vp_memo_delete", 2,
-                    (const char *[]){q->project_id, id});
+    return vp_write(q, &memo_deleted, json_pack("{s:s}", "id", id), VP_SQL_MEMO_DELETE,
+                    q->project_id, id);
 }

@@ -29,7 +29,7 @@ static int arg_choice(vp_req_t *q, const char *name, const char *const *choices,
     const char *v = apr_table_get(q->args, name);
 
     if (v && !vp_in_enum(v, choices))
-        return vp_fail_field(q, 422, name, "is not one of the accepted values");
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, name, "is not one of the accepted values");
     if (v)
         *out = v;
     return 0;
@@ -43,19 +43,17 @@ int vp_h_project_list(vp_req_t *q)
     PGresult *res;
     int st;
 
-    if ((st = vp_authenticate(q, 0)) || (st = vp_list_page(q, &pg))
+    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT)) || (st = vp_list_page(q, &pg))
         || (st = arg_choice(q, "status", vp_project_statuses, &status))
         || (st = arg_choice(q, "archived", archived_choices, &archived))
         || (st = arg_choice(q, "ordering", orderings, &ordering)))
         return st;
     if (term && (vp_utf8_len(term) < 1 || vp_utf8_len(term) > 100))
-        return vp_fail_field(q, 422, "q", "must be 1 to 100 characters");
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "q", "must be 1 to 100 characters");
     if (term)
         pattern = vp_like_pattern(q->r->pool, term, 1);
-    if ((st = vp_db_exec(q, "vp_project_list", &res, 7,
-                         (const char *[]){q->who->id, status, archived, pattern, ordering,
-                                          apr_ltoa(q->r->pool, pg.size),
-                                          apr_ltoa(q->r->pool, pg.offset)})))
+    if ((st = vp_db_exec(q, VP_SQL_PROJECT_LIST, &res, q->who->id, status, archived, pattern,
+                         ordering, apr_ltoa(q->r->pool, pg.size), apr_ltoa(q->r->pool, pg.offset))))
         return st;
     return vp_list_ok(q, &pg, res, project_keys, "projects");
 }
@@ -75,7 +73,7 @@ static int process_phases(vp_req_t *q, json_t *process, json_t **phases)
         for (j = 0; j < i; j++)
             if (strcmp(key, vp_str(json_array_get(process, j), "key")) == 0) {
                 json_decref(ph);
-                return vp_fail_field(q, 422, "process", "names a phase twice");
+                return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "process", "names a phase twice");
             }
         if ((v = json_object_get(item, "startDate")))
             json_object_set(ph, "start_date", v);
@@ -96,7 +94,7 @@ struct project_tx {
 static int fetch_project(vp_req_t *q, json_t **out)
 {
     PGresult *res;
-    int st = vp_db_exec(q, "vp_project_get", &res, 2, (const char *[]){q->project_id, q->who->id});
+    int st = vp_db_exec(q, VP_SQL_PROJECT_GET, &res, q->project_id, q->who->id);
 
     if (st)
         return st;
@@ -112,18 +110,15 @@ static int create_tx(vp_req_t *q, void *ctx)
     PGresult *res;
     int st;
 
-    if ((st = vp_db_exec(q, "vp_project_insert", &res, 2,
-                         (const char *[]){me, vp_json_dump(q->r->pool, t->body)})))
+    if ((st = vp_db_exec(q, VP_SQL_PROJECT_INSERT, &res, me, vp_json_dump(q->r->pool, t->body))))
         return st;
     q->project_id = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 0));
     q->role = VP_ROLE_OWNER;
-    if ((st = vp_db_exec(q, "vp_member_insert", NULL, 3,
-                         (const char *[]){q->project_id, me, "owner"}))
-        || (st = vp_db_exec(q, "vp_phases_create", NULL, 1, (const char *[]){q->project_id}))
+    if ((st = vp_db_exec(q, VP_SQL_MEMBER_INSERT, NULL, q->project_id, me, "owner"))
+        || (st = vp_db_exec(q, VP_SQL_PHASES_CREATE, NULL, q->project_id))
         || (json_array_size(t->phases)
-            && (st = vp_db_exec(q, "vp_phases_update", NULL, 2,
-                                (const char *[]){q->project_id,
-                                                 vp_json_dump(q->r->pool, t->phases)})))
+            && (st = vp_db_exec(q, VP_SQL_PHASES_UPDATE, NULL, q->project_id,
+                                vp_json_dump(q->r->pool, t->phases))))
         || (st = fetch_project(q, &t->out))
         || (st = vp_event(q, "project.created", t->out)))
         return st;
@@ -136,7 +131,7 @@ int vp_h_project_create(vp_req_t *q)
     json_t *process;
     int st;
 
-    if ((st = vp_authenticate(q, 0)) || (st = vp_read_json(q, vp_project_create_fields, &t.body))
+    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT)) || (st = vp_read_json(q, vp_project_create_fields, &t.body))
         || (st = vp_idempotency_begin(q, t.body)))
         return st;
     process = json_object_get(t.body, "process");
@@ -170,8 +165,8 @@ int vp_h_project_update(vp_req_t *q)
 
     if ((st = vp_project_access(q, VP_ACT_UPDATE)) || (st = vp_read_json(q, vp_project_update_fields, &body)))
         return st;
-    return vp_write(q, &project_updated, NULL, "vp_project_update", 2,
-                    (const char *[]){q->project_id, vp_json_dump(q->r->pool, body)});
+    return vp_write(q, &project_updated, NULL, VP_SQL_PROJECT_UPDATE, q->project_id,
+                    vp_json_dump(q->r->pool, body));
 }
 
 static const vp_write_t project_deleted = {
@@ -186,8 +181,7 @@ int vp_h_project_delete(vp_req_t *q)
 
     if ((st = vp_project_access(q, VP_ACT_DELETE)))
         return st;
-    return vp_write(q, &project_deleted, NULL, "vp_project_delete", 1,
-                    (const char *[]){q->project_id});
+    return vp_write(q, &project_deleted, NULL, VP_SQL_PROJECT_DELETE, q->project_id);
 }
 
 static int restore_tx(vp_req_t *q, void *ctx)
@@ -196,9 +190,9 @@ static int restore_tx(vp_req_t *q, void *ctx)
     int st;
 
     /* the lock first, as in vp_project_tx (no live role: the project is deleted) */
-    if ((st = vp_db_exec(q, "vp_project_lock", NULL, 1, (const char *[]){q->project_id}))
+    if ((st = vp_db_exec(q, VP_SQL_PROJECT_LOCK, NULL, q->project_id))
         || (st = vp_restore_access(q))
-        || (st = vp_db_exec(q, "vp_project_restore", NULL, 1, (const char *[]){q->project_id}))
+        || (st = vp_db_exec(q, VP_SQL_PROJECT_RESTORE, NULL, q->project_id))
         || (st = fetch_project(q, &t->out)))
         return st;
     return vp_event(q, "project.restored", t->out);
@@ -211,7 +205,7 @@ int vp_h_project_restore(vp_req_t *q)
     struct project_tx t = {0};
     int st;
 
-    if ((st = vp_authenticate(q, 0))
+    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT))
         || (st = vp_param_uuid(q, "id", "no such project", &q->project_id))
         || (st = vp_db_tx(q, restore_tx, &t)))
         return st;
@@ -226,14 +220,13 @@ static int hand_over(vp_req_t *q, const char *const *params)
     PGresult *res;
     int st;
 
-    if ((st = vp_db_exec(q, "vp_member_role", &res, 2, (const char *[]){q->project_id, to})))
+    if ((st = vp_db_exec(q, VP_SQL_MEMBER_ROLE, &res, q->project_id, to)))
         return st;
     if (PQntuples(res) != 1)
-        return vp_fail_field(q, 422, "user_id", "is not a member of the project");
-    if ((st = vp_db_exec(q, "vp_member_set_role", NULL, 3,
-                         (const char *[]){q->project_id, q->who->id, "admin"})))
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "user_id", "is not a member of the project");
+    if ((st = vp_db_exec(q, VP_SQL_MEMBER_SET_ROLE, NULL, q->project_id, q->who->id, "admin")))
         return st;
-    return vp_db_exec(q, "vp_member_set_role", NULL, 3, (const char *[]){q->project_id, to, "owner"});
+    return vp_db_exec(q, VP_SQL_MEMBER_SET_ROLE, NULL, q->project_id, to, "owner");
 }
 
 static const vp_write_t project_transferred = {
@@ -251,10 +244,9 @@ int vp_h_project_transfer(vp_req_t *q)
         return st;
     to = vp_str(body, "user_id");
     if (strcasecmp(to, q->who->id) == 0)
-        return vp_fail_field(q, 422, "user_id", "is already the owner");
-    return vp_write(q, &project_transferred,
-                    json_pack("{s:s, s:s}", "from", q->who->id, "to", to),
-                    "vp_project_set_owner", 2, (const char *[]){q->project_id, to});
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "user_id", "is already the owner");
+    return vp_write(q, &project_transferred, json_pack("{s:s, s:s}", "from", q->who->id, "to", to),
+                    VP_SQL_PROJECT_SET_OWNER, q->project_id, to);
 }
 
 int vp_h_project_stats(vp_req_t *q)
@@ -263,7 +255,7 @@ int vp_h_project_stats(vp_req_t *q)
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_READ))
-        || (st = vp_db_exec(q, "vp_project_stats", &res, 1, (const char *[]){q->project_id})))
+        || (st = vp_db_exec(q, VP_SQL_PROJECT_STATS, &res, q->project_id)))
         return st;
     return vp_ok(q, HTTP_OK, "project stats", json_incref(vp_db_value(q, res)));
 }
@@ -277,7 +269,7 @@ static int arg_long(vp_req_t *q, const char *name, long min, long dflt, long *ou
     if (v && !vp_parse_long(v, out))
         return vp_fail_field(q, HTTP_BAD_REQUEST, name, "must be a whole number");
     if (*out < min)
-        return vp_fail_field(q, 422, name, apr_psprintf(q->r->pool, "must be %ld or more", min));
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, name, apr_psprintf(q->r->pool, "must be %ld or more", min));
     return 0;
 }
 
@@ -297,10 +289,9 @@ int vp_h_project_events(vp_req_t *q)
 
     if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_list_page(q, &pg))
         || (st = arg_long(q, "since_id", 0, 0, &since))
-        || (st = vp_db_exec(q, "vp_event_list", &res, 5,
-                            (const char *[]){q->project_id, apr_ltoa(q->r->pool, since),
-                                             apr_ltoa(q->r->pool, pg.size),
-                                             apr_ltoa(q->r->pool, pg.offset), q->who->id})))
+        || (st = vp_db_exec(q, VP_SQL_EVENT_LIST, &res, q->project_id, apr_ltoa(q->r->pool, since),
+                            apr_ltoa(q->r->pool, pg.size), apr_ltoa(q->r->pool, pg.offset),
+                            q->who->id)))
         return st;
     return vp_list_ok(q, &pg, res, event_keys, "events");
 }

@@ -6,7 +6,7 @@
 static int fetch(vp_req_t *q, json_t **out)
 {
     PGresult *res;
-    int st = vp_db_exec(q, "vp_phases_get", &res, 1, (const char *[]){q->project_id});
+    int st = vp_db_exec(q, VP_SQL_PHASES_GET, &res, q->project_id);
 
     if (st)
         return st;
@@ -41,7 +41,7 @@ int vp_h_schedule_put(vp_req_t *q)
     json_array_foreach(phases, i, item)
         for (j = 0; j < i; j++)
             if (strcmp(vp_str(item, "phase"), vp_str(json_array_get(phases, j), "phase")) == 0)
-                return vp_fail_field(q, 422, "phases", "names a phase twice");
-    return vp_write(q, &schedule_updated, NULL, "vp_phases_update", 2,
-                    (const char *[]){q->project_id, vp_json_dump(q->r->pool, phases)});
+                return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "phases", "names a phase twice");
+    return vp_write(q, &schedule_updated, NULL, VP_SQL_PHASES_UPDATE, q->project_id,
+                    vp_json_dump(q->r->pool, phases));
 }

@@ -9,7 +9,7 @@
 
 int vp_h_me_get(vp_req_t *q)
 {
-    int st = vp_authenticate(q, 0);
+    int st = vp_authenticate(q, VP_ACT_ACCOUNT);
     return st ? st : vp_ok(q, HTTP_OK, "your account", json_incref(q->who->user));
 }
 
@@ -28,22 +28,21 @@ static int me_tx(vp_req_t *q, void *ctx)
     int st;
 
     if (m->nickname) {
-        if ((st = vp_db_exec(q, "vp_user_taken", &res, 3, (const char *[]){"", m->nickname, id})))
+        if ((st = vp_db_exec(q, VP_SQL_USER_TAKEN, &res, "", m->nickname, id)))
             return st;
         if (PQgetvalue(res, 0, 1)[0] == 't')
             return vp_fail_field(q, HTTP_CONFLICT, "nickname", "is already taken");
     }
-    if ((st = vp_db_exec(q, "vp_user_update", &res, 4,
-                         (const char *[]){id, m->nickname, m->avatar_set ? "true" : "false",
-                                          m->avatar})))
+    if ((st = vp_db_exec(q, VP_SQL_USER_UPDATE, &res, id, m->nickname,
+                         m->avatar_set ? "true" : "false", m->avatar)))
         return st;
     m->out = vp_json_pool(q->r->pool, vp_db_row(res, 0));
     if (!m->hash)
         return 0;
     /* a new password ends every other session; this one stays */
-    if ((st = vp_db_exec(q, "vp_user_set_password", NULL, 2, (const char *[]){id, m->hash})))
+    if ((st = vp_db_exec(q, VP_SQL_USER_SET_PASSWORD, NULL, id, m->hash)))
         return st;
-    return vp_db_exec(q, "vp_refresh_revoke_user", NULL, 2, (const char *[]){id, q->who->sid});
+    return vp_db_exec(q, VP_SQL_REFRESH_REVOKE_USER, NULL, id, q->who->sid);
 }
 
 /* Checks the current password of a password change: limited like a login,
@@ -55,10 +54,10 @@ static int check_current(vp_req_t *q, const char *current, const char *email)
     int st;
 
     if ((st = vp_email_key(q, email, &key)) || (st = vp_login_limits(q, key))
-        || (st = vp_db_exec(q, "vp_user_password", &res, 1, (const char *[]){q->who->id})))
+        || (st = vp_db_exec(q, VP_SQL_USER_PASSWORD, &res, q->who->id)))
         return st;
     if (PQntuples(res) != 1 || !vp_password_verify(PQgetvalue(res, 0, 0), current))
-        return vp_fail_field(q, 422, "current_password", "is not correct");
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "current_password", "is not correct");
     return 0;
 }
 
@@ -81,7 +80,7 @@ int vp_h_me_patch(vp_req_t *q)
     json_t *body, *avatar;
     int st;
 
-    if ((st = vp_authenticate(q, 0)) || (st = vp_read_json(q, vp_user_me_fields, &body)))
+    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT)) || (st = vp_read_json(q, vp_user_me_fields, &body)))
         return st;
     email = json_string_value(json_object_get(q->who->user, "email"));
     m.nickname = vp_str(body, "nickname");
@@ -91,12 +90,12 @@ int vp_h_me_patch(vp_req_t *q)
         if (m.avatar && !*m.avatar)
             m.avatar = NULL;    /* "" clears it, like null */
         if (m.avatar && !valid_url(m.avatar))
-            return vp_fail_field(q, 422, "avatar_url", "must be an http or https URL");
+            return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "avatar_url", "must be an http or https URL");
     }
     current = vp_str(body, "current_password");
     fresh = vp_str(body, "new_password");
     if (!current != !fresh)
-        return vp_fail_field(q, 422, fresh ? "current_password" : "new_password",
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, fresh ? "current_password" : "new_password",
                              "is required to change the password");
     if (fresh) {
         if ((st = vp_check_password(q, "new_password", fresh, email))
@@ -121,10 +120,8 @@ static int delete_tx(vp_req_t *q, void *ctx)
     PGresult *res;
     int st;
 
-    if ((st = vp_db_exec(q, "vp_user_soft_delete", &res, 2,
-                         (const char *[]){q->who->id, d->reason}))
-        || (st = vp_db_exec(q, "vp_refresh_revoke_user", NULL, 2,
-                            (const char *[]){q->who->id, NULL})))
+    if ((st = vp_db_exec(q, VP_SQL_USER_SOFT_DELETE, &res, q->who->id, d->reason))
+        || (st = vp_db_exec(q, VP_SQL_REFRESH_REVOKE_USER, NULL, q->who->id, NULL)))
         return st;
     d->out = vp_json_pool(q->r->pool, vp_db_row(res, 0));
     json_object_set_new(d->out, "can_recover", json_true());
@@ -137,7 +134,7 @@ int vp_h_me_delete(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_authenticate(q, 0)) || (st = vp_read_json_opt(q, vp_user_delete_fields, &body)))
+    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT)) || (st = vp_read_json_opt(q, vp_user_delete_fields, &body)))
         return st;
     d.reason = vp_str(body, "reason");
     if (!d.reason)
@@ -159,17 +156,16 @@ int vp_h_user_search(vp_req_t *q)
     size_t n;
     int st;
 
-    if ((st = vp_authenticate(q, 0)))
+    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT)))
         return st;
     n = term ? vp_utf8_len(term) : 0;
     if (n < 2 || n > 100)
-        return vp_fail_field(q, 422, "q", "must be 2 to 100 characters");
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "q", "must be 2 to 100 characters");
     if (!(key = vp_text_key(q->r->pool, term)))
-        return vp_fail_field(q, 422, "q", "must be UTF-8 text");
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "q", "must be UTF-8 text");
     pattern = vp_like_pattern(q->r->pool, term, 0);
-    if ((st = vp_db_exec(q, "vp_user_search", &res, 3,
-                         (const char *[]){pattern, q->who->id,
-                                          vp_like_pattern(q->r->pool, key, 0)})))
+    if ((st = vp_db_exec(q, VP_SQL_USER_SEARCH, &res, pattern, q->who->id,
+                         vp_like_pattern(q->r->pool, key, 0))))
         return st;
     rows = vp_db_rows(res);
     return vp_ok(q, HTTP_OK, "users found",
