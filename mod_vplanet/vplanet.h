@@ -173,7 +173,7 @@ int vp_project_access(vp_req_t *q, vp_action_t action);
  * FOR UPDATE) and act on the role as it is when they commit. */
 int vp_project_tx(vp_req_t *q, vp_action_t action, int (*fn)(vp_req_t *q, void *ctx),
                   void *ctx);
-/* Inside a restore's transaction, after vp_project_lock: 0 when q's
+/* Inside a restore's transaction, after PROJECT_LOCK: 0 when q's
  * project is deleted (30 days at most) and the caller's role allows
  * VP_ACT_RESTORE; else 409 for a live project of the caller's, 404 for
  * anything else (a deleted project is confirmed to nobody else). */

@@ -28,7 +28,8 @@ const char *vp_auth_prepare(apr_pool_t *p, server_rec *s)
 
 static int check_email(vp_req_t *q, const char *email)
 {
-    return vp_is_email(email) ? 0 : vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "email", "is not a valid email address");
+    return vp_is_email(email) ? 0 : vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "email",
+                                                  "is not a valid email address");
 }
 
 /* The answer of login, signup and refresh. */
@@ -90,7 +91,7 @@ static int mail_token(vp_req_t *q, const char *user_id, const char *purpose, con
     return vp_db_exec(q, VP_SQL_OUTBOX_INSERT, NULL, email, m.subject, m.text, m.html, m.kind);
 }
 
-/* 409 naming what vp_user_taken found taken; 0 when nothing is. */
+/* 409 naming what USER_TAKEN found taken; 0 when nothing is. */
 static int taken(vp_req_t *q, PGresult *res)
 {
     int email = PQgetvalue(res, 0, 0)[0] == 't', nick = PQgetvalue(res, 0, 1)[0] == 't';

@@ -48,7 +48,7 @@ static int forbidden(vp_req_t *q)
                    "changes only by transfer", NULL);
 }
 
-/* Before vp_member_insert (project, user, role). */
+/* Before MEMBER_INSERT (project, user, role). */
 static int may_add(vp_req_t *q, const char *const *params)
 {
     const char *user_id = params[1], *role = params[2];
@@ -85,13 +85,14 @@ int vp_h_member_add(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = vp_read_json(q, vp_member_add_fields, &body)))
+    if ((st = vp_project_access(q, VP_ACT_MEMBERS))
+        || (st = vp_read_json(q, vp_member_add_fields, &body)))
         return st;
     return vp_write(q, &member_added, NULL, VP_SQL_MEMBER_INSERT, q->project_id,
                     vp_str(body, "user_id"), vp_str(body, "role"));
 }
 
-/* Before vp_member_set_role (project, user, role). */
+/* Before MEMBER_SET_ROLE (project, user, role). */
 static int may_change(vp_req_t *q, const char *const *params)
 {
     const char *user_id = params[1], *role = params[2];
@@ -119,14 +120,15 @@ int vp_h_member_update(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_MEMBERS)) || (st = vp_param_uuid(q, "user_id", NO_MEMBER, &user_id))
+    if ((st = vp_project_access(q, VP_ACT_MEMBERS))
+        || (st = vp_param_uuid(q, "user_id", NO_MEMBER, &user_id))
         || (st = vp_read_json(q, vp_member_role_fields, &body)))
         return st;
     return vp_write(q, &role_changed, NULL, VP_SQL_MEMBER_SET_ROLE, q->project_id, user_id,
                     vp_str(body, "role"));
 }
 
-/* Before vp_member_delete (project, user). */
+/* Before MEMBER_DELETE (project, user). */
 static int may_remove(vp_req_t *q, const char *const *params)
 {
     const char *user_id = params[1];
@@ -167,7 +169,8 @@ int vp_h_member_remove(vp_req_t *q)
     const char *user_id;
     int self, st;
 
-    if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_param_uuid(q, "user_id", NO_MEMBER, &user_id)))
+    if ((st = vp_project_access(q, VP_ACT_READ))
+        || (st = vp_param_uuid(q, "user_id", NO_MEMBER, &user_id)))
         return st;
     self = strcasecmp(user_id, q->who->id) == 0;
     return vp_write(q, self ? &member_left : &member_removed,

@@ -56,7 +56,8 @@ int vp_h_memo_update(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_MEMOS)) || (st = vp_param_uuid(q, "memo_id", NO_MEMO, &id))
+    if ((st = vp_project_access(q, VP_ACT_MEMOS))
+        || (st = vp_param_uuid(q, "memo_id", NO_MEMO, &id))
         || (st = vp_read_json(q, vp_memo_update_fields, &body)))
         return st;
     return vp_write(q, &memo_updated, NULL, VP_SQL_MEMO_UPDATE, q->project_id, id,
@@ -68,7 +69,8 @@ int vp_h_memo_delete(vp_req_t *q)
     const char *id;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_MEMOS)) || (st = vp_param_uuid(q, "memo_id", NO_MEMO, &id)))
+    if ((st = vp_project_access(q, VP_ACT_MEMOS))
+        || (st = vp_param_uuid(q, "memo_id", NO_MEMO, &id)))
         return st;
     /* the id as the client sent it (either letter case), like every answer */
     return vp_write(q, &memo_deleted, json_pack("{s:s}", "id", id), VP_SQL_MEMO_DELETE,

@@ -29,7 +29,8 @@ static int arg_choice(vp_req_t *q, const char *name, const char *const *choices,
     const char *v = apr_table_get(q->args, name);
 
     if (v && !vp_in_enum(v, choices))
-        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, name, "is not one of the accepted values");
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, name,
+                             "is not one of the accepted values");
     if (v)
         *out = v;
     return 0;
@@ -73,7 +74,8 @@ static int process_phases(vp_req_t *q, json_t *process, json_t **phases)
         for (j = 0; j < i; j++)
             if (strcmp(key, vp_str(json_array_get(process, j), "key")) == 0) {
                 json_decref(ph);
-                return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "process", "names a phase twice");
+                return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "process",
+                                     "names a phase twice");
             }
         if ((v = json_object_get(item, "startDate")))
             json_object_set(ph, "start_date", v);
@@ -131,7 +133,8 @@ int vp_h_project_create(vp_req_t *q)
     json_t *process;
     int st;
 
-    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT)) || (st = vp_read_json(q, vp_project_create_fields, &t.body))
+    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT))
+        || (st = vp_read_json(q, vp_project_create_fields, &t.body))
         || (st = vp_idempotency_begin(q, t.body)))
         return st;
     process = json_object_get(t.body, "process");
@@ -163,7 +166,8 @@ int vp_h_project_update(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_UPDATE)) || (st = vp_read_json(q, vp_project_update_fields, &body)))
+    if ((st = vp_project_access(q, VP_ACT_UPDATE))
+        || (st = vp_read_json(q, vp_project_update_fields, &body)))
         return st;
     return vp_write(q, &project_updated, NULL, VP_SQL_PROJECT_UPDATE, q->project_id,
                     vp_json_dump(q->r->pool, body));
@@ -212,7 +216,7 @@ int vp_h_project_restore(vp_req_t *q)
     return vp_ok(q, HTTP_OK, "project restored", json_incref(t.out));
 }
 
-/* Before vp_project_set_owner (project, new owner): the new owner must be
+/* Before PROJECT_SET_OWNER (project, new owner): the new owner must be
  * a member already; the old one stays on as admin. */
 static int hand_over(vp_req_t *q, const char *const *params)
 {
@@ -223,7 +227,8 @@ static int hand_over(vp_req_t *q, const char *const *params)
     if ((st = vp_db_exec(q, VP_SQL_MEMBER_ROLE, &res, q->project_id, to)))
         return st;
     if (PQntuples(res) != 1)
-        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "user_id", "is not a member of the project");
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "user_id",
+                             "is not a member of the project");
     if ((st = vp_db_exec(q, VP_SQL_MEMBER_SET_ROLE, NULL, q->project_id, q->who->id, "admin")))
         return st;
     return vp_db_exec(q, VP_SQL_MEMBER_SET_ROLE, NULL, q->project_id, to, "owner");
@@ -240,7 +245,8 @@ int vp_h_project_transfer(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_TRANSFER)) || (st = vp_read_json(q, vp_project_transfer_fields, &body)))
+    if ((st = vp_project_access(q, VP_ACT_TRANSFER))
+        || (st = vp_read_json(q, vp_project_transfer_fields, &body)))
         return st;
     to = vp_str(body, "user_id");
     if (strcasecmp(to, q->who->id) == 0)
@@ -269,7 +275,8 @@ static int arg_long(vp_req_t *q, const char *name, long min, long dflt, long *ou
     if (v && !vp_parse_long(v, out))
         return vp_fail_field(q, HTTP_BAD_REQUEST, name, "must be a whole number");
     if (*out < min)
-        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, name, apr_psprintf(q->r->pool, "must be %ld or more", min));
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, name,
+                             apr_psprintf(q->r->pool, "must be %ld or more", min));
     return 0;
 }
 

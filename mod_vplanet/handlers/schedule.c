@@ -35,7 +35,8 @@ int vp_h_schedule_put(vp_req_t *q)
     size_t i, j;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_SCHEDULE)) || (st = vp_read_json(q, vp_schedule_fields, &body)))
+    if ((st = vp_project_access(q, VP_ACT_SCHEDULE))
+        || (st = vp_read_json(q, vp_schedule_fields, &body)))
         return st;
     phases = json_object_get(body, "phases");
     json_array_foreach(phases, i, item)

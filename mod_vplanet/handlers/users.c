@@ -80,7 +80,8 @@ int vp_h_me_patch(vp_req_t *q)
     json_t *body, *avatar;
     int st;
 
-    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT)) || (st = vp_read_json(q, vp_user_me_fields, &body)))
+    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT))
+        || (st = vp_read_json(q, vp_user_me_fields, &body)))
         return st;
     email = json_string_value(json_object_get(q->who->user, "email"));
     m.nickname = vp_str(body, "nickname");
@@ -90,12 +91,14 @@ int vp_h_me_patch(vp_req_t *q)
         if (m.avatar && !*m.avatar)
             m.avatar = NULL;    /* "" clears it, like null */
         if (m.avatar && !valid_url(m.avatar))
-            return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "avatar_url", "must be an http or https URL");
+            return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "avatar_url",
+                                 "must be an http or https URL");
     }
     current = vp_str(body, "current_password");
     fresh = vp_str(body, "new_password");
     if (!current != !fresh)
-        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, fresh ? "current_password" : "new_password",
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY,
+                             fresh ? "current_password" : "new_password",
                              "is required to change the password");
     if (fresh) {
         if ((st = vp_check_password(q, "new_password", fresh, email))
@@ -134,7 +137,8 @@ int vp_h_me_delete(vp_req_t *q)
     json_t *body;
     int st;
 
-    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT)) || (st = vp_read_json_opt(q, vp_user_delete_fields, &body)))
+    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT))
+        || (st = vp_read_json_opt(q, vp_user_delete_fields, &body)))
         return st;
     d.reason = vp_str(body, "reason");
     if (!d.reason)
