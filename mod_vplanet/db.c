@@ -338,14 +338,41 @@ static json_t *value(const PGresult *res, int i, int col)
     }
 }
 
+json_t *vp_db_object(const PGresult *res, int i, int from, const json_t *keep)
+{
+    json_t *o = json_object(), *into;
+    int col, ncols = PQnfields(res);
+    char top[64];
+
+    for (col = from; col < ncols; col++) {
+        const char *name = PQfname(res, col), *dot = strchr(name, '.');
+        size_t n = dot ? (size_t)(dot - name) : strlen(name);
+
+        if (n >= sizeof top)        /* not a name of our statements */
+            continue;
+        memcpy(top, name, n);
+        top[n] = '\0';
+        if (keep && !json_object_get(keep, top))
+            continue;
+        into = o;
+        /* "owner.id": id of the object owner; null as a whole when its
+         * first column is (a left join that found nothing) */
+        if (dot && !(into = json_object_get(o, top))) {
+            if (PQgetisnull(res, i, col)) {
+                json_object_set_new(o, top, json_null());
+                continue;
+            }
+            json_object_set_new(o, top, into = json_object());
+        }
+        if (json_is_object(into))
+            json_object_set_new(into, dot ? dot + 1 : name, value(res, i, col));
+    }
+    return o;
+}
+
 json_t *vp_db_row(const PGresult *res, int i)
 {
-    json_t *o = json_object();
-    int col, ncols = PQnfields(res);
-
-    for (col = 0; col < ncols; col++)
-        json_object_set_new(o, PQfname(res, col), value(res, i, col));
-    return o;
+    return vp_db_object(res, i, 0, NULL);
 }
 
 json_t *vp_db_rows(const PGresult *res)

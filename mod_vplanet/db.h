@@ -32,8 +32,12 @@ int vp_db_run(vp_req_t *q, vp_sql_id id, PGresult **res, int n, const char *cons
 int vp_db_tx(vp_req_t *q, int (*fn)(vp_req_t *q, void *ctx), void *ctx);
 
 /* Row i of res as an object (column names, values typed by column type);
- * new reference. */
+ * new reference. A column named "a.b" is b of the object a (a is null when
+ * its first column is NULL). */
 json_t *vp_db_row(const PGresult *res, int i);
+/* vp_db_row from column from on, keeping only the top-level names that
+ * keep (an object) holds: NULL keeps all. */
+json_t *vp_db_object(const PGresult *res, int i, int from, const json_t *keep);
 /* All rows as an array; new reference. */
 json_t *vp_db_rows(const PGresult *res);
 /* The first column of the first row as JSON (freed with the request), or

@@ -1,5 +1,6 @@
 /* Paginated lists (spec section 1): page parameters in, the list payload
- * out. Statements return one row: total and results (a JSON array). */
+ * out, written from the statement's rows (VP_SQL_PAGE) in one pass with
+ * ?fields= applied on the way. */
 #include "vplanet.h"
 #include "db.h"
 
@@ -17,21 +18,17 @@ int vp_list_page(vp_req_t *q, vp_page_t *pg)
 int vp_list_ok(vp_req_t *q, const vp_page_t *pg, PGresult *res,
                const char *const *allowed, const char *message)
 {
-    json_t *row = vp_json_pool(q->r->pool, vp_db_row(res, 0));
-    json_t *results = json_object_get(row, "results");
-    json_t *details = vp_json_pool(q->r->pool, json_object());
-    long total = (long)json_integer_value(json_object_get(row, "total"));
-    int st;
+    json_t *details = vp_json_pool(q->r->pool, json_object()), *keep, *results;
+    long total = PQntuples(res) ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    int i, st = vp_fields_parse(q->r->pool, apr_table_get(q->args, "fields"), allowed, details,
+                                &keep);
 
-    if (!json_is_array(results))
-        results = json_array();
-    else
-        json_incref(results);
-    st = vp_fields_select(q->r->pool, results, apr_table_get(q->args, "fields"), allowed, details);
-    if (st) {
-        json_decref(results);
+    if (st)
         return vp_fail(q, st, NULL, "unknown field in fields", details);
-    }
+    results = json_array();
+    for (i = 0; i < PQntuples(res); i++)
+        if (!PQgetisnull(res, i, 1))    /* else: a page past the end */
+            json_array_append_new(results, vp_db_object(res, i, 1, keep));
     return vp_ok(q, HTTP_OK, message,
                  vp_page_data(q->r->pool, pg, total, results,
                               vp_url(q, q->r->uri), q->r->args));

@@ -211,8 +211,6 @@ typedef struct {
     const char *message;        /* of the answer */
     const char *missing;        /* 404 message when the statement returns no row;
                                    NULL: no check */
-    int row;                    /* 1: the answer is the statement's first row as an
-                                   object (default: its first column) */
     /* Optional, under the lock: checks (and statements that must come
      * first) before the statement, which gets the same parameters. */
     int (*before)(vp_req_t *q, const char *const *params);
@@ -237,8 +235,9 @@ int vp_write_run(vp_req_t *q, const vp_write_t *w, json_t *data, vp_sql_id id, i
 /* ---- list.c ---- */
 /* Reads ?page and ?page_size; 0, or 400/422 recorded. */
 int vp_list_page(vp_req_t *q, vp_page_t *pg);
-/* Answers a list from a one-row result with columns total (count) and
- * results (a JSON array), applying ?fields= against allowed. */
+/* Answers a list from the rows of a VP_SQL_PAGE statement (column 0 the
+ * count of all, the item from column 1 on), applying ?fields= against
+ * allowed while writing each item. */
 int vp_list_ok(vp_req_t *q, const vp_page_t *pg, PGresult *res,
                const char *const *allowed, const char *message);
 

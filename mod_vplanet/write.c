@@ -21,7 +21,7 @@ static int answer(vp_req_t *q, struct write_run *r, const PGresult *res)
     if (r->data)
         r->out = r->data;
     else
-        r->out = r->w->row ? vp_json_pool(q->r->pool, vp_db_row(res, 0)) : vp_db_value(q, res);
+        r->out = PQntuples(res) ? vp_json_pool(q->r->pool, vp_db_row(res, 0)) : NULL;
     return 0;
 }
 

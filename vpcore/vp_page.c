@@ -101,37 +101,26 @@ json_t *vp_page_data(apr_pool_t *p, const vp_page_t *pg, long count,
         "has_previous", has_prev);
 }
 
-int vp_fields_select(apr_pool_t *p, json_t *results, const char *fields,
-                     const char *const *allowed, json_t *details)
+int vp_fields_parse(apr_pool_t *p, const char *fields, const char *const *allowed,
+                    json_t *details, json_t **keep)
 {
     char *copy, *tok, *last;
-    json_t *keep = vp_json_pool(p, json_object());
-    size_t i;
-    json_t *item;
 
+    *keep = NULL;
     if (!fields)
         return 0;
+    *keep = vp_json_pool(p, json_object());
     copy = apr_pstrdup(p, fields);
     for (tok = apr_strtok(copy, ",", &last); tok; tok = apr_strtok(NULL, ",", &last)) {
         if (!vp_in_enum(tok, allowed)) {
             vp_detail_add(details, "fields", apr_psprintf(p, "unknown field: %s", tok));
             return VP_HTTP_BAD_REQUEST;
         }
-        json_object_set_new(keep, tok, json_true());
+        json_object_set_new(*keep, tok, json_true());
     }
-    if (json_object_size(keep) == 0) {
+    if (json_object_size(*keep) == 0) {
         vp_detail_add(details, "fields", "must name at least one field");
         return VP_HTTP_BAD_REQUEST;
-    }
-    json_array_foreach(results, i, item) {
-        const char *key;
-        json_t *v;
-        void *tmp;
-
-        json_object_foreach_safe(item, tmp, key, v) {
-            if (!json_object_get(keep, key))
-                json_object_del(item, key);
-        }
     }
     return 0;
 }

@@ -27,10 +27,11 @@ int vp_page_parse(const char *page, const char *page_size, vp_page_t *pg,
 json_t *vp_page_data(apr_pool_t *p, const vp_page_t *pg, long count,
                      json_t *results, const char *base, const char *query);
 
-/* Applies ?fields=a,b to every object of results, keeping only those keys.
- * allowed is NULL-terminated. Returns 0, or 400 naming an unknown field. */
-int vp_fields_select(apr_pool_t *p, json_t *results, const char *fields,
-                     const char *const *allowed, json_t *details);
+/* Reads ?fields=a,b: *keep gets an object (in p) whose keys are the names
+ * to keep, or NULL when fields is NULL (keep all). allowed is
+ * NULL-terminated. Returns 0, or 400 naming an unknown field in details. */
+int vp_fields_parse(apr_pool_t *p, const char *fields, const char *const *allowed,
+                    json_t *details, json_t **keep);
 
 /* query with page=N set (other parameters kept, in order; bytes that
  * cannot stand in a URL percent-encoded). */

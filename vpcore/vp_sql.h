@@ -48,6 +48,13 @@ extern const vp_stmt_t vp_statements[VP_SQL_COUNT + 1];   /* ends with {NULL} */
     ((void)sizeof(struct { _Static_assert(VP_NARGS(__VA_ARGS__) == id##_ARGS, \
                                           "wrong number of SQL parameters for " #id); int x; }))
 
+/* A list statement (mod_vplanet/list.c, vp_list_ok): the count of all
+ * items (count_sql, one row with total) beside one page of them (page_sql,
+ * its ORDER BY and LIMIT/OFFSET), each item a row with total in column 0;
+ * a page past the end is one row of total alone (column 1 NULL). */
+#define VP_SQL_PAGE(count_sql, page_sql) \
+    "SELECT c.total, pg.* FROM (" count_sql ") c LEFT JOIN LATERAL (" page_sql ") pg ON true"
+
 /* What a violated constraint means to the client: the field it concerns
  * and the message. Unique constraints answer 409, checks 422. */
 typedef struct {

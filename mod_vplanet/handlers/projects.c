@@ -15,10 +15,20 @@ static const char *const project_keys[] = {
     "archived", "created_at", "updated_at", "member_count", "my_role", NULL
 };
 
+/* ?ordering= and its statement (each ordering has its own, using its index) */
 static const char *const orderings[] = {
     "name", "-name", "created_at", "-created_at", "updated_at", "-updated_at", "start_date",
     "-start_date", "end_date", "-end_date", "progress", "-progress", NULL
 };
+static const vp_sql_id ordered_lists[] = {
+    VP_SQL_PROJECT_LIST_NAME, VP_SQL_PROJECT_LIST_NAME_DESC, VP_SQL_PROJECT_LIST_CREATED,
+    VP_SQL_PROJECT_LIST_CREATED_DESC, VP_SQL_PROJECT_LIST_UPDATED,
+    VP_SQL_PROJECT_LIST_UPDATED_DESC, VP_SQL_PROJECT_LIST_START, VP_SQL_PROJECT_LIST_START_DESC,
+    VP_SQL_PROJECT_LIST_END, VP_SQL_PROJECT_LIST_END_DESC, VP_SQL_PROJECT_LIST_PROGRESS,
+    VP_SQL_PROJECT_LIST_PROGRESS_DESC
+};
+_Static_assert(sizeof ordered_lists / sizeof *ordered_lists + 1
+               == sizeof orderings / sizeof *orderings, "an ordering without its statement");
 
 static const char *const archived_choices[] = {"false", "true", "all", NULL};
 
@@ -42,7 +52,7 @@ int vp_h_project_list(vp_req_t *q)
     const char *term = apr_table_get(q->args, "q"), *pattern = NULL;
     vp_page_t pg;
     PGresult *res;
-    int st;
+    int st, i;
 
     if ((st = vp_authenticate(q, VP_ACT_ACCOUNT)) || (st = vp_list_page(q, &pg))
         || (st = arg_choice(q, "status", vp_project_statuses, &status))
@@ -53,8 +63,11 @@ int vp_h_project_list(vp_req_t *q)
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "q", "must be 1 to 100 characters");
     if (term)
         pattern = vp_like_pattern(q->r->pool, term, 1);
-    if ((st = vp_db_exec(q, VP_SQL_PROJECT_LIST, &res, q->who->id, status, archived, pattern,
-                         ordering, apr_ltoa(q->r->pool, pg.size), apr_ltoa(q->r->pool, pg.offset))))
+    for (i = 0; strcmp(orderings[i], ordering); i++)
+        ;
+    if ((st = vp_db_run(q, ordered_lists[i], &res, 6,
+                        VP_PARAMS(q->who->id, status, archived, pattern,
+                                  apr_ltoa(q->r->pool, pg.size), apr_ltoa(q->r->pool, pg.offset)))))
         return st;
     return vp_list_ok(q, &pg, res, project_keys, "projects");
 }
@@ -100,8 +113,9 @@ static int fetch_project(vp_req_t *q, json_t **out)
 
     if (st)
         return st;
-    if (!(*out = vp_db_value(q, res)))
+    if (PQntuples(res) != 1)
         return vp_fail(q, HTTP_NOT_FOUND, NULL, "no such project", NULL);
+    *out = vp_json_pool(q->r->pool, vp_db_row(res, 0));
     return 0;
 }
 
@@ -176,7 +190,7 @@ int vp_h_project_update(vp_req_t *q)
 static const vp_write_t project_deleted = {
     .action = VP_ACT_DELETE, .event = "project.deleted", .status = HTTP_OK,
     .message = "project deleted; the owner can restore it for 30 days",
-    .missing = "no such project", .row = 1,
+    .missing = "no such project",
 };
 
 int vp_h_project_delete(vp_req_t *q)

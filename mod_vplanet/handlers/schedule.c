@@ -10,7 +10,7 @@ static int fetch(vp_req_t *q, json_t **out)
 
     if (st)
         return st;
-    *out = vp_json_pool(q->r->pool, json_pack("{s:O}", "phases", vp_db_value(q, res)));
+    *out = vp_json_pool(q->r->pool, json_pack("{s:o}", "phases", vp_db_rows(res)));
     return 0;
 }
 
