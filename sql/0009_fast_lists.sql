@@ -45,3 +45,16 @@ CREATE INDEX projects_order_end ON projects (end_date, id) WHERE deleted_at IS N
 CREATE INDEX projects_order_end_desc ON projects (end_date DESC NULLS LAST, id DESC)
     WHERE deleted_at IS NULL;
 CREATE INDEX projects_order_progress ON projects (progress, id) WHERE deleted_at IS NULL;
+
+-- The module's data is read from memory (shared_buffers, the page cache):
+-- a random read costs about what a sequential one does, and with that the
+-- planner looks up a page's projects by key instead of scanning them all.
+-- Set on the database, so every new session has it (the module's pooled
+-- connections, healed ones too, vplanetd, psql); it needs the database's
+-- owner, else the migration says so and goes on.
+DO $$
+BEGIN
+    EXECUTE format('ALTER DATABASE %I SET random_page_cost = 1.1', current_database());
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'random_page_cost stays as it is (%): see README "Lists"', SQLERRM;
+END $$;
