@@ -9,7 +9,7 @@ PACKAGES=(
     apache2 apache2-dev libaprutil1-dbd-pgsql
     libjansson-dev libjwt-dev libargon2-dev libssl-dev libpq-dev
     postgresql-15 postgresql-client-15
-    perl libwww-perl curl wrk
+    perl libwww-perl curl wrk linux-perf
     # vplanetd: libcurl (SMTP), libwebsockets (its WebSocket part); the
     # SMTP sink of the test and development stacks
     libcurl4-openssl-dev libwebsockets-dev python3-aiosmtpd
