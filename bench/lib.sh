@@ -29,14 +29,11 @@
 #   BENCH_DURATION     per target, a wrk duration (10s)
 #   BENCH_THREADS      wrk threads (2: the machine has 2 cores, and wrk shares
 #                      them with httpd and PostgreSQL)
-#   BENCH_CONNECTIONS  open keep-alive connections (16). Kept at or below
-#                      ThreadsPerChild (25) and DBDMax (16) of script/stack's
-#                      httpd, so even if every connection lands on one of its 2
-#                      children no request waits for a worker or a pooled
-#                      database connection. From 32 on, the event MPM closes
-#                      idle keep-alive connections of a child whose workers
-#                      are all busy and wrk counts read errors. On 2 cores
-#                      more connections add queueing, not throughput.
+#   BENCH_CONNECTIONS  open keep-alive connections (16). On 2 cores more
+#                      connections add queueing, not throughput; bench/all
+#                      sweeps 16 to 256 against script/stack's httpd (2
+#                      children x 256 threads, DBDMax 64 a child: README,
+#                      "Workers and tunnels").
 #   BENCH_WARMUP       an unmeasured run before each target (2s; 0 skips it):
 #                      httpd threads and pooled database connections start
 #   BENCH_TIMEOUT      wrk's per-request timeout (2s); a timeout is an error
