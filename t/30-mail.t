@@ -239,6 +239,17 @@ subtest 'the configuration is checked before anything starts' => sub {
     is($? >> 8, 0, '-t: the stack configuration is valid') or diag($out);
 };
 
+subtest 'an idle mail loop waits instead of looking again and again' => sub {
+    ok(wait_for(30, sub { psql("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')") == 0 }),
+       'nothing left to send');
+    my $q = "SELECT state_change FROM pg_stat_activity WHERE application_name = 'vplanetd-mail'";
+    ok(wait_for(10, sub { length psql($q) }), 'the mail connection is there');
+    sleep 1;    # past the last round of the mail sent above
+    my $before = psql($q);
+    sleep 2;
+    is(psql($q), $before, 'no statement in 2 s of an empty outbox (it waits for NOTIFY or the poll interval)');
+};
+
 # ---- nothing of the whole suite was sent twice ----
 subtest 'nothing of the whole suite was sent twice or lost' => sub {
     my %count;
