@@ -45,6 +45,24 @@ static int common_checks(vp_req_t *q)
     return 0;
 }
 
+/* The query's arguments as forms and URLSearchParams send them: '+' is a
+ * space (a '+' itself comes as %2B), then httpd's own parsing. */
+static apr_table_t *query_args(request_rec *r)
+{
+    char *raw = r->args, *c;
+    apr_table_t *t;
+
+    if (raw && strchr(raw, '+')) {
+        r->args = apr_pstrdup(r->pool, raw);
+        for (c = r->args; *c; c++)
+            if (*c == '+')
+                *c = ' ';
+    }
+    ap_args_to_table(r, &t);
+    r->args = raw;      /* page links keep the query as it came */
+    return t;
+}
+
 static int handle(request_rec *r)
 {
     vp_req_t *q;
@@ -70,7 +88,7 @@ static int handle(request_rec *r)
     switch (vp_route_find(r->pool, vp_routes, vp_nroutes, r->method, r->uri,
                           &route, &q->params, &allow)) {
     case VP_ROUTE_FOUND:
-        ap_args_to_table(r, &q->args);
+        q->args = query_args(r);
         if (!(status = common_checks(q)))
             status = ((vp_handler_fn)route->target)(q);
         break;

@@ -118,6 +118,10 @@ subtest 'filters and the search term across pages' => sub {
     my @eta = grep { !$_->{archived} && index(lc $_->{name}, lc "eta $tag") >= 0 } values %by_id;
     is_deeply($ids, [expected('name', @eta)], 'q matches any letter case, anywhere');
     is_deeply($counts, [scalar @eta], '... counted (' . scalar(@eta) . ')');
+    my ($plus) = walk($owner, "q=ETA+$tag&ordering=name");
+    is_deeply($plus, $ids, "a '+' in the query is a space, as forms send it");
+    my ($literal) = walk($owner, "q=ETA%2B$tag&ordering=name");
+    is_deeply($literal, [], "... and %2B a plus sign");
 };
 
 subtest 'a page past the end is empty and keeps the count' => sub {
