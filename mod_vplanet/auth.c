@@ -20,6 +20,8 @@ static PGresult *run(void *ctx, vp_sql_id id, int n, const char *const *params)
     struct runner *d = ctx;
     PGresult *res;
 
+    if (id == VP_SQL_USER_ACTIVE)   /* may be remembered (VPlanetSessionCache) */
+        return vp_session_check(d->q, params, d->st);
     return (*d->st = vp_db_run(d->q, id, &res, n, params)) ? NULL : res;
 }
 

@@ -20,7 +20,7 @@ void *vp_config_create(apr_pool_t *p, server_rec *s)
     vp_config_t *c = apr_pcalloc(p, sizeof *c);
     int i;
 
-    c->access_ttl = c->refresh_ttl = c->refresh_grace = -1;
+    c->access_ttl = c->refresh_ttl = c->refresh_grace = c->session_cache = -1;
     c->max_body = -1;
     c->max_json_members = c->max_json_values = -1;
     c->diagnostics = -1;
@@ -46,6 +46,7 @@ void *vp_config_merge(apr_pool_t *p, void *base_, void *add_)
     MERGE_NUM(access_ttl);
     MERGE_NUM(refresh_ttl);
     MERGE_NUM(refresh_grace);
+    MERGE_NUM(session_cache);
     MERGE_PTR(media_root);
     MERGE_PTR(public_url);
     MERGE_NUM(max_body);
@@ -170,10 +171,15 @@ static const char *set_ttl(cmd_parms *cmd, void *dummy, const char *arg)
             return "VPlanetRefreshTTL must be seconds from 300 to 7776000 (90 days)";
         c->refresh_ttl = (int)v;
     }
-    else {
+    else if (cmd->info == (void *)2) {
         if (!number(arg, 0, 300, &v))
             return "VPlanetRefreshReuseGrace must be seconds from 0 (off) to 300";
         c->refresh_grace = (int)v;
+    }
+    else {
+        if (!number(arg, 0, 60, &v))
+            return "VPlanetSessionCache must be seconds from 0 (off) to 60";
+        c->session_cache = (int)v;
     }
     return NULL;
 }
@@ -262,6 +268,10 @@ const command_rec vp_cmds[] = {
     AP_INIT_TAKE1("VPlanetRefreshReuseGrace", set_ttl, (void *)2, RSRC_CONF,
         "Seconds after a refresh in which the same refresh token presented again "
         "gets the same new pair instead of revoking the session (default 10; 0: off)"),
+    AP_INIT_TAKE1("VPlanetSessionCache", set_ttl, (void *)3, RSRC_CONF,
+        "Seconds a child remembers that a session is live instead of asking the "
+        "database on every request (default 0: always asks); revocations through "
+        "this httpd are seen at once, others within these seconds"),
     AP_INIT_TAKE3("VPlanetArgon2", set_argon2, NULL, RSRC_CONF,
         "argon2id cost of new password hashes: memory KiB, iterations, lanes "
         "(default 19456 2 1); weaker stored hashes are upgraded at login"),
@@ -300,6 +310,11 @@ int vp_config_access_ttl(const vp_config_t *c)
 int vp_config_refresh_ttl(const vp_config_t *c)
 {
     return c->refresh_ttl >= 0 ? c->refresh_ttl : VP_REFRESH_TTL_DEFAULT;
+}
+
+int vp_config_session_cache(const vp_config_t *c)
+{
+    return c->session_cache >= 0 ? c->session_cache : 0;
 }
 
 int vp_config_refresh_grace(const vp_config_t *c)

@@ -273,6 +273,7 @@ int vp_db_run(vp_req_t *q, vp_sql_id id, PGresult **res, int n, const char *cons
     }
     if ((rc = vp_db_open(q)))
         return rc;
+    vp_sessions_note(q, id);
     return exec(q, labels[id], NULL, res, n, params);
 }
 

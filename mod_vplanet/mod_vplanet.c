@@ -91,6 +91,8 @@ static int handle(request_rec *r)
         q->args = query_args(r);
         if (!(status = common_checks(q)))
             status = ((vp_handler_fn)route->target)(q);
+        if (q->sessions_changed)    /* committed: every child hears it before the answer */
+            vp_sessions_changed(q);
         break;
     case VP_ROUTE_NO_METHOD:
         apr_table_setn(r->headers_out, "Allow", allow);
@@ -175,6 +177,7 @@ static void vp_register_hooks(apr_pool_t *p)
     ap_hook_map_to_storage(vp_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(vp_handler, NULL, NULL, APR_HOOK_MIDDLE);
     vp_ratelimit_hooks();
+    vp_sessions_hooks();
     vp_wscap_hooks();
     vp_wsframe_hooks();
 }

@@ -137,6 +137,24 @@ apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int 
     return rv;
 }
 
+apr_status_t vp_shared_read(server_rec *s, apr_pool_t *p, const char *key, int32_t *n)
+{
+    unsigned int len = sizeof *n;
+    apr_status_t rv;
+
+    *n = 0;
+    if (!instance)
+        return APR_EINIT;
+    if (mutex && (rv = apr_global_mutex_lock(mutex)) != APR_SUCCESS)
+        return rv;
+    if (provider->retrieve(instance, s, (const unsigned char *)key, (unsigned)strlen(key),
+                           (unsigned char *)n, &len, p) != APR_SUCCESS || len != sizeof *n)
+        *n = 0;
+    if (mutex)
+        apr_global_mutex_unlock(mutex);
+    return APR_SUCCESS;
+}
+
 int vp_rate_limit(vp_req_t *q, vp_rl_kind_t kind, const char *subject)
 {
     request_rec *r = q->r;

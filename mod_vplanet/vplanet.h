@@ -36,6 +36,7 @@ typedef struct {
     int access_ttl;             /* seconds */
     int refresh_ttl;
     int refresh_grace;          /* seconds; 0: off */
+    int session_cache;          /* seconds; 0: off */
     const char *media_root;
     const char *public_url;     /* NULL: derived from the request */
     apr_off_t max_body;
@@ -73,6 +74,7 @@ struct vp_req {
     const char *idem_hash;
     const char *project_id;     /* set by vp_project_access() once granted */
     vp_role_t role;             /* the caller's role on that project */
+    int sessions_changed;       /* a statement revoked sessions (sessions.c) */
 };
 
 /* ---- config.c ---- */
@@ -88,6 +90,7 @@ long vp_config_max_json_values(const vp_config_t *c);
 int vp_config_access_ttl(const vp_config_t *c);
 int vp_config_refresh_ttl(const vp_config_t *c);
 int vp_config_refresh_grace(const vp_config_t *c);
+int vp_config_session_cache(const vp_config_t *c);
 vp_argon2_params_t vp_config_argon2(const vp_config_t *c);
 vp_limit_t vp_config_limit(const vp_config_t *c, vp_rl_kind_t kind);
 int vp_config_ws_max_per_client(const vp_config_t *c);
@@ -252,6 +255,20 @@ void vp_ratelimit_hooks(void);
  * cache's error (nothing changed). */
 apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int delta,
                              int max, int ttl, int *allowed);
+/* The counter key (0 when there is none); APR_EINIT without a cache. */
+apr_status_t vp_shared_read(server_rec *s, apr_pool_t *p, const char *key, int32_t *n);
+
+/* ---- sessions.c ---- */
+/* USER_ACTIVE (params: user, session) for the access decision, answered
+ * from this child's memory when VPlanetSessionCache allows and no
+ * revocation happened since. The result (freed with the request), or NULL
+ * with *st the recorded error. */
+PGresult *vp_session_check(vp_req_t *q, const char *const *params, int *st);
+/* Marks q when statement id revokes sessions (vp_db_run calls it). */
+void vp_sessions_note(vp_req_t *q, vp_sql_id id);
+/* After such a request's work, before its answer: tells every child. */
+void vp_sessions_changed(vp_req_t *q);
+void vp_sessions_hooks(void);
 
 /* ---- wscap.c ---- */
 /* r is a WebSocket upgrade that mod_proxy tunnels to vplanetd (/ws/). */

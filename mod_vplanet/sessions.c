@@ -1,0 +1,138 @@
+/* The session check of an authenticated request (USER_ACTIVE: the account
+ * active, the session not revoked), remembered per child for
+ * VPlanetSessionCache seconds (0, the default: asked every time).
+ *
+ * A revocation made through this httpd (logout, logout-all, a password
+ * change or reset, an account deletion, a reused refresh token) moves a
+ * counter in the shared cache of the rate limits after its transaction and
+ * before its answer; an entry remembered under another count is not used,
+ * and the count is read before the database is asked, so an entry never
+ * outlives a revocation made while it was being filled. What changes the
+ * database behind this httpd's back (an administrator's SQL, another
+ * Apache node) is seen within the cache's seconds: README "Configuration". */
+#include "vplanet.h"
+#include "db.h"
+
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <http_config.h>
+
+#define EPOCH_KEY "vplanet:session-revocations"
+#define EPOCH_TTL (30 * 86400)
+#define MAX_ENTRIES 10000
+
+typedef struct {
+    PGresult *row;          /* USER_ACTIVE's row (a copy owned here) */
+    apr_time_t until;
+    int32_t epoch;          /* the revocation count it was read under */
+} entry_t;
+
+static apr_pool_t *pool;        /* this child's entries and their keys */
+static apr_thread_mutex_t *lock;
+static apr_hash_t *entries;
+
+static void forget_all(void)
+{
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(NULL, entries); hi; hi = apr_hash_next(hi))
+        PQclear(((entry_t *)apr_hash_this_val(hi))->row);
+    apr_pool_clear(pool);
+    entries = apr_hash_make(pool);
+}
+
+static apr_status_t child_exit(void *unused)
+{
+    forget_all();
+    return APR_SUCCESS;
+}
+
+static void sessions_child_init(apr_pool_t *p, server_rec *s)
+{
+    if (apr_pool_create(&pool, p) != APR_SUCCESS
+        || apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
+        lock = NULL;    /* no cache: every request asks the database */
+        return;
+    }
+    entries = apr_hash_make(pool);
+    apr_pool_cleanup_register(p, NULL, child_exit, apr_pool_cleanup_null);
+}
+
+void vp_sessions_hooks(void)
+{
+    ap_hook_child_init(sessions_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+static apr_status_t clear_copy(void *res)
+{
+    PQclear(res);
+    return APR_SUCCESS;
+}
+
+PGresult *vp_session_check(vp_req_t *q, const char *const *params, int *st)
+{
+    int ttl = vp_config_session_cache(q->cfg);
+    apr_time_t now = apr_time_now();
+    PGresult *res = NULL, *copy;
+    const char *key;
+    int32_t epoch;
+    entry_t *e;
+
+    *st = 0;
+    if (!ttl || !lock || !params[1] || vp_shared_read(q->r->server, q->r->pool, EPOCH_KEY,
+                                                      &epoch) != APR_SUCCESS)
+        return (*st = vp_db_run(q, VP_SQL_USER_ACTIVE, &res, 2, params)) ? NULL : res;
+    key = apr_pstrcat(q->r->pool, params[0], "/", params[1], NULL);
+    apr_thread_mutex_lock(lock);
+    e = apr_hash_get(entries, key, APR_HASH_KEY_STRING);
+    if (e && e->row && e->until > now && e->epoch == epoch)
+        res = PQcopyResult(e->row, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    apr_thread_mutex_unlock(lock);
+    if (res) {
+        apr_pool_cleanup_register(q->r->pool, res, clear_copy, apr_pool_cleanup_null);
+        return res;
+    }
+    if ((*st = vp_db_run(q, VP_SQL_USER_ACTIVE, &res, 2, params)))
+        return NULL;
+    if (PQntuples(res) != 1 || !(copy = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES)))
+        return res;     /* a refusal is not remembered: it is asked again */
+    apr_thread_mutex_lock(lock);
+    if (apr_hash_count(entries) >= MAX_ENTRIES)
+        forget_all();
+    if (!(e = apr_hash_get(entries, key, APR_HASH_KEY_STRING))) {
+        e = apr_pcalloc(pool, sizeof *e);
+        apr_hash_set(entries, apr_pstrdup(pool, key), APR_HASH_KEY_STRING, e);
+    }
+    PQclear(e->row);
+    e->row = copy;
+    e->until = now + apr_time_from_sec(ttl);
+    e->epoch = epoch;
+    apr_thread_mutex_unlock(lock);
+    return res;
+}
+
+void vp_sessions_note(vp_req_t *q, vp_sql_id id)
+{
+    if (id == VP_SQL_REFRESH_REVOKE_FAMILY || id == VP_SQL_REFRESH_REVOKE_USER
+        || id == VP_SQL_USER_SOFT_DELETE || id == VP_SQL_USER_SET_PASSWORD)
+        q->sessions_changed = 1;
+}
+
+void vp_sessions_changed(vp_req_t *q)
+{
+    int allowed;
+    apr_status_t rv = vp_shared_count(q->r->server, q->r->pool, EPOCH_KEY, 1, INT32_MAX,
+                                      EPOCH_TTL, &allowed);
+
+    if (rv == APR_SUCCESS || rv == APR_EINIT)   /* (no shared cache: nothing is cached) */
+        return;
+    /* other children may keep using what they remember for the cache's
+     * seconds; this one at least forgets */
+    VP_LOG(q, APLOG_ERR, "VP0405: the session revocation count could not be moved (%d)", rv);
+    if (lock) {
+        apr_thread_mutex_lock(lock);
+        forget_all();
+        apr_thread_mutex_unlock(lock);
+    }
+}
