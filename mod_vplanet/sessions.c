@@ -42,12 +42,6 @@ static void forget_all(void)
     entries = apr_hash_make(pool);
 }
 
-static apr_status_t child_exit(void *unused)
-{
-    forget_all();
-    return APR_SUCCESS;
-}
-
 static void sessions_child_init(apr_pool_t *p, server_rec *s)
 {
     if (apr_pool_create(&pool, p) != APR_SUCCESS
@@ -55,8 +49,8 @@ static void sessions_child_init(apr_pool_t *p, server_rec *s)
         lock = NULL;    /* no cache: every request asks the database */
         return;
     }
+    /* (the entries go with the child process) */
     entries = apr_hash_make(pool);
-    apr_pool_cleanup_register(p, NULL, child_exit, apr_pool_cleanup_null);
 }
 
 void vp_sessions_hooks(void)
