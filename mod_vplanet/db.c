@@ -152,6 +152,12 @@ static apr_status_t clear_result(void *res)
     return APR_SUCCESS;
 }
 
+PGresult *vp_db_keep(vp_req_t *q, PGresult *res)
+{
+    apr_pool_cleanup_register(q->r->pool, res, clear_result, apr_pool_cleanup_null);
+    return res;
+}
+
 /* Runs a prepared statement (label) or a plain command (label NULL). */
 static PGresult *run(struct vp_db *db, const char *label, const char *command,
                      int n, const char *const *params)
@@ -225,7 +231,7 @@ static int exec(vp_req_t *q, const char *label, const char *command,
         res = heal(q) ? run(db, label, command, n, params) : NULL;
     }
     if (res && result_ok(res)) {
-        apr_pool_cleanup_register(q->r->pool, res, clear_result, apr_pool_cleanup_null);
+        vp_db_keep(q, res);
         if (out)
             *out = res;
         else

@@ -27,6 +27,9 @@ int vp_db_run(vp_req_t *q, vp_sql_id id, PGresult **res, int n, const char *cons
     (VP_SQL_CHECK(id, __VA_ARGS__),                                                                \
      vp_db_run(q, id, res, VP_NARGS(__VA_ARGS__), VP_PARAMS(__VA_ARGS__)))
 
+/* Hands res to the request: PQclear'ed when the request ends. Returns res. */
+PGresult *vp_db_keep(vp_req_t *q, PGresult *res);
+
 /* Runs fn(q, ctx) inside one transaction: committed when fn returns 0,
  * rolled back otherwise. Returns fn's status or the commit's. */
 int vp_db_tx(vp_req_t *q, int (*fn)(vp_req_t *q, void *ctx), void *ctx);

@@ -109,11 +109,23 @@ static int count_hit(vp_req_t *q, const unsigned char *key, unsigned keylen,
     return rv;
 }
 
+/* The counter key, 0 when there is none; under the mutex. */
+static int32_t read_count(server_rec *s, apr_pool_t *p, const char *key)
+{
+    int32_t n = 0;
+    unsigned int len = sizeof n;
+
+    if (provider->retrieve(instance, s, (const unsigned char *)key, (unsigned)strlen(key),
+                           (unsigned char *)&n, &len, p) != APR_SUCCESS || len != sizeof n)
+        n = 0;
+    return n;
+}
+
 apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int delta,
                              int max, int ttl, int *allowed)
 {
     const unsigned char *k = (const unsigned char *)key;
-    unsigned int keylen = (unsigned)strlen(key), len = sizeof(int32_t);
+    unsigned int keylen = (unsigned)strlen(key);
     int32_t n = 0;
     apr_status_t rv = APR_SUCCESS;
 
@@ -122,9 +134,7 @@ apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int 
         return APR_EINIT;
     if (mutex && (rv = apr_global_mutex_lock(mutex)) != APR_SUCCESS)
         return rv;
-    if (provider->retrieve(instance, s, k, keylen, (unsigned char *)&n, &len, p) != APR_SUCCESS
-        || len != sizeof n)
-        n = 0;
+    n = read_count(s, p, key);
     if (delta > 0 && n + delta > max)
         *allowed = 0;
     else if ((n += delta) > 0)
@@ -139,7 +149,6 @@ apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int 
 
 apr_status_t vp_shared_read(server_rec *s, apr_pool_t *p, const char *key, int32_t *n)
 {
-    unsigned int len = sizeof *n;
     apr_status_t rv;
 
     *n = 0;
@@ -147,9 +156,7 @@ apr_status_t vp_shared_read(server_rec *s, apr_pool_t *p, const char *key, int32
         return APR_EINIT;
     if (mutex && (rv = apr_global_mutex_lock(mutex)) != APR_SUCCESS)
         return rv;
-    if (provider->retrieve(instance, s, (const unsigned char *)key, (unsigned)strlen(key),
-                           (unsigned char *)n, &len, p) != APR_SUCCESS || len != sizeof *n)
-        *n = 0;
+    *n = read_count(s, p, key);
     if (mutex)
         apr_global_mutex_unlock(mutex);
     return APR_SUCCESS;

@@ -58,12 +58,6 @@ void vp_sessions_hooks(void)
     ap_hook_child_init(sessions_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
-static apr_status_t clear_copy(void *res)
-{
-    PQclear(res);
-    return APR_SUCCESS;
-}
-
 PGresult *vp_session_check(vp_req_t *q, const char *const *params, int *st)
 {
     int ttl = vp_config_session_cache(q->cfg);
@@ -83,10 +77,8 @@ PGresult *vp_session_check(vp_req_t *q, const char *const *params, int *st)
     if (e && e->row && e->until > now && e->epoch == epoch)
         res = PQcopyResult(e->row, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
     apr_thread_mutex_unlock(lock);
-    if (res) {
-        apr_pool_cleanup_register(q->r->pool, res, clear_copy, apr_pool_cleanup_null);
-        return res;
-    }
+    if (res)
+        return vp_db_keep(q, res);
     if ((*st = vp_db_run(q, VP_SQL_USER_ACTIVE, &res, 2, params)))
         return NULL;
     if (PQntuples(res) != 1 || !(copy = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES)))
