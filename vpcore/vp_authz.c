@@ -35,6 +35,7 @@ static const span_t policy[VP_KIND_COUNT][VP_ACT_COUNT] = {
         [VP_ACT_LEAVE]    = SPAN(VP_ROLE_VIEWER, VP_ROLE_ADMIN),  /* the owner transfers first */
         [VP_ACT_SCHEDULE] = FROM(VP_ROLE_EDITOR),
         [VP_ACT_MEMOS]    = FROM(VP_ROLE_EDITOR),
+        [VP_ACT_VIDEOS]   = FROM(VP_ROLE_EDITOR),
     },
     [VP_KIND_GUEST] = {
         [VP_ACT_ACCOUNT]  = NOBODY,
@@ -47,6 +48,7 @@ static const span_t policy[VP_KIND_COUNT][VP_ACT_COUNT] = {
         [VP_ACT_LEAVE]    = NOBODY,
         [VP_ACT_SCHEDULE] = NOBODY,
         [VP_ACT_MEMOS]    = NOBODY,
+        [VP_ACT_VIDEOS]   = NOBODY,
     },
 };
 

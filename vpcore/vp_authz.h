@@ -34,6 +34,7 @@ typedef enum {
     VP_ACT_LEAVE,           /* remove oneself */
     VP_ACT_SCHEDULE,        /* edit the schedule */
     VP_ACT_MEMOS,           /* write, edit, delete memos */
+    VP_ACT_VIDEOS,          /* upload, rename, delete videos */
     VP_ACT_COUNT
 } vp_action_t;
 

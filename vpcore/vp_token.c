@@ -213,15 +213,11 @@ const char *vp_token_verify(apr_pool_t *p, const vp_token_keys_t *k,
     return why;
 }
 
-char *vp_token_random(apr_pool_t *p)
+char *vp_b64url(apr_pool_t *p, const unsigned char *b, size_t n)
 {
-    unsigned char b[32];
-    char *out, *c;
+    char *out = apr_palloc(p, (n + 2) / 3 * 4 + 1), *c;
 
-    if (apr_generate_random_bytes(b, sizeof b) != APR_SUCCESS)
-        return NULL;
-    out = apr_palloc(p, 45);
-    EVP_EncodeBlock((unsigned char *)out, b, sizeof b);
+    EVP_EncodeBlock((unsigned char *)out, b, (int)n);
     /* base64 -> base64url, unpadded */
     for (c = out; *c; c++) {
         if (*c == '+') *c = '-';
@@ -231,15 +227,34 @@ char *vp_token_random(apr_pool_t *p)
     return out;
 }
 
+char *vp_hex(apr_pool_t *p, const unsigned char *b, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *hex = apr_palloc(p, n * 2 + 1);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        hex[i * 2] = digits[b[i] >> 4];
+        hex[i * 2 + 1] = digits[b[i] & 15];
+    }
+    hex[n * 2] = '\0';
+    return hex;
+}
+
+char *vp_token_random(apr_pool_t *p)
+{
+    unsigned char b[32];
+
+    if (apr_generate_random_bytes(b, sizeof b) != APR_SUCCESS)
+        return NULL;
+    return vp_b64url(p, b, sizeof b);
+}
+
 char *vp_sha256_hex(apr_pool_t *p, const char *s)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
-    char *hex;
+    unsigned int n = 0;
 
     EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
-    hex = apr_palloc(p, n * 2 + 1);
-    for (i = 0; i < n; i++)
-        apr_snprintf(hex + i * 2, 3, "%02x", md[i]);
-    return hex;
+    return vp_hex(p, md, n);
 }

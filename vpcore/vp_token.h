@@ -60,6 +60,10 @@ const char *vp_token_verify(apr_pool_t *p, const vp_token_keys_t *k,
 /* Reads "HS256" | "RS256" | "ES256"; JWT_ALG_INVAL otherwise. */
 jwt_alg_t vp_token_alg(const char *name);
 
+/* Bytes as unpadded base64url, and as lower-case hex. */
+char *vp_b64url(apr_pool_t *p, const unsigned char *b, size_t n);
+char *vp_hex(apr_pool_t *p, const unsigned char *b, size_t n);
+
 /* 32 random bytes, base64url without padding (43 characters); NULL when
  * the system has no randomness to give. */
 char *vp_token_random(apr_pool_t *p);
