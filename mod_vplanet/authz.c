@@ -3,15 +3,20 @@
 #include "vplanet.h"
 #include "db.h"
 
+#include <apr_strings.h>
+
 /* Reads the caller's role on q->project_id with stmt and checks action:
- * 404 for a non-member or a deleted project, 403 for a role too small. */
-static int check_role(vp_req_t *q, vp_sql_id stmt, vp_action_t action)
+ * 404 for a non-member or a deleted project (with missing as its message
+ * when the route names an object of the project), 403 for a role too small. */
+static int check_role(vp_req_t *q, vp_sql_id stmt, vp_action_t action, const char *missing)
 {
     int st;
     vp_runner_t db = vp_db_runner(q, &st);
     vp_verdict_t v = vp_access_project(&db, q->who, q->project_id, stmt, action, NULL);
 
     q->role = v.role;
+    if (v.outcome == VP_ACCESS_NOT_FOUND && missing)
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, missing, NULL);
     return vp_access_refuse(q, &v, st);
 }
 
@@ -24,7 +29,26 @@ int vp_project_access(vp_req_t *q, vp_action_t action)
     if ((st = vp_identify(q)))
         return st;
     q->project_id = id;
-    if ((st = check_role(q, VP_SQL_MEMBER_ROLE, action)))
+    if ((st = check_role(q, VP_SQL_MEMBER_ROLE, action, NULL)))
+        q->project_id = NULL;
+    return st;
+}
+
+int vp_object_access(vp_req_t *q, vp_action_t action, vp_sql_id owner, const char *id,
+                     const char *missing)
+{
+    PGresult *res;
+    int st;
+
+    if (!q->who && (st = vp_identify(q)))
+        return st;
+    if ((st = vp_db_run(q, owner, &res, 1, &id)))
+        return st;
+    if (!PQntuples(res))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, missing, NULL);
+    q->project_id = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 0));
+    /* a non-member hears of the object what a wrong id hears */
+    if ((st = check_role(q, VP_SQL_MEMBER_ROLE, action, missing)))
         q->project_id = NULL;
     return st;
 }
@@ -41,7 +65,7 @@ static int locked_tx(vp_req_t *q, void *ctx)
     int st;
 
     if ((st = vp_db_exec(q, VP_SQL_PROJECT_LOCK, NULL, q->project_id))
-        || (st = check_role(q, VP_SQL_MEMBER_ROLE_LOCK, t->action)))
+        || (st = check_role(q, VP_SQL_MEMBER_ROLE_LOCK, t->action, NULL)))
         return st;
     return t->fn(q, t->ctx);
 }

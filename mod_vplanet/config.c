@@ -5,12 +5,15 @@
 #include <http_log.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <unixd.h>
 
 #define VP_MAX_BODY_DEFAULT (1024 * 1024)
 #define VP_ACCESS_TTL_DEFAULT 900
 #define VP_REFRESH_TTL_DEFAULT (7 * 86400)
 #define VP_WS_MAX_PER_CLIENT_DEFAULT 32
 #define VP_REFRESH_GRACE_DEFAULT 10
+#define VP_MAX_UPLOAD_DEFAULT ((apr_off_t)500 * 1024 * 1024)
 
 /* socache provider[:arguments] shared by every child (global scope) */
 static const char *ratelimit_cache = "shmcb";
@@ -21,7 +24,7 @@ void *vp_config_create(apr_pool_t *p, server_rec *s)
     int i;
 
     c->access_ttl = c->refresh_ttl = c->refresh_grace = c->session_cache = -1;
-    c->max_body = -1;
+    c->max_body = c->max_upload = -1;
     c->max_json_members = c->max_json_values = -1;
     c->diagnostics = -1;
     c->ws_max_per_client = -1;
@@ -50,6 +53,7 @@ void *vp_config_merge(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(media_root);
     MERGE_PTR(public_url);
     MERGE_NUM(max_body);
+    MERGE_NUM(max_upload);
     MERGE_NUM(max_json_members);
     MERGE_NUM(max_json_values);
     MERGE_NUM(diagnostics);
@@ -101,6 +105,17 @@ static const char *set_max_body(cmd_parms *cmd, void *dummy, const char *arg)
         || v > APR_INT32_MAX)
         return "VPlanetMaxBody must be a byte count from 1024 to 2147483647";
     c->max_body = v;
+    return NULL;
+}
+
+static const char *set_max_upload(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    apr_off_t v;
+
+    if (apr_strtoff(&v, arg, NULL, 10) != APR_SUCCESS || v < 1048576
+        || v > (apr_off_t)1 << 40)
+        return "VPlanetMaxUpload must be a byte count from 1048576 to 1099511627776";
+    server_config(cmd)->max_upload = v;
     return NULL;
 }
 
@@ -247,6 +262,9 @@ const command_rec vp_cmds[] = {
         "Public base URL of the service (links in emails and pagination)"),
     AP_INIT_TAKE1("VPlanetMaxBody", set_max_body, NULL, RSRC_CONF,
         "Largest JSON request body in bytes (default 1048576)"),
+    AP_INIT_TAKE1("VPlanetMaxUpload", set_max_upload, NULL, RSRC_CONF,
+        "Largest video upload in bytes (default 524288000, 500 MiB); a smaller "
+        "LimitRequestBody of the upload paths wins"),
     AP_INIT_TAKE1("VPlanetMaxJSONMembers", set_json_limit, (void *)0, RSRC_CONF,
         "Most members of one object of a JSON request body (default 1000)"),
     AP_INIT_TAKE1("VPlanetMaxJSONValues", set_json_limit, (void *)1, RSRC_CONF,
@@ -290,6 +308,11 @@ const command_rec vp_cmds[] = {
 apr_off_t vp_config_max_body(const vp_config_t *c)
 {
     return c->max_body >= 0 ? c->max_body : VP_MAX_BODY_DEFAULT;
+}
+
+apr_off_t vp_config_max_upload(const vp_config_t *c)
+{
+    return c->max_upload >= 0 ? c->max_upload : VP_MAX_UPLOAD_DEFAULT;
 }
 
 long vp_config_max_json_members(const vp_config_t *c)
@@ -353,6 +376,20 @@ static const char *load_key(apr_pool_t *p, vp_config_t *c)
                              "VPlanetJWTKeyFile", c->jwt_key_file);
     if (err)
         return err;
+    if (!vp_media_key(c->keys.sign_key, c->keys.sign_len, &c->media_key))
+        return "cannot derive the media URL key (OpenSSL)";
+    /* the folder is made and checked now: a server that cannot store an
+     * upload should not start taking them */
+    if (c->media_root) {
+        apr_status_t rv;
+
+        if ((err = vp_storage_open(p, c->media_root, &c->storage)))
+            return apr_pstrcat(p, "VPlanetMediaRoot: ", err, NULL);
+        if (geteuid() == 0 && (rv = vp_storage_chown(c->storage, p, (long)ap_unixd_config.user_id,
+                                                     (long)ap_unixd_config.group_id)))
+            return apr_psprintf(p, "VPlanetMediaRoot: cannot hand %s to the server user: %pm",
+                                c->media_root, &rv);
+    }
     c->keys.issuer = c->jwt_issuer ? c->jwt_issuer : "vplanet";
     c->keys.audience = c->jwt_audience ? c->jwt_audience : "vplanet-api";
     return NULL;

@@ -61,4 +61,35 @@ int vp_h_memo_create(vp_req_t *q);
 int vp_h_memo_update(vp_req_t *q);
 int vp_h_memo_delete(vp_req_t *q);
 
+/* handlers/videos.c */
+int vp_h_video_list(vp_req_t *q);
+int vp_h_video_upload(vp_req_t *q);
+int vp_h_video_get(vp_req_t *q);
+int vp_h_video_update(vp_req_t *q);
+int vp_h_video_delete(vp_req_t *q);
+int vp_h_video_versions(vp_req_t *q);
+int vp_h_video_content(vp_req_t *q);
+int vp_h_video_poster(vp_req_t *q);
+
+/* A finished upload becoming a video, from a multipart form or a
+ * resumable upload alike. */
+typedef struct {
+    const char *title;          /* NULL: the file name without its extension */
+    const char *filename;       /* as the client named it (NULL: "upload") */
+    const char *content_type;   /* sniffed (vp_media_sniff) */
+    apr_off_t size;
+    const char *sha256;
+    /* puts the bytes under the new video's id (VP_OBJ_ORIGINAL), inside
+     * its transaction, before the commit */
+    apr_status_t (*commit)(void *ctx, const char *video_id);
+    void *ctx;
+} vp_new_video_t;
+/* For q's project (after vp_project_access for VP_ACT_VIDEOS): checks the
+ * names, then one transaction inserts the next version of the title's
+ * stack, commits the bytes, queues the encoding job and records
+ * video.added; honours Idempotency-Key. Returns the status recorded. */
+int vp_video_create(vp_req_t *q, const vp_new_video_t *v);
+/* The largest upload: VPlanetMaxUpload, or LimitRequestBody when smaller. */
+apr_off_t vp_video_max_size(vp_req_t *q);
+
 #endif

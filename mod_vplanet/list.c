@@ -18,6 +18,12 @@ int vp_list_page(vp_req_t *q, vp_page_t *pg)
 int vp_list_ok(vp_req_t *q, const vp_page_t *pg, PGresult *res,
                const char *const *allowed, const char *message)
 {
+    return vp_list_ok_each(q, pg, res, allowed, message, NULL, NULL);
+}
+
+int vp_list_ok_each(vp_req_t *q, const vp_page_t *pg, PGresult *res,
+                    const char *const *allowed, const char *message, vp_item_fn each, void *ctx)
+{
     json_t *details = vp_json_pool(q->r->pool, json_object()), *keep, *results;
     long total = PQntuples(res) ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
     int i, st = vp_fields_parse(q->r->pool, apr_table_get(q->args, "fields"), allowed, details,
@@ -27,8 +33,13 @@ int vp_list_ok(vp_req_t *q, const vp_page_t *pg, PGresult *res,
         return vp_fail(q, st, NULL, "unknown field in fields", details);
     results = json_array();
     for (i = 0; i < PQntuples(res); i++)
-        if (!PQgetisnull(res, i, 1))    /* else: a page past the end */
-            json_array_append_new(results, vp_db_object(res, i, 1, keep));
+        if (!PQgetisnull(res, i, 1)) {  /* else: a page past the end */
+            json_t *item = vp_db_object(res, i, 1, keep);
+
+            if (each)
+                each(q, res, i, item, keep, ctx);
+            json_array_append_new(results, item);
+        }
     return vp_ok(q, HTTP_OK, message,
                  vp_page_data(q->r->pool, pg, total, results,
                               vp_url(q, q->r->uri), q->r->args));

@@ -81,6 +81,10 @@ static int handle(request_rec *r)
         status = atoi(redirected);
         if (!ap_is_HTTP_ERROR(status))
             status = HTTP_INTERNAL_SERVER_ERROR;
+        /* a range past the end of a served video: say how long it is */
+        if (status == HTTP_RANGE_NOT_SATISFIABLE && r->prev->finfo.filetype == APR_REG)
+            apr_table_setn(r->headers_out, "Content-Range",
+                           apr_psprintf(r->pool, "bytes */%" APR_OFF_T_FMT, r->prev->finfo.size));
         status = vp_fail(q, status, NULL, ap_get_status_line(status) + 4, NULL);
         return vp_respond(q, status);
     }
@@ -106,6 +110,8 @@ static int handle(request_rec *r)
     }
     if (status == DONE)     /* answered already (vp_respond_now) */
         return OK;
+    if (status == DECLINED) /* a file httpd's own handler serves (videos.c) */
+        return DECLINED;
     /* The request body, if any, was not needed: drain it so the connection
      * can be reused (nothing to do after a 413). */
     if (r->connection->keepalive != AP_CONN_CLOSE && ap_discard_request_body(r) != OK)

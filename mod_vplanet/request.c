@@ -95,45 +95,79 @@ static int too_large(vp_req_t *q, apr_off_t max)
                    NULL);
 }
 
-static int read_body(vp_req_t *q, char **buf, apr_size_t *len)
+int vp_read_stream(vp_req_t *q, apr_off_t max, int (*sink)(void *ctx, const char *b, apr_size_t n),
+                   void *ctx)
 {
     request_rec *r = q->r;
-    apr_off_t max = vp_config_max_body(q->cfg);
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
-    apr_size_t cap, got = 0;
+    apr_off_t declared = 0, got = 0;
+    apr_size_t size = 65536;
+    char *buf;
     long n;
-    apr_off_t declared = 0;
+    int st;
 
     if (cl && apr_strtoff(&declared, cl, NULL, 10) == APR_SUCCESS && declared > max)
         return too_large(q, max);
     if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
         return vp_fail(q, HTTP_BAD_REQUEST, NULL, "the request body cannot be read", NULL);
-    cap = cl && declared > 0 ? (apr_size_t)declared : 8192;
-    *buf = apr_palloc(r->pool, cap + 1);
-    if (ap_should_client_block(r)) {
-        for (;;) {
-            if (got == cap) {
-                char *bigger;
-
-                if ((apr_off_t)got > max)
-                    return too_large(q, max);
-                cap = cap * 2 > (apr_size_t)max + 1 ? (apr_size_t)max + 1 : cap * 2;
-                bigger = apr_palloc(r->pool, cap + 1);
-                memcpy(bigger, *buf, got);
-                *buf = bigger;
-            }
-            n = ap_get_client_block(r, *buf + got, cap - got);
-            if (n == 0)
-                break;
-            if (n < 0)
-                return vp_fail(q, HTTP_BAD_REQUEST, NULL, "the request body cannot be read", NULL);
-            got += (apr_size_t)n;
+    if (!ap_should_client_block(r))
+        return 0;
+    buf = apr_palloc(r->pool, size);
+    while ((n = ap_get_client_block(r, buf, size)) > 0) {
+        if ((got += n) > max)
+            return too_large(q, max);
+        if ((st = sink(ctx, buf, (apr_size_t)n))) {
+            /* the rest of the body stays unread */
+            r->connection->keepalive = AP_CONN_CLOSE;
+            return st;
         }
     }
-    if ((apr_off_t)got > max)
-        return too_large(q, max);
-    (*buf)[got] = '\0';
-    *len = got;
+    if (n < 0) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return vp_fail(q, HTTP_BAD_REQUEST, NULL, "the request body cannot be read", NULL);
+    }
+    return 0;
+}
+
+struct in_memory {
+    char *buf;
+    apr_size_t len, cap;
+    apr_pool_t *pool;
+};
+
+static int append(void *ctx, const char *b, apr_size_t n)
+{
+    struct in_memory *m = ctx;
+
+    if (m->len + n > m->cap) {
+        char *bigger;
+
+        m->cap = (m->len + n) * 2;
+        bigger = apr_palloc(m->pool, m->cap + 1);
+        memcpy(bigger, m->buf, m->len);
+        m->buf = bigger;
+    }
+    memcpy(m->buf + m->len, b, n);
+    m->len += n;
+    return 0;
+}
+
+static int read_body(vp_req_t *q, char **buf, apr_size_t *len)
+{
+    const char *cl = apr_table_get(q->r->headers_in, "Content-Length");
+    apr_off_t declared = 0, max = vp_config_max_body(q->cfg);
+    struct in_memory m = {NULL, 0, 8192, q->r->pool};
+    int st;
+
+    if (cl && apr_strtoff(&declared, cl, NULL, 10) == APR_SUCCESS && declared > 0
+        && declared <= max)
+        m.cap = (apr_size_t)declared;
+    m.buf = apr_palloc(m.pool, m.cap + 1);
+    if ((st = vp_read_stream(q, max, append, &m)))
+        return st;
+    m.buf[m.len] = '\0';
+    *buf = m.buf;
+    *len = m.len;
     return 0;
 }
 

@@ -50,6 +50,14 @@ const vp_route_t vp_routes[] = {
     ROUTE("POST", "/api/v1/projects/{id}/memos",           vp_h_memo_create),
     ROUTE("PATCH", "/api/v1/projects/{id}/memos/{memo_id}", vp_h_memo_update),
     ROUTE("DELETE", "/api/v1/projects/{id}/memos/{memo_id}", vp_h_memo_delete),
+    ROUTE("GET",  "/api/v1/projects/{id}/videos",          vp_h_video_list),
+    ROUTE("POST", "/api/v1/projects/{id}/videos",          vp_h_video_upload),
+    ROUTE("GET",  "/api/v1/videos/{id}",                   vp_h_video_get),
+    ROUTE("PATCH", "/api/v1/videos/{id}",                  vp_h_video_update),
+    ROUTE("DELETE", "/api/v1/videos/{id}",                 vp_h_video_delete),
+    ROUTE("GET",  "/api/v1/videos/{id}/versions",          vp_h_video_versions),
+    ROUTE("GET",  "/api/v1/videos/{id}/content",           vp_h_video_content),
+    ROUTE("GET",  "/api/v1/videos/{id}/poster",            vp_h_video_poster),
 };
 
 const int vp_nroutes = sizeof vp_routes / sizeof vp_routes[0];

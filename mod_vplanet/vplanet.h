@@ -12,10 +12,12 @@
 #include "vpcore/vp_access.h"
 #include "vpcore/vp_authz.h"
 #include "vpcore/vp_json.h"
+#include "vpcore/vp_media.h"
 #include "vpcore/vp_page.h"
 #include "vpcore/vp_password.h"
 #include "vpcore/vp_ratelimit.h"
 #include "vpcore/vp_route.h"
+#include "vpcore/vp_storage.h"
 #include "vpcore/vp_token.h"
 #include "vpcore/vp_valid.h"
 
@@ -40,6 +42,7 @@ typedef struct {
     const char *media_root;
     const char *public_url;     /* NULL: derived from the request */
     apr_off_t max_body;
+    apr_off_t max_upload;
     long max_json_members;      /* per object of a body */
     long max_json_values;       /* in all of a body */
     int diagnostics;
@@ -48,6 +51,8 @@ typedef struct {
     int ws_max_per_client;      /* 0: no cap */
     /* resolved in post_config */
     vp_token_keys_t keys;
+    vp_media_key_t media_key;   /* signs media URLs */
+    vp_storage_t *storage;      /* NULL without VPlanetMediaRoot */
 } vp_config_t;
 
 /* The caller of a request is a vp_principal_t (vpcore/vp_access.h): a
@@ -75,6 +80,7 @@ struct vp_req {
     const char *project_id;     /* set by vp_project_access() once granted */
     vp_role_t role;             /* the caller's role on that project */
     int sessions_changed;       /* a statement revoked sessions (sessions.c) */
+    void *ctx;                  /* the handler's own state, for its vp_write_t hooks */
 };
 
 /* ---- config.c ---- */
@@ -85,6 +91,7 @@ void *vp_config_merge(apr_pool_t *p, void *base, void *add);
  * verification keys and the other post_config values; NULL or an error. */
 const char *vp_config_load_keys(apr_pool_t *p, server_rec *s);
 apr_off_t vp_config_max_body(const vp_config_t *c);
+apr_off_t vp_config_max_upload(const vp_config_t *c);
 long vp_config_max_json_members(const vp_config_t *c);
 long vp_config_max_json_values(const vp_config_t *c);
 int vp_config_access_ttl(const vp_config_t *c);
@@ -113,6 +120,13 @@ int vp_ok(vp_req_t *q, int status, const char *message, json_t *data);
 /* Reads the JSON object body (415 wrong type, 413 too big, 400 malformed)
  * and validates it against fields (400/422). 0 on success. */
 int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body);
+/* Reads the request body through the input filters as it arrives, handing
+ * it to sink in pieces: 0 at its end; 413 recorded past max bytes (on
+ * Content-Length before reading); 400 when it cannot be read (the client
+ * went away); or the status sink returned (non-zero stops the reading).
+ * Any stop closes the connection after the answer. */
+int vp_read_stream(vp_req_t *q, apr_off_t max, int (*sink)(void *ctx, const char *b, apr_size_t n),
+                   void *ctx);
 /* Writes the envelope with X-Request-ID and X-Response-Time. */
 int vp_respond(vp_req_t *q, int status);
 /* For a handler that works on after answering: drains the request body,
@@ -168,6 +182,13 @@ int vp_login_limits(vp_req_t *q, const char *key);
  * Sets q->role, and q->project_id when access is granted (NULL after a
  * refusal, so that nothing later acts on an unchecked id). */
 int vp_project_access(vp_req_t *q, vp_action_t action);
+/* For routes naming an object of a project (/api/v1/videos/{id}): the
+ * statement owner ($1 the object's id) gives the object's project, then as
+ * vp_project_access; a missing object and one of a project the caller is
+ * not a member of are the same 404 (message missing). Identifies the
+ * caller unless q->who is set already (a signed media URL). */
+int vp_object_access(vp_req_t *q, vp_action_t action, vp_sql_id owner, const char *id,
+                     const char *missing);
 /* Every write of an existing project, after vp_project_access: runs
  * fn(q, ctx) in one transaction (vp_db_tx) that first locks the project
  * row, then checks the caller's role again under that lock (locking the
@@ -217,6 +238,10 @@ typedef struct {
     /* Optional, under the lock: checks (and statements that must come
      * first) before the statement, which gets the same parameters. */
     int (*before)(vp_req_t *q, const char *const *params);
+    /* Optional, under the lock, after the statement: work the transaction
+     * must include (a file put in place under the new row's id); it may
+     * set *out (pool-owned) as the answer. */
+    int (*after)(vp_req_t *q, const PGresult *res, json_t **out);
     /* Optional: reads the answer after the statement, instead of its row. */
     int (*answer)(vp_req_t *q, json_t **out);
 } vp_write_t;
@@ -243,6 +268,13 @@ int vp_list_page(vp_req_t *q, vp_page_t *pg);
  * allowed while writing each item. */
 int vp_list_ok(vp_req_t *q, const vp_page_t *pg, PGresult *res,
                const char *const *allowed, const char *message);
+/* Completes item (row i of res) with what the module adds to the columns;
+ * keep: the fields asked for (NULL: all). */
+typedef void (*vp_item_fn)(vp_req_t *q, const PGresult *res, int i, json_t *item,
+                           const json_t *keep, void *ctx);
+/* vp_list_ok, each item passed to each (may be NULL) before it is listed. */
+int vp_list_ok_each(vp_req_t *q, const vp_page_t *pg, PGresult *res,
+                    const char *const *allowed, const char *message, vp_item_fn each, void *ctx);
 
 /* ---- ratelimit.c ---- */
 /* Counts a hit of kind for subject (e.g. "ip|email"); 0, or 429 recorded

@@ -37,8 +37,9 @@ static int write_tx(vp_req_t *q, void *ctx)
         return st;
     if (w->missing && PQntuples(res) == 0)
         return vp_fail(q, HTTP_NOT_FOUND, NULL, w->missing, NULL);
-    if ((w->touch && (st = vp_db_exec(q, VP_SQL_PROJECT_TOUCH, NULL, q->project_id)))
-        || (st = answer(q, r, res))
+    if ((w->after && (st = w->after(q, res, &r->out)))
+        || (w->touch && (st = vp_db_exec(q, VP_SQL_PROJECT_TOUCH, NULL, q->project_id)))
+        || (!r->out && (st = answer(q, r, res)))
         || (st = vp_event(q, w->event, r->data ? r->data : r->out)))
         return st;
     /* a no-op unless vp_idempotency_begin took a key */

@@ -180,6 +180,11 @@ const vp_field_t vp_memo_update_fields[] = {
     VP_FIELDS_END
 };
 
+const vp_field_t vp_video_update_fields[] = {
+    VP_FIELD("title", VP_STRING, .required = 1, .min = 1, .max = 200),
+    VP_FIELDS_END
+};
+
 /* the C name, the rows, and the name of its schema in the OpenAPI document */
 #define TABLE(t, schema) {#t, t, schema}
 
@@ -205,6 +210,7 @@ const vp_field_table_t vp_field_tables[] = {
     TABLE(vp_schedule_fields, "ScheduleRequest"),
     TABLE(vp_memo_create_fields, "MemoCreateRequest"),
     TABLE(vp_memo_update_fields, "MemoUpdateRequest"),
+    TABLE(vp_video_update_fields, "VideoUpdateRequest"),
     /* appended: a table's position picks it for the body harness's seeds */
     TABLE(vp_auth_reset_fields, "PasswordResetRequest"),
 };

@@ -47,6 +47,7 @@ extern const vp_field_t vp_schedule_fields[];
 /* handlers/memos.c */
 extern const vp_field_t vp_memo_create_fields[];
 extern const vp_field_t vp_memo_update_fields[];
+extern const vp_field_t vp_video_update_fields[];
 
 typedef struct {
     const char *name;           /* the C name of the table */

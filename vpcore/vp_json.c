@@ -207,11 +207,15 @@ const char *vp_error_code(int status)
     case VP_HTTP_NOT_FOUND: return "not_found";
     case VP_HTTP_METHOD_NOT_ALLOWED: return "method_not_allowed";
     case VP_HTTP_CONFLICT: return "conflict";
+    case VP_HTTP_GONE: return "gone";
+    case VP_HTTP_PRECONDITION_FAILED: return "precondition_failed";
     case VP_HTTP_REQUEST_ENTITY_TOO_LARGE: return "payload_too_large";
     case VP_HTTP_UNSUPPORTED_MEDIA_TYPE: return "unsupported_media_type";
+    case VP_HTTP_RANGE_NOT_SATISFIABLE: return "range_not_satisfiable";
     case VP_HTTP_UNPROCESSABLE_ENTITY: return "validation_failed";
     case VP_HTTP_TOO_MANY_REQUESTS: return "rate_limited";
     case VP_HTTP_SERVICE_UNAVAILABLE: return "service_unavailable";
+    case VP_HTTP_INSUFFICIENT_STORAGE: return "insufficient_storage";
     default:  return status >= VP_HTTP_INTERNAL_SERVER_ERROR ? "internal_error" : "error";
     }
 }

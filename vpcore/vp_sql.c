@@ -16,6 +16,7 @@ static const vp_constraint_t constraints[] = {
     {"users_email_key", "email", "is already registered"},
     {"users_nickname_key", "nickname", "is already taken"},
     {"projects_owner_name", "name", "is already the name of another of the owner's projects"},
+    {"video_stacks_title", "title", "is already the title of another video of the project"},
     {"projects_dates", "end_date", "must not be before start_date"},
     {"project_phases_dates", "end_date", "must not be before start_date"},
     {"project_members_pkey", "user_id", "is already a member"},

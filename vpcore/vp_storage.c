@@ -58,6 +58,18 @@ const char *vp_storage_open(apr_pool_t *p, const char *root, vp_storage_t **out)
     return NULL;
 }
 
+apr_status_t vp_storage_chown(const vp_storage_t *st, apr_pool_t *p, long uid, long gid)
+{
+    size_t i;
+
+    if (chown(st->root, (uid_t)uid, (gid_t)gid))
+        return errno;
+    for (i = 0; i < sizeof folders / sizeof folders[0]; i++)
+        if (chown(apr_pstrcat(p, st->root, "/", folders[i], NULL), (uid_t)uid, (gid_t)gid))
+            return errno;
+    return APR_SUCCESS;
+}
+
 static const char *folder(vp_obj_kind_t kind)
 {
     switch (kind) {

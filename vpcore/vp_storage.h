@@ -32,6 +32,10 @@ typedef struct vp_put vp_put_t;
  * checks that each can be written. NULL, or why not (for the start-up log). */
 const char *vp_storage_open(apr_pool_t *p, const char *root, vp_storage_t **st);
 
+/* Hands the root and its folders to the account that will write them (a
+ * server started as root opens its storage before it drops privileges). */
+apr_status_t vp_storage_chown(const vp_storage_t *st, apr_pool_t *p, long uid, long gid);
+
 /* Where the object is (the disk backend's path), for serving it with
  * sendfile or handing it to ffmpeg. name only for renditions. */
 const char *vp_storage_path(const vp_storage_t *st, apr_pool_t *p, vp_obj_kind_t kind,

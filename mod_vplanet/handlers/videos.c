@@ -1,0 +1,628 @@
+/* Videos (spec section 5): uploads streamed to storage, version stacks,
+ * reads with signed media URLs, and the media themselves, which httpd's
+ * own file handler serves once access is checked here. */
+#include "../handlers.h"
+#include "../db.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <stdio.h>
+#include <http_core.h>
+#include <http_protocol.h>
+
+#include "vpcore/vp_multipart.h"
+
+#define NO_VIDEO "no such video"
+#define URL_TTL 3600                /* seconds a signed media URL is valid */
+#define PART_SLACK (64 * 1024)      /* the non-file parts of an upload body */
+
+static const char *const video_keys[] = {
+    "id", "project_id", "title", "version", "filename", "content_type", "size_bytes",
+    "sha256", "duration_s", "fps", "fps_decimal", "width", "height", "uploaded_by",
+    "created_at", "updated_at", "encoding_status", "encoding_progress", "encoding_error",
+    "feedback_count", "renditions", "content_url", "poster_url", NULL
+};
+
+/* ---- signed media URLs ---- */
+
+/* The URL of one medium of a video (object: "content", "content/NAME" of
+ * a rendition, "poster"), signed for the caller's session. */
+static const char *media_url(vp_req_t *q, const char *video_id, const char *object)
+{
+    apr_pool_t *p = q->r->pool;
+    int64_t exp = (int64_t)apr_time_sec(apr_time_now()) + URL_TTL;
+    const char *who = apr_pstrcat(p, q->who->id, ":", q->who->sid ? q->who->sid : "", NULL);
+    const char *sig = vp_media_sign(p, &q->cfg->media_key, video_id, object, who, exp);
+    const char *rendition = strncmp(object, "content/", 8) ? NULL : object + 8;
+
+    if (!sig)
+        return NULL;
+    return vp_url(q, apr_psprintf(p, "/api/v1/videos/%s/%s?%s%s%sexpires=%" APR_INT64_T_FMT
+                                  "&user=%s&session=%s&signature=%s",
+                                  video_id, rendition ? "content" : object,
+                                  rendition ? "rendition=" : "", rendition ? rendition : "",
+                                  rendition ? "&" : "", (apr_int64_t)exp, q->who->id,
+                                  q->who->sid ? q->who->sid : "", sig));
+}
+
+static int wanted(const json_t *keep, const char *key)
+{
+    return !keep || json_object_get(keep, key);
+}
+
+/* The renditions of the videos of rows (column from on) by video id:
+ * arrays of {name, width, height, size_bytes}. */
+static json_t *renditions_of(vp_req_t *q, const PGresult *rows, int from)
+{
+    apr_pool_t *p = q->r->pool;
+    json_t *by_id = vp_json_pool(p, json_object());
+    const char *ids = "{";
+    PGresult *res;
+    int i, col = PQfnumber(rows, "id");
+
+    for (i = 0; i < PQntuples(rows); i++)
+        if (!PQgetisnull(rows, i, from))
+            ids = apr_pstrcat(p, ids, i ? "," : "", PQgetvalue(rows, i, col), NULL);
+    ids = apr_pstrcat(p, ids, "}", NULL);
+    if (vp_db_exec(q, VP_SQL_VIDEO_RENDITIONS, &res, ids))
+        return NULL;
+    for (i = 0; i < PQntuples(res); i++) {
+        const char *vid = PQgetvalue(res, i, 0);
+        json_t *list = json_object_get(by_id, vid), *one = vp_db_object(res, i, 1, NULL);
+
+        if (!list)
+            json_object_set_new(by_id, vid, list = json_array());
+        json_array_append_new(list, one);
+    }
+    return by_id;
+}
+
+/* Adds what the columns lack: signed URLs, renditions (ctx: from
+ * renditions_of), and drops has_poster. */
+static void complete(vp_req_t *q, const PGresult *res, int i, json_t *item, const json_t *keep,
+                     void *ctx)
+{
+    const char *id = PQgetvalue(res, i, PQfnumber(res, "id"));
+    int poster = PQgetvalue(res, i, PQfnumber(res, "has_poster"))[0] == 't';
+    json_t *list = ctx ? json_object_get(ctx, id) : NULL;
+
+    json_object_del(item, "has_poster");
+    if (wanted(keep, "content_url"))
+        json_object_set_new(item, "content_url", json_string(media_url(q, id, "content")));
+    if (wanted(keep, "poster_url"))
+        json_object_set_new(item, "poster_url",
+                            poster ? json_string(media_url(q, id, "poster")) : json_null());
+    if (wanted(keep, "renditions")) {
+        json_t *out = json_array(), *r;
+        size_t k;
+
+        json_array_foreach(list, k, r) {
+            const char *name = json_string_value(json_object_get(r, "name"));
+            json_t *copy = json_deep_copy(r);
+
+            json_object_set_new(copy, "url", json_string(media_url(
+                q, id, apr_pstrcat(q->r->pool, "content/", name, NULL))));
+            json_array_append_new(out, copy);
+        }
+        json_object_set_new(item, "renditions", out);
+    }
+}
+
+/* The videos of res (column from on) as a pool-owned array, or NULL with
+ * an error recorded. */
+static json_t *videos_of(vp_req_t *q, const PGresult *res, int from)
+{
+    json_t *by_id = renditions_of(q, res, from), *out;
+    int i;
+
+    if (!by_id)
+        return NULL;
+    out = vp_json_pool(q->r->pool, json_array());
+    for (i = 0; i < PQntuples(res); i++) {
+        json_t *item = vp_db_object(res, i, from, NULL);
+
+        complete(q, res, i, item, NULL, by_id);
+        json_array_append_new(out, item);
+    }
+    return out;
+}
+
+/* One video (the first row of res) as a pool-owned object, or NULL. */
+static json_t *video_of(vp_req_t *q, const PGresult *res)
+{
+    json_t *all = videos_of(q, res, 0);
+
+    return all ? json_array_get(all, 0) : NULL;
+}
+
+/* ---- reads ---- */
+
+int vp_h_video_list(vp_req_t *q)
+{
+    const char *all = apr_table_get(q->args, "all_versions");
+    vp_page_t pg;
+    PGresult *res;
+    json_t *by_id;
+    int st;
+
+    if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_list_page(q, &pg)))
+        return st;
+    if (all && strcmp(all, "true") && strcmp(all, "false"))
+        return vp_fail_field(q, HTTP_BAD_REQUEST, "all_versions", "must be true or false");
+    if ((st = vp_db_run(q, all && !strcmp(all, "true") ? VP_SQL_VIDEO_LIST_ALL : VP_SQL_VIDEO_LIST,
+                        &res, 3, VP_PARAMS(q->project_id, apr_ltoa(q->r->pool, pg.size),
+                                           apr_ltoa(q->r->pool, pg.offset)))))
+        return st;
+    if (!(by_id = renditions_of(q, res, 1)))
+        return HTTP_SERVICE_UNAVAILABLE;
+    return vp_list_ok_each(q, &pg, res, video_keys, "videos", complete, by_id);
+}
+
+/* The live video {id} the caller may read (or act on with action). */
+static int video_access(vp_req_t *q, vp_action_t action, const char **id)
+{
+    int st;
+
+    if ((st = vp_param_uuid(q, "id", NO_VIDEO, id)))
+        return st;
+    return vp_object_access(q, action, VP_SQL_VIDEO_PROJECT, *id, NO_VIDEO);
+}
+
+static int fetch_video(vp_req_t *q, const char *id, json_t **out)
+{
+    PGresult *res;
+    int st;
+
+    if ((st = vp_db_exec(q, VP_SQL_VIDEO_GET, &res, id)))
+        return st;
+    if (!PQntuples(res))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_VIDEO, NULL);
+    return (*out = video_of(q, res)) ? 0 : HTTP_SERVICE_UNAVAILABLE;
+}
+
+int vp_h_video_get(vp_req_t *q)
+{
+    const char *id;
+    json_t *v;
+    int st;
+
+    if ((st = video_access(q, VP_ACT_READ, &id)) || (st = fetch_video(q, id, &v)))
+        return st;
+    return vp_ok(q, HTTP_OK, "video", json_incref(v));
+}
+
+int vp_h_video_versions(vp_req_t *q)
+{
+    const char *id;
+    PGresult *res;
+    json_t *list;
+    int st;
+
+    if ((st = video_access(q, VP_ACT_READ, &id))
+        || (st = vp_db_exec(q, VP_SQL_VIDEO_VERSIONS, &res, id)))
+        return st;
+    if (!(list = videos_of(q, res, 0)))
+        return HTTP_SERVICE_UNAVAILABLE;
+    return vp_ok(q, HTTP_OK, "versions", json_incref(list));
+}
+
+/* ---- writes ---- */
+
+static int answer_video(vp_req_t *q, json_t **out)
+{
+    return fetch_video(q, vp_param(&q->params, "id"), out);
+}
+
+static const vp_write_t video_renamed = {
+    .action = VP_ACT_VIDEOS, .event = "video.updated", .status = HTTP_OK,
+    .message = "video renamed", .missing = NO_VIDEO, .answer = answer_video,
+};
+static const vp_write_t video_deleted = {
+    .action = VP_ACT_VIDEOS, .event = "video.deleted", .status = HTTP_OK,
+    .message = "video deleted", .missing = NO_VIDEO,
+};
+
+int vp_h_video_update(vp_req_t *q)
+{
+    const char *id;
+    json_t *body;
+    int st;
+
+    if ((st = video_access(q, VP_ACT_VIDEOS, &id))
+        || (st = vp_read_json(q, vp_video_update_fields, &body)))
+        return st;
+    return vp_write(q, &video_renamed, NULL, VP_SQL_VIDEO_RENAME, q->project_id, id,
+                    vp_str(body, "title"));
+}
+
+int vp_h_video_delete(vp_req_t *q)
+{
+    const vp_storage_t *store = q->cfg->storage;
+    const char *id;
+    int st;
+
+    if ((st = video_access(q, VP_ACT_VIDEOS, &id))
+        || (st = vp_write(q, &video_deleted, json_pack("{s:s}", "id", id), VP_SQL_VIDEO_DELETE,
+                          q->project_id, id)) != HTTP_OK)
+        return st;
+    /* committed: the files go now (a crash here leaves orphans, never a
+     * row without its file) */
+    if (store) {
+        vp_storage_remove(store, q->r->pool, VP_OBJ_ORIGINAL, id, NULL);
+        vp_storage_remove(store, q->r->pool, VP_OBJ_RENDITION, id, NULL);
+        vp_storage_remove(store, q->r->pool, VP_OBJ_POSTER, id, NULL);
+    }
+    return st;
+}
+
+/* ---- new videos ---- */
+
+/* Under the lock, the row made: the bytes go under its id before commit. */
+static int put_in_place(vp_req_t *q, const PGresult *res, json_t **out)
+{
+    const vp_new_video_t *v = q->ctx;
+    const char *id = PQgetvalue(res, 0, PQfnumber(res, "id"));
+    apr_status_t rv = v->commit(v->ctx, id);
+
+    if (rv != APR_SUCCESS)
+        return vp_fail_internal(q, APR_STATUS_IS_ENOSPC(rv) ? HTTP_INSUFFICIENT_STORAGE
+                                                            : HTTP_INTERNAL_SERVER_ERROR,
+                                "the upload could not be stored",
+                                "VP0601: storing video %s failed: %pm", id, &rv);
+    return (*out = video_of(q, res)) ? 0 : HTTP_SERVICE_UNAVAILABLE;
+}
+
+static const vp_write_t video_added = {
+    .action = VP_ACT_VIDEOS, .event = "video.added", .status = HTTP_CREATED,
+    .message = "video uploaded", .after = put_in_place,
+};
+
+/* The title a file gets when none is given: its name without extension. */
+static const char *title_of(apr_pool_t *p, const char *filename)
+{
+    const char *dot = strrchr(filename, '.');
+
+    return dot && dot > filename ? apr_pstrmemdup(p, filename, (apr_size_t)(dot - filename))
+                                 : filename;
+}
+
+static int text_ok(const char *s, size_t max)
+{
+    const unsigned char *c;
+    size_t n;
+
+    if (!s || !vp_utf8_valid(s) || (n = vp_utf8_len(s)) < 1 || n > max)
+        return 0;
+    for (c = (const unsigned char *)s; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return 0;
+    return 1;
+}
+
+int vp_video_create(vp_req_t *q, const vp_new_video_t *v)
+{
+    apr_pool_t *p = q->r->pool;
+    const char *filename = v->filename && *v->filename ? v->filename : "upload";
+    const char *title = v->title ? v->title : title_of(p, filename);
+
+    if (!text_ok(filename, 255))
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "file",
+                             "needs a file name of 1 to 255 printable characters");
+    if (!text_ok(title, 200))
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "title",
+                             "must be 1 to 200 printable characters");
+    /* what an Idempotency-Key is compared on */
+    q->body = vp_json_pool(p, json_pack("{s:s, s:s, s:s, s:I}", "title", title, "filename",
+                                        filename, "sha256", v->sha256, "size_bytes",
+                                        (json_int_t)v->size));
+    q->ctx = (void *)v;
+    return vp_write(q, &video_added, NULL, VP_SQL_VIDEO_INSERT, q->project_id, title, filename,
+                    v->content_type, apr_off_t_toa(p, v->size), v->sha256, q->who->id);
+}
+
+apr_off_t vp_video_max_size(vp_req_t *q)
+{
+    apr_off_t max = vp_config_max_upload(q->cfg), limit = ap_get_limit_req_body(q->r);
+
+    return limit > 0 && limit < max ? limit : max;
+}
+
+/* ---- multipart upload ---- */
+
+struct upload {
+    vp_req_t *q;
+    apr_off_t max;
+    enum { NONE, TITLE, FILE_PART } part;
+    int files;
+    const char *filename;
+    char title[801];            /* 200 characters of up to 4 bytes */
+    apr_size_t title_len;
+    int has_title;
+    unsigned char head[VP_SNIFF_BYTES];
+    apr_size_t head_len;
+    const char *type;           /* sniffed */
+    vp_put_t *put;
+    vp_digest_t *digest;
+    apr_off_t size;
+};
+
+static int write_file(struct upload *u, const void *b, apr_size_t n)
+{
+    apr_status_t rv = vp_put_write(u->put, b, n);
+
+    vp_digest_update(u->digest, b, n);
+    if (rv == APR_SUCCESS)
+        return 0;
+    return vp_fail_internal(u->q, APR_STATUS_IS_ENOSPC(rv) ? HTTP_INSUFFICIENT_STORAGE
+                                                           : HTTP_INTERNAL_SERVER_ERROR,
+                            APR_STATUS_IS_ENOSPC(rv) ? "no space left to store the upload"
+                                                     : "the upload could not be stored",
+                            "VP0602: writing an upload failed: %pm", &rv);
+}
+
+/* The first bytes decide: a video container, or 415 before anything is
+ * written. */
+static int sniffed(struct upload *u)
+{
+    vp_req_t *q = u->q;
+    apr_status_t rv;
+
+    if (!(u->type = vp_media_sniff(u->head, u->head_len)))
+        return vp_fail(q, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
+                       "the file is not a video this service accepts (mp4, mov, webm, mkv, avi)",
+                       NULL);
+    if ((rv = vp_put_begin(q->cfg->storage, q->r->pool, &u->put)) != APR_SUCCESS)
+        return vp_fail_internal(q, APR_STATUS_IS_ENOSPC(rv) ? HTTP_INSUFFICIENT_STORAGE
+                                                            : HTTP_INTERNAL_SERVER_ERROR,
+                                "the upload could not be stored",
+                                "VP0603: cannot create an upload file: %pm", &rv);
+    if (!(u->digest = vp_digest_begin(q->r->pool)))
+        return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "the upload could not be stored",
+                                "VP0604: no SHA-256 context");
+    return write_file(u, u->head, u->head_len);
+}
+
+static int part_begin(void *ctx, const char *name, const char *filename, const char *type)
+{
+    struct upload *u = ctx;
+
+    (void)type;     /* the content decides, not what the client says it is */
+    if (!strcmp(name, "title") && !filename) {
+        if (u->has_title)
+            return vp_fail_field(u->q, HTTP_BAD_REQUEST, "title", "is given twice");
+        u->has_title = 1;
+        u->part = TITLE;
+        return 0;
+    }
+    if (!strcmp(name, "file") && filename) {
+        if (u->files++)
+            return vp_fail_field(u->q, HTTP_BAD_REQUEST, "file", "takes one file");
+        u->filename = apr_pstrdup(u->q->r->pool, filename);
+        u->part = FILE_PART;
+        return 0;
+    }
+    return vp_fail_field(u->q, HTTP_BAD_REQUEST, name,
+                         "is not a part of this form (title, and file with a file name)");
+}
+
+static int part_data(void *ctx, const char *b, size_t n)
+{
+    struct upload *u = ctx;
+    apr_size_t take;
+    int st;
+
+    if (u->part == TITLE) {
+        if (u->title_len + n > sizeof u->title - 1)
+            return vp_fail_field(u->q, HTTP_UNPROCESSABLE_ENTITY, "title",
+                                 "must be 1 to 200 printable characters");
+        memcpy(u->title + u->title_len, b, n);
+        u->title_len += n;
+        return 0;
+    }
+    if ((u->size += (apr_off_t)n) > u->max) {
+        u->q->r->connection->keepalive = AP_CONN_CLOSE;
+        return vp_fail(u->q, HTTP_REQUEST_ENTITY_TOO_LARGE, NULL,
+                       apr_psprintf(u->q->r->pool, "the file exceeds %" APR_OFF_T_FMT " bytes",
+                                    u->max), NULL);
+    }
+    if (!u->put) {
+        take = n < sizeof u->head - u->head_len ? n : sizeof u->head - u->head_len;
+        memcpy(u->head + u->head_len, b, take);
+        u->head_len += take;
+        b += take;
+        n -= take;
+        if (u->head_len < sizeof u->head || (st = sniffed(u)))
+            return u->head_len < sizeof u->head ? 0 : st;
+    }
+    return n ? write_file(u, b, n) : 0;
+}
+
+static int part_end(void *ctx)
+{
+    struct upload *u = ctx;
+
+    /* a file shorter than the sniffing window */
+    if (u->part == FILE_PART && !u->put && u->head_len)
+        return sniffed(u);
+    u->part = NONE;
+    return 0;
+}
+
+static const vp_multipart_cb_t form = {part_begin, part_data, part_end};
+
+static int feed(void *ctx, const char *b, apr_size_t n)
+{
+    vp_multipart_t *m = ctx;
+    int st = vp_multipart_feed(m, b, n);
+
+    return st == VP_MULTIPART_MALFORMED ? HTTP_BAD_REQUEST : st;
+}
+
+static apr_status_t commit_put(void *ctx, const char *video_id)
+{
+    return vp_put_commit(ctx, VP_OBJ_ORIGINAL, video_id, NULL);
+}
+
+int vp_h_video_upload(vp_req_t *q)
+{
+    struct upload u = {.q = q};
+    vp_multipart_t *m;
+    const char *err;
+    vp_new_video_t v;
+    int st;
+
+    if ((st = vp_project_access(q, VP_ACT_VIDEOS)))
+        return st;
+    if (!q->cfg->storage)
+        return vp_fail_internal(q, HTTP_SERVICE_UNAVAILABLE, "video storage is not configured",
+                                "VP0605: an upload without VPlanetMediaRoot");
+    if (!(m = vp_multipart_new(q->r->pool, apr_table_get(q->r->headers_in, "Content-Type"), &form,
+                               &u, &err)))
+        return vp_fail(q, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL, err, NULL);
+    u.max = vp_video_max_size(q);
+    if ((st = vp_read_stream(q, u.max + PART_SLACK, feed, m)))
+        return st == HTTP_BAD_REQUEST && vp_multipart_error(m) && !q->message
+               ? vp_fail(q, st, NULL, vp_multipart_error(m), NULL) : st;
+    if (vp_multipart_finish(m))
+        return vp_fail(q, HTTP_BAD_REQUEST, NULL, vp_multipart_error(m), NULL);
+    if (!u.files)
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "file", "is required");
+    if (!u.put)
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "file", "is empty");
+    u.title[u.title_len] = '\0';
+    v = (vp_new_video_t){
+        .title = u.has_title ? u.title : NULL, .filename = u.filename,
+        .content_type = u.type, .size = u.size, .sha256 = vp_digest_hex(u.digest, q->r->pool),
+        .commit = commit_put, .ctx = u.put,
+    };
+    if (!v.sha256)
+        return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "the upload could not be stored",
+                                "VP0604: SHA-256 failed");
+    return vp_video_create(q, &v);
+}
+
+/* ---- the media: served by httpd's own file handler ---- */
+
+/* A signed URL's caller, when the query carries a signature: 0 (q->who
+ * set) or 403; -1 when there is none (the Authorization header decides). */
+static int signed_caller(vp_req_t *q, const char *id, const char *object)
+{
+    const char *sig = apr_table_get(q->args, "signature"),
+               *user = apr_table_get(q->args, "user"),
+               *sid = apr_table_get(q->args, "session"),
+               *exp = apr_table_get(q->args, "expires");
+    vp_principal_t *who;
+    vp_verdict_t v;
+    vp_runner_t db;
+    long e;
+    int st;
+
+    if (!sig)
+        return -1;
+    if (!user || !sid || !exp || !vp_parse_long(exp, &e) || !vp_is_uuid(user)
+        || !vp_media_signed(q->r->pool, &q->cfg->media_key, id, object,
+                            apr_pstrcat(q->r->pool, user, ":", sid, NULL), e, sig))
+        return vp_fail(q, HTTP_FORBIDDEN, NULL, "the signature of this URL is not valid", NULL);
+    if (e < (long)apr_time_sec(apr_time_now()))
+        return vp_fail(q, HTTP_FORBIDDEN, NULL, "this URL has expired", NULL);
+    /* the session it was made for must still be live (logout revokes) */
+    db = vp_db_runner(q, &st);
+    v = vp_access_session(&db, user, sid);
+    if (v.outcome == VP_ACCESS_UNAVAILABLE)
+        return st;
+    if (v.outcome != VP_ACCESS_OK)
+        return vp_fail(q, HTTP_FORBIDDEN, NULL, "the session of this URL has ended", NULL);
+    who = apr_pcalloc(q->r->pool, sizeof *who);
+    who->kind = VP_KIND_USER;
+    who->id = user;
+    who->sid = sid;
+    q->who = who;
+    return 0;
+}
+
+/* RFC 8187 ext-value: attr-char as it is, every other byte %XX. */
+static const char *ext_value(apr_pool_t *p, const char *s)
+{
+    char *out = apr_palloc(p, strlen(s) * 3 + 1), *o = out;
+
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (apr_isalnum(c) || strchr("!#$&+-.^_`|~", c))
+            *o++ = (char)c;
+        else
+            o += sprintf(o, "%%%02X", c);
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Hands the file to httpd: DECLINED makes its default handler serve
+ * r->filename with ranges, ETag, conditional requests and sendfile. */
+static int serve(vp_req_t *q, const char *path, const char *type, const char *filename)
+{
+    request_rec *r = q->r;
+    apr_status_t rv = apr_stat(&r->finfo, path, APR_FINFO_MIN, r->pool);
+
+    if (rv != APR_SUCCESS || r->finfo.filetype != APR_REG) {
+        VP_LOG(q, APLOG_ERR, "VP0606: the file of a live video is missing: %s", path);
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, "the file of this video is not available", NULL);
+    }
+    r->filename = apr_pstrdup(r->pool, path);
+    r->path_info = NULL;
+    ap_set_content_type(r, type);
+    apr_table_setn(r->headers_out, "Cache-Control", "private, max-age=600");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    if (filename)
+        apr_table_setn(r->headers_out, "Content-Disposition",
+                       apr_pstrcat(r->pool, "inline; filename*=UTF-8''",
+                                   ext_value(r->pool, filename), NULL));
+    return DECLINED;
+}
+
+static int media(vp_req_t *q, int poster)
+{
+    const char *id, *name = poster ? NULL : apr_table_get(q->args, "rendition"), *object;
+    PGresult *res;
+    int st;
+
+    if ((st = vp_param_uuid(q, "id", NO_VIDEO, &id)))
+        return st;
+    if (name && strcmp(name, "web") && strcmp(name, "720p") && strcmp(name, "480p"))
+        return vp_fail_field(q, HTTP_BAD_REQUEST, "rendition", "must be web, 720p or 480p");
+    object = poster ? "poster" : name ? apr_pstrcat(q->r->pool, "content/", name, NULL) : "content";
+    if ((st = signed_caller(q, id, object)) > 0
+        || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_VIDEO_PROJECT, id, NO_VIDEO))
+        || (st = vp_db_exec(q, VP_SQL_VIDEO_MEDIA, &res, id, name ? name : "")))
+        return st;
+    if (!PQntuples(res))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_VIDEO, NULL);
+    if (!q->cfg->storage)
+        return vp_fail_internal(q, HTTP_SERVICE_UNAVAILABLE, "video storage is not configured",
+                                "VP0605: media without VPlanetMediaRoot");
+    if (poster) {
+        if (PQgetvalue(res, 0, 2)[0] != 't')
+            return vp_fail(q, HTTP_NOT_FOUND, NULL, "this video has no poster yet", NULL);
+        return serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_POSTER, id, NULL),
+                     "image/jpeg", NULL);
+    }
+    if (name) {
+        if (PQgetvalue(res, 0, 3)[0] != 't')
+            return vp_fail(q, HTTP_NOT_FOUND, NULL, "this video has no such rendition", NULL);
+        return serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_RENDITION, id,
+                                        apr_pstrcat(q->r->pool, name, ".mp4", NULL)),
+                     "video/mp4", NULL);
+    }
+    return serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_ORIGINAL, id, NULL),
+                 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+}
+
+int vp_h_video_content(vp_req_t *q)
+{
+    return media(q, 0);
+}
+
+int vp_h_video_poster(vp_req_t *q)
+{
+    return media(q, 1);
+}
