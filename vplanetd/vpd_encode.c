@@ -272,7 +272,7 @@ static void progress(job_t *j, double fraction)
     }
 }
 
-/* 1 still ours and alive, else why not (RUN_LOST, RUN_DELETED); a
+/* RUN_OK still ours and alive, else why not (RUN_LOST, RUN_DELETED); a
  * database error keeps going (the next beat may reach it). */
 static run_stop_t heartbeat(job_t *j)
 {
@@ -281,10 +281,10 @@ static run_stop_t heartbeat(job_t *j)
 
     if (!r)
         return RUN_OK;
-    if (PQntuples(r) == 0)
-        s = RUN_LOST;
-    else if (strcmp(PQgetvalue(r, 0, 0), "t") == 0)
+    if (strcmp(PQgetvalue(r, 0, 0), "t") == 0)
         s = RUN_DELETED;
+    else if (strcmp(PQgetvalue(r, 0, 1), "t") != 0)
+        s = RUN_LOST;
     PQclear(r);
     return s;
 }
@@ -597,7 +597,7 @@ static void hand_over(vpd_encode_t *e, const char *path, int levels)
 {
     char *s = strdup(path), *slash;
 
-    chmod(path, 0644);
+    chmod(path, 0640);
     if (geteuid() != 0 || !s) {
         free(s);
         return;
@@ -1112,6 +1112,13 @@ vpd_encode_t *vpd_encode_start(apr_pool_t *p, const vpd_config_t *c, const char 
     }
     e->owner = sb.st_uid;
     e->group = sb.st_gid;
+    /* folders made now belong to the root's owner (httpd's user), as the
+     * module hands them over when it starts as root */
+    if (geteuid() == 0 && sb.st_uid != 0
+        && vp_storage_chown(e->st, p, (long)sb.st_uid, (long)sb.st_gid) != APR_SUCCESS) {
+        *err = apr_psprintf(p, "cannot hand the folders of %s to its owner", c->media_root);
+        return NULL;
+    }
     e->workers = apr_pcalloc(p, sizeof(worker_t) * (size_t)e->nworkers);
     e->workers[0].e = e;
     strcpy(e->workers[0].part, "encode");
