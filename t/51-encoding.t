@@ -87,13 +87,16 @@ sub ws_open {
 }
 sub pump {
     my ($seconds) = @_;
-    ws_open() if !$ws || defined $ws->close_code;
-    return select(undef, undef, undef, $seconds) unless $ws;
-    while (my $m = $ws->recv($seconds)) {
-        $seconds = 0.01;
-        next unless $m->{id};
-        $last_id = $m->{id} if $m->{id} > $last_id;
-        push @{ $seen{ $m->{payload}{id} } }, $m->{payload} if $m->{type} eq 'video.encoding';
+    for (1 .. 2) {   # (once more after finding the connection closed)
+        ws_open() if !$ws || defined $ws->close_code;
+        return select(undef, undef, undef, $seconds) unless $ws;
+        while (my $m = $ws->recv($seconds)) {
+            $seconds = 0.01;
+            next unless $m->{id};
+            $last_id = $m->{id} if $m->{id} > $last_id;
+            push @{ $seen{ $m->{payload}{id} } }, $m->{payload} if $m->{type} eq 'video.encoding';
+        }
+        last unless defined $ws->close_code;
     }
 }
 # Waits (reading the WebSocket) until CODE is true; its value, or undef.
@@ -207,7 +210,8 @@ subtest 'files ffprobe cannot read end failed with a reason' => sub {
         is($v && $v->{encoding_status}, 'failed', "$name: failed");
         like($v->{encoding_error}, qr/^not a video ffprobe can read: \S/, "$name: with a reason")
             and note("encoding_error: $v->{encoding_error}");
-        unlike($v->{encoding_error}, qr{/originals/}, "$name: the reason names no storage path");
+        unlike($v->{encoding_error}, qr{/originals/| @ 0x}, "$name: the reason names no storage "
+               . "path, no ffmpeg context address");
         is_deeply($v->{renditions}, [], "$name: no renditions");
         is(psql("SELECT status FROM encoding_jobs WHERE video_id = '$id'"), 'failed',
            "$name: the job failed");
@@ -289,9 +293,38 @@ subtest 'a video deleted while it encodes: stopped, no rendition left' => sub {
     like(VP::sidecar_log(), qr/VPD0505: video $id was deleted/, 'logged');
 };
 
+# ---- a stop (SIGTERM) in the middle: the job goes back to the queue ----
+# ---- encode_timeout: a second daemon with a 1 s limit takes it and fails it ----
+subtest 'SIGTERM during an encode, then a daemon with encode_timeout = 1 s' => sub {
+    my $id = upload($fx{hd1080}, "stopped $tag")->{json}{data}{id};
+    ok(wait_until(60, sub { ffmpeg_of($id) }), 'its encode runs');
+    my @children = ffmpeg_of($id);
+    VP::stack('sidecar-stop');
+    ok(!grep({ kill 0, $_ } @children), 'vplanetd stopped: its ffmpeg is gone');
+    is(psql("SELECT status || ' ' || attempts FROM encoding_jobs WHERE video_id = '$id'"),
+       'queued 0', 'the job is queued again; the attempt does not count');
+    is(video($id)->{encoding_status}, 'pending', 'the video is pending again');
+    like(VP::sidecar_log(), qr/VPD0507: job \d+ stopped with the daemon/,
+         'logged');
+    my $conf = "$ENV{VP_STATE}/vplanetd/timeout.conf";
+    write_file($conf, slurp($ENV{VP_SIDECAR_CONF}) . "\npid_file =\nlisten = 127.0.0.1:" . free_port()
+               . "\nencode_timeout = 1\n");
+    my $short = VP::sidecar_spawn($conf, 'timeout');
+    my $v = finished($id, 60);
+    is($v && $v->{encoding_status}, 'failed', 'failed after the timeout');
+    is($v->{encoding_error}, 'encoding took longer than encode_timeout (1 s): stopped', 'with the reason');
+    ok(!ffmpeg_of($id), 'no ffmpeg left');
+    ok(!-e "$media/renditions/" . substr($id, 0, 2) . "/$id", 'no rendition left');
+    kill 'TERM', $short;
+    waitpid $short, 0;
+    is($?, 0, 'the second daemon stops cleanly');
+    VP::stack('sidecar-start');
+};
+
 # ---- every status change, on the WebSocket ----
 subtest 'every status change arrived as a video.encoding event' => sub {
-    pump(1);
+    my $count = sub { psql("SELECT count(*) FROM events WHERE project_id = '$pid' AND type = 'video.encoding'") };
+    wait_until(15, sub { $count->() == scalar(map { @$_ } values %seen) });
     for my $k (qw(hd720 ntsc webm)) {
         is_deeply(statuses($id{$k}), ['processing', 'completed'], "$k: processing, completed");
     }
@@ -309,8 +342,7 @@ subtest 'every status change arrived as a video.encoding event' => sub {
        'the final event: 100 %, size, fps');
     cmp_ok(abs($done->{duration_s} - 8), '<', 0.1, 'and duration_s');
     is(scalar @{ $done->{renditions} }, 3, 'and the renditions');
-    my $db = psql("SELECT count(*) FROM events WHERE project_id = '$pid' AND type = 'video.encoding'");
-    is($db, scalar(map { @$_ } values %seen), 'the WebSocket brought every event of the table');
+    is(scalar(map { @$_ } values %seen), $count->(), 'the WebSocket brought every event of the table');
 };
 
 done_testing();

@@ -40,7 +40,7 @@ static const struct key {
     INT(mail_sending_timeout, 10, 7 * 86400),
     STR(media_root),
     INT(encode_workers, 0, 64),
-    INT(encode_timeout, 10, 7 * 86400),
+    INT(encode_timeout, 1, 7 * 86400),
     INT(encode_nice, 0, 19),
     STR(ffmpeg), STR(ffprobe), STR(encode_preset),
     INT(encode_crf, 0, 51),

@@ -452,41 +452,51 @@ static int run_ok(const run_t *r)
     return r->stop == RUN_OK && WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0;
 }
 
-/* A child's complaint for encoding_error: the last lines of its stderr,
- * the storage path (which means nothing to a user) left out, cut to fit. */
+/* A child's complaint for encoding_error: the last lines of its stderr
+ * joined by "; ", without what means nothing to a user (the storage path,
+ * ffmpeg's "[mov,mp4,... @ 0x55c8...]" prefixes), cut to fit. */
 static const char *complaint(apr_pool_t *p, const run_t *r, const char *path)
 {
-    char *s = apr_pstrdup(p, r->tail), *end, *start, *hit;
+    apr_array_header_t *lines = apr_array_make(p, 8, sizeof(char *));
+    char *s = apr_pstrdup(p, r->tail), *line, *state, *hit, *c;
+    const char *out;
     size_t n, plen = path ? strlen(path) : 0;
+    int first;
 
-    /* the path, and ": " after it, go */
-    while (plen && (hit = strstr(s, path))) {
-        size_t skip = plen + (strncmp(hit + plen, ": ", 2) == 0 ? 2 : 0);
+    for (line = apr_strtok(s, "\r\n", &state); line; line = apr_strtok(NULL, "\r\n", &state)) {
+        while (plen && (hit = strstr(line, path))) {
+            size_t skip = plen + (strncmp(hit + plen, ": ", 2) == 0 ? 2 : 0);
 
-        memmove(hit, hit + skip, strlen(hit + skip) + 1);
+            memmove(hit, hit + skip, strlen(hit + skip) + 1);
+        }
+        while (*line == '[' && (c = strchr(line, ']')) && strstr(line, " @ 0x")
+               && strstr(line, " @ 0x") < c)
+            for (line = c + 1; *line == ' '; line++)
+                ;
+        for (c = line; *c; c++)
+            if ((unsigned char)*c < ' ')
+                *c = ' ';
+        while (c > line && c[-1] == ' ')
+            *--c = '\0';
+        if (*line)
+            APR_ARRAY_PUSH(lines, char *) = line;
     }
-    for (end = s + strlen(s); end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ');)
-        *--end = '\0';
-    /* the last three lines at most */
-    for (start = end, n = 0; start > s; start--)
-        if (start[-1] == '\n' && ++n == 3)
-            break;
-    for (end = start; *end; end++)
-        if (*end == '\n' || *end == '\r' || (unsigned char)*end < ' ')
-            *end = ' ';
-    if (!*start) {
+    if (lines->nelts == 0) {
         if (WIFSIGNALED(r->status))
             return apr_psprintf(p, "killed by signal %d", WTERMSIG(r->status));
         return apr_psprintf(p, "exit status %d", WEXITSTATUS(r->status));
     }
-    n = strlen(start);
+    out = "";
+    for (first = lines->nelts > 3 ? lines->nelts - 3 : 0; first < lines->nelts; first++)
+        out = apr_pstrcat(p, out, *out ? "; " : "", APR_ARRAY_IDX(lines, first, char *), NULL);
+    n = strlen(out);
     if (n > ERROR_MAX) {
         n = ERROR_MAX;
-        while (n > 0 && ((unsigned char)start[n] & 0xC0) == 0x80)
+        while (n > 0 && ((unsigned char)out[n] & 0xC0) == 0x80)
             n--;
-        start = apr_pstrmemdup(p, start, n);
+        out = apr_pstrmemdup(p, out, n);
     }
-    return start;
+    return out;
 }
 
 /* --- what the job makes --- */
@@ -746,8 +756,18 @@ static void finish(job_t *j, const char *status, const char *error)
         vpd_log(VPD_WARN, j->w->part, "VPD0512: job %s: could not record it %s", j->id, status);
 }
 
+static void stopped(job_t *j, run_stop_t why);
+
 static void fail(job_t *j, const char *why)
 {
+    run_stop_t now = heartbeat(j);
+
+    /* a video deleted meanwhile fails for that (the module removed its
+     * original): no failure to show; a job taken back is another's */
+    if (now != RUN_OK) {
+        stopped(j, now);
+        return;
+    }
     remove_outputs(j);
     vpd_log(VPD_WARN, j->w->part, "VPD0503: video %s failed: %s", j->video_id, why);
     if (publish(j, "failed", 0, why, 1, 0, NULL) < 0) {
