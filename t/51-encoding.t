@@ -321,6 +321,42 @@ subtest 'SIGTERM during an encode, then a daemon with encode_timeout = 1 s' => s
     VP::stack('sidecar-start');
 };
 
+# ---- partial, and the bound on attempts ----
+# A daemon whose ffmpeg (a wrapper around the real one) refuses to make the
+# 480p rendition; a job claimed too often already.
+subtest 'a lower rendition that fails: partial; a job claimed too often: failed' => sub {
+    VP::stack('sidecar-stop');
+    my $p = upload($fx{hd720}, "partial $tag")->{json}{data}{id};
+    my $g = upload($fx{ntsc}, "gave up $tag")->{json}{data}{id};
+    psql("UPDATE encoding_jobs SET attempts = 3, last_error = 'the daemon died'"
+         . " WHERE video_id = '$g'");
+    my $wrapper = "$dir/ffmpeg-no-480p";
+    open(my $fh, '>', $wrapper) or die;
+    print $fh "#!/bin/sh\nfor a in \"\$\@\"; do\n"
+            . "  [ \"\$a\" = scale=854:480 ] && { echo 'the test refuses 480p' >&2; exit 1; }\n"
+            . "done\nexec ffmpeg \"\$\@\"\n";
+    close $fh;
+    chmod 0755, $wrapper;
+    my $conf = "$ENV{VP_STATE}/vplanetd/partial.conf";
+    write_file($conf, slurp($ENV{VP_SIDECAR_CONF}) . "\npid_file =\nlisten = 127.0.0.1:" . free_port()
+               . "\nffmpeg = $wrapper\n");
+    my $d = VP::sidecar_spawn($conf, 'partial');
+    my $v = finished($p, 60);
+    is($v && $v->{encoding_status}, 'partial', 'partial');
+    is($v->{encoding_error}, 'not made: 480p', 'encoding_error names what is missing');
+    is_deeply(renditions($v), { web => '1280x720' }, 'the web rendition is there');
+    ok($v->{poster_url}, 'and the poster');
+    is(psql("SELECT status FROM encoding_jobs WHERE video_id = '$p'"), 'done', 'the job is done');
+    $v = finished($g, 60);
+    is($v && $v->{encoding_status}, 'failed', 'the fourth claim of a job fails it');
+    is($v->{encoding_error}, 'gave up after 3 attempts: the daemon died', 'with the last reason');
+    kill 'TERM', $d;
+    waitpid $d, 0;
+    is($?, 0, 'the second daemon stops cleanly');
+    VP::stack('sidecar-start');
+    $id{partial} = $p;
+};
+
 # ---- every status change, on the WebSocket ----
 subtest 'every status change arrived as a video.encoding event' => sub {
     my $count = sub { psql("SELECT count(*) FROM events WHERE project_id = '$pid' AND type = 'video.encoding'") };
@@ -328,6 +364,7 @@ subtest 'every status change arrived as a video.encoding event' => sub {
     for my $k (qw(hd720 ntsc webm)) {
         is_deeply(statuses($id{$k}), ['processing', 'completed'], "$k: processing, completed");
     }
+    is_deeply(statuses($id{partial}), ['processing', 'partial'], 'partial: processing, partial');
     for my $k (qw(truncated ftyp_text)) {
         is_deeply(statuses($id{$k}), ['processing', 'failed'], "$k: processing, failed");
         like($seen{ $id{$k} }[-1]{encoding_error}, qr/\S/, "$k: the event carries the reason");
