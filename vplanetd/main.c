@@ -108,15 +108,18 @@ int main(int argc, char **argv)
         vpd_log(VPD_ERROR, "main", "VPD0007: cannot start the mail part: %s", err);
         rc = 1;
     }
-    else if (!(enc = vpd_encode_start(p, &c, &err))) {
-        vpd_log(VPD_ERROR, "main", "VPD0011: cannot start the encoding part: %s", err);
-        vpd_stop();
-        rc = vpd_mail_join(mail) || 1;
-    }
     else if (pthread_create(&ws, NULL, ws_main, &c) != 0) {
         vpd_log(VPD_ERROR, "main", "VPD0010: cannot start the WebSocket part");
         vpd_stop();
-        rc = vpd_mail_join(mail) || vpd_encode_join(enc) || 1;
+        rc = vpd_mail_join(mail) || 1;
+    }
+    /* the encoding part last: its checks (ffmpeg -version) take a moment,
+     * and the WebSocket port should not wait for them */
+    else if (!(enc = vpd_encode_start(p, &c, &err))) {
+        vpd_log(VPD_ERROR, "main", "VPD0011: cannot start the encoding part: %s", err);
+        vpd_stop();
+        pthread_join(ws, &ws_rc);
+        rc = vpd_mail_join(mail) || 1;
     }
     else {
         vpd_wait_for_stop();

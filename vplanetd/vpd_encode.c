@@ -319,9 +319,16 @@ static void run(worker_t *w, job_t *j, const char *const *argv, int keep_out, do
         /* the child: async-signal-safe calls only until exec. It dies with
          * this thread (a vplanetd killed with -9 leaves no ffmpeg behind),
          * holds none of vplanetd's descriptors (sockets, the database) */
+        sigset_t none;
+
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(127);
+        /* not what vplanetd's threads have: its signals blocked, SIGPIPE
+         * ignored (both would pass through exec) */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
         if (setpriority(PRIO_PROCESS, 0, c->encode_nice) != 0) {
             /* niced or not, it runs */
         }
@@ -566,6 +573,8 @@ static void fit(const job_t *j, int max_h, int *w, int *h)
 
     *h = th & ~1;
     *w = (int)lround((double)j->width * th / j->height / 2) * 2;
+    if (*w > (j->width & ~1))
+        *w = j->width & ~1;     /* an odd width is never rounded up */
     if (*w < 2)
         *w = 2;
     if (*h < 2)
