@@ -240,8 +240,9 @@ typedef struct {
     int (*before)(vp_req_t *q, const char *const *params);
     /* Optional, under the lock, after the statement: work the transaction
      * must include (a file put in place under the new row's id); it may
-     * set *out (pool-owned) as the answer. */
-    int (*after)(vp_req_t *q, const PGresult *res, json_t **out);
+     * set *out as the answer and *event as the event's payload (both
+     * pool-owned) when they differ from the row. */
+    int (*after)(vp_req_t *q, const PGresult *res, json_t **out, json_t **event);
     /* Optional: reads the answer after the statement, instead of its row. */
     int (*answer)(vp_req_t *q, json_t **out);
 } vp_write_t;

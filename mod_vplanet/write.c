@@ -11,6 +11,7 @@ struct write_run {
     int n;
     const char *const *params;
     json_t *out;                /* the answer */
+    json_t *event;              /* set by w->after: the event's payload */
 };
 
 /* The answer: w->answer's, else the caller's data, else the statement's row. */
@@ -37,10 +38,10 @@ static int write_tx(vp_req_t *q, void *ctx)
         return st;
     if (w->missing && PQntuples(res) == 0)
         return vp_fail(q, HTTP_NOT_FOUND, NULL, w->missing, NULL);
-    if ((w->after && (st = w->after(q, res, &r->out)))
+    if ((w->after && (st = w->after(q, res, &r->out, &r->event)))
         || (w->touch && (st = vp_db_exec(q, VP_SQL_PROJECT_TOUCH, NULL, q->project_id)))
         || (!r->out && (st = answer(q, r, res)))
-        || (st = vp_event(q, w->event, r->data ? r->data : r->out)))
+        || (st = vp_event(q, w->event, r->event ? r->event : r->data ? r->data : r->out)))
         return st;
     /* a no-op unless vp_idempotency_begin took a key */
     return vp_idempotency_record(q, w->status, w->message, r->out);
@@ -50,7 +51,7 @@ int vp_write_run(vp_req_t *q, const vp_write_t *w, json_t *data, vp_sql_id stmt,
                  const char *const *params)
 {
     struct write_run r = {w, data ? vp_json_pool(q->r->pool, data) : NULL, stmt, n, params,
-                          NULL};
+                          NULL, NULL};
     int st;
 
     if ((w->status == HTTP_CREATED && (st = vp_idempotency_begin(q, q->body)))

@@ -145,6 +145,42 @@ subtest 'removals and leaves at once each write their event' => sub {
     is($c->{'member.left'}, $N, "$N member.left events");
 };
 
+# ---- videos: renames and deletes of one video at once ----
+# A small upload: a real mp4 header (sniffed as video/mp4) and bytes after it.
+sub upload {
+    my ($who, $title) = @_;
+    my $b = 'concurrencyBoundary';
+    my $file = "\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41" . ('v' x 4096);
+    return http(POST => "/api/v1$P/videos", headers => { %{ bearer($who->{access}) },
+                'content-type' => "multipart/form-data; boundary=$b" },
+                body => "--$b\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n$title\r\n"
+                      . "--$b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.mp4\"\r\n\r\n"
+                      . "$file\r\n--$b--\r\n");
+}
+
+subtest 'video renames at once each write their event; the stack keeps one title' => sub {
+    my $r = upload($owner, "clip $tag");
+    envelope_ok($r, 201, 'a video to rename') or return;
+    my $vid = $r->{json}{data}{id};
+    my @res = parallel_calls('video rename', sub { call($owner, PATCH => "/videos/$vid", { title => "take $_[0]" }) });
+    is_deeply(statuses(@res), { 200 => $N }, 'every rename answers 200');
+    is(counts($pid)->{'video.updated'}, $N, "$N video.updated events");
+    like(api($owner, GET => "/videos/$vid")->{title}, qr/^take \d+$/, 'the title is one of them');
+    is(psql("SELECT count(*) FROM video_stacks WHERE project_id = '$pid'"), 1, 'one stack');
+};
+
+subtest 'of video deletes at once one wins' => sub {
+    my $r = upload($owner, "doomed $tag");
+    envelope_ok($r, 201, 'a video to delete') or return;
+    my $vid = $r->{json}{data}{id};
+    my @res = parallel_calls('video delete', sub { call($owner, DELETE => "/videos/$vid") });
+    is_deeply(statuses(@res), { 200 => 1, 404 => $N - 1 }, 'one delete succeeds, the others 404');
+    is(counts($pid)->{'video.deleted'}, 1, 'one video.deleted event');
+    is(psql("SELECT count(*) FROM videos WHERE id = '$vid' AND deleted_at IS NOT NULL"), 1,
+       'the row is soft-deleted');
+    ok(!-e "$ENV{VP_STATE}/media/originals/" . substr($vid, 0, 2) . "/$vid", 'its file is gone');
+};
+
 # ---- transfer, delete, restore: one wins, the others are refused ----
 my ($heir) = $people[0];
 subtest 'of transfers at once one wins, the others find the caller an admin' => sub {

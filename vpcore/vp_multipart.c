@@ -152,6 +152,9 @@ static int step(vp_multipart_t *m)
                     return fail(m, "no boundary at the start of the body");
                 return 0;
             }
+            /* the same limit wherever the reads cut the stream */
+            if ((m->pre_bytes += (size_t)(at - b)) > PRE_MAX)
+                return fail(m, "no boundary at the start of the body");
             m->off += (size_t)(at - b) + m->dlen;
             m->state = AFTER;
             break;

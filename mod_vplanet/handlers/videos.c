@@ -135,6 +135,20 @@ static json_t *video_of(vp_req_t *q, const PGresult *res)
     return all ? json_array_get(all, 0) : NULL;
 }
 
+/* What an event tells of a video: every member reads events, and media
+ * URLs are signed for one session, so they stay out. */
+static json_t *event_of(vp_req_t *q, json_t *video)
+{
+    json_t *e = vp_json_pool(q->r->pool, json_deep_copy(video)), *r;
+    size_t i;
+
+    json_object_del(e, "content_url");
+    json_object_del(e, "poster_url");
+    json_array_foreach(json_object_get(e, "renditions"), i, r)
+        json_object_del(r, "url");
+    return e;
+}
+
 /* ---- reads ---- */
 
 int vp_h_video_list(vp_req_t *q)
@@ -231,8 +245,9 @@ int vp_h_video_update(vp_req_t *q)
     if ((st = video_access(q, VP_ACT_VIDEOS, &id))
         || (st = vp_read_json(q, vp_video_update_fields, &body)))
         return st;
-    return vp_write(q, &video_renamed, NULL, VP_SQL_VIDEO_RENAME, q->project_id, id,
-                    vp_str(body, "title"));
+    return vp_write(q, &video_renamed,
+                    json_pack("{s:s, s:s}", "id", id, "title", vp_str(body, "title")),
+                    VP_SQL_VIDEO_RENAME, q->project_id, id, vp_str(body, "title"));
 }
 
 int vp_h_video_delete(vp_req_t *q)
@@ -258,7 +273,7 @@ int vp_h_video_delete(vp_req_t *q)
 /* ---- new videos ---- */
 
 /* Under the lock, the row made: the bytes go under its id before commit. */
-static int put_in_place(vp_req_t *q, const PGresult *res, json_t **out)
+static int put_in_place(vp_req_t *q, const PGresult *res, json_t **out, json_t **event)
 {
     const vp_new_video_t *v = q->ctx;
     const char *id = PQgetvalue(res, 0, PQfnumber(res, "id"));
@@ -269,7 +284,10 @@ static int put_in_place(vp_req_t *q, const PGresult *res, json_t **out)
                                                             : HTTP_INTERNAL_SERVER_ERROR,
                                 "the upload could not be stored",
                                 "VP0601: storing video %s failed: %pm", id, &rv);
-    return (*out = video_of(q, res)) ? 0 : HTTP_SERVICE_UNAVAILABLE;
+    if (!(*out = video_of(q, res)))
+        return HTTP_SERVICE_UNAVAILABLE;
+    *event = event_of(q, *out);
+    return 0;
 }
 
 static const vp_write_t video_added = {
