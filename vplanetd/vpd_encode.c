@@ -141,9 +141,9 @@ static int rows(PGresult *r)
 
 /* The status change or progress of a video with its `video.encoding` event,
  * in one transaction that locks the project row first (the event order of
- * vpcore/sql/events.def). meta: the probe's findings and renditions (the
- * final change), or NULL. 1 done, 0 the video was deleted, -1 database
- * error. */
+ * vpcore/sql/events.def). final: with the probe's findings and the
+ * renditions. 1 done, 0 the video was deleted or the job is no longer
+ * ours (nothing written), -1 database error. */
 typedef struct {
     const char *name;
     int width, height;
@@ -179,7 +179,8 @@ static int publish(job_t *j, const char *status, int progress, const char *error
     project = apr_pstrdup(p, PQgetvalue(r, 0, 0));
     PQclear(r);
     n = rows(vpd_pg_run(w->db, VPD_SQL_ENC_SET, j->video_id, status, apr_itoa(p, progress), error,
-                        dur, fn, fd, wd, ht, final ? (has_poster ? "true" : "false") : NULL));
+                        dur, fn, fd, wd, ht, final ? (has_poster ? "true" : "false") : NULL,
+                        w->e->claimer));
     if (n <= 0) {
         rollback(w);
         return n;
@@ -863,7 +864,7 @@ static void process(worker_t *w, apr_pool_t *p, const char *id, const char *vide
     /* what an earlier attempt left is made again */
     remove_outputs(j);
     if (show(j, "processing", 0, NULL) == 0) {
-        stopped(j, RUN_DELETED);
+        stopped(j, heartbeat(j) == RUN_LOST ? RUN_LOST : RUN_DELETED);
         return;
     }
     src = vp_storage_path(e->st, p, VP_OBJ_ORIGINAL, video_id, NULL);
@@ -923,6 +924,11 @@ static void process(worker_t *w, apr_pool_t *p, const char *id, const char *vide
             stopped(j, stop);
             return;
         case NOT_MADE:
+            /* (the original removed by a delete fails each step at once) */
+            if ((stop = heartbeat(j)) != RUN_OK) {
+                stopped(j, stop);
+                return;
+            }
             vpd_log(VPD_WARN, w->part, "VPD0508: video %s: no %s rendition: %s", video_id,
                     lower[i].name, why);
             missing = missing ? apr_pstrcat(p, missing, ", ", lower[i].name, NULL)
@@ -947,6 +953,10 @@ static void process(worker_t *w, apr_pool_t *p, const char *id, const char *vide
             has_poster = 1;
             break;
         }
+        if ((stop = heartbeat(j)) != RUN_OK) {
+            stopped(j, stop);
+            return;
+        }
         if (seek == 0) {
             vpd_log(VPD_WARN, w->part, "VPD0508: video %s: no poster: %s", video_id, why);
             missing = missing ? apr_pstrcat(p, missing, ", poster", NULL) : "poster";
@@ -957,7 +967,7 @@ static void process(worker_t *w, apr_pool_t *p, const char *id, const char *vide
     why = missing ? apr_pstrcat(p, "not made: ", missing, NULL) : NULL;
     switch (publish(j, missing ? "partial" : "completed", 100, why, 1, has_poster, made)) {
     case 0:
-        stopped(j, RUN_DELETED);
+        stopped(j, heartbeat(j) == RUN_LOST ? RUN_LOST : RUN_DELETED);
         return;
     case -1:
         /* the files are there; the job is taken again after encode_stale */
