@@ -358,6 +358,31 @@ subtest 'a lower rendition that fails: partial; a job claimed too often: failed'
     $id{partial} = $p;
 };
 
+# ---- several workers and daemons share the queue ----
+subtest 'two daemons (1 + 2 workers) share the queue: each job taken once' => sub {
+    my $conf = "$ENV{VP_STATE}/vplanetd/share.conf";
+    write_file($conf, slurp($ENV{VP_SIDECAR_CONF}) . "\npid_file =\nlisten = 127.0.0.1:" . free_port()
+               . "\nencode_workers = 2\n");
+    my $d = VP::sidecar_spawn($conf, 'share');
+    ok(wait_until(10, sub { slurp("$ENV{VP_STATE}/vplanetd/share.log") =~ /VPD0514: 2 encode workers/ }),
+       'a second daemon with 2 workers is up');
+    my @ids = map { upload($_ % 2 ? $fx{ntsc} : $fx{webm}, "share $_ $tag")->{json}{data}{id} } 1 .. 6;
+    my @done = map { finished($_, 60) } @ids;
+    is(scalar(grep { $_ && $_->{encoding_status} eq 'completed' } @done), 6, 'six videos completed');
+    my $list = join(',', map { "'$_'" } @ids);
+    is(psql("SELECT string_agg(status || ' ' || attempts, ',') FROM encoding_jobs WHERE video_id IN ($list)"),
+       join(',', ('done 1') x 6), 'every job done at its first attempt');
+    my $logs = VP::sidecar_log() . slurp("$ENV{VP_STATE}/vplanetd/share.log");
+    is(scalar(() = $logs =~ /VPD0501: job \d+ \(video (?:@{[join '|', @ids]})\)/g), 6,
+       'each taken once, in both logs together');
+    my @claimers = split /\n/, psql("SELECT DISTINCT split_part(claimed_by, ':', 2) FROM encoding_jobs"
+                                    . " WHERE video_id IN ($list)");
+    note('claimed by the daemons of pid ' . join(', ', @claimers));
+    kill 'TERM', $d;
+    waitpid $d, 0;
+    is($?, 0, 'the second daemon stops cleanly');
+};
+
 # ---- every status change, on the WebSocket ----
 subtest 'every status change arrived as a video.encoding event' => sub {
     my $count = sub { psql("SELECT count(*) FROM events WHERE project_id = '$pid' AND type = 'video.encoding'") };
