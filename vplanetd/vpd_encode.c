@@ -139,17 +139,18 @@ static int rows(PGresult *r)
     return n;
 }
 
-/* The status change or progress of a video with its `video.encoding` event,
- * in one transaction that locks the project row first (the event order of
- * vpcore/sql/events.def). final: with the probe's findings and the
- * renditions. 1 done, 0 the video was deleted or the job is no longer
- * ours (nothing written), -1 database error. */
+/* a rendition made */
 typedef struct {
     const char *name;
     int width, height;
     apr_off_t size;
 } rendition_t;
 
+/* The status change or progress of a video with its `video.encoding` event,
+ * in one transaction that locks the project row first (the event order of
+ * vpcore/sql/events.def). final: with the probe's findings and the
+ * renditions. 1 done, 0 the video was deleted or the job is no longer
+ * ours (nothing written), -1 database error. */
 static int publish(job_t *j, const char *status, int progress, const char *error,
                    int final, int has_poster, const apr_array_header_t *renditions)
 {
@@ -192,8 +193,10 @@ static int publish(job_t *j, const char *status, int progress, const char *error
     if (final) {
         json_t *list = json_array();
 
-        if (rows(vpd_pg_run(w->db, VPD_SQL_ENC_RENDITIONS_CLEAR, j->video_id)) < 0)
+        if (rows(vpd_pg_run(w->db, VPD_SQL_ENC_RENDITIONS_CLEAR, j->video_id)) < 0) {
+            json_decref(list);
             goto fail;
+        }
         for (i = 0; renditions && i < renditions->nelts; i++) {
             const rendition_t *rd = &APR_ARRAY_IDX(renditions, i, rendition_t);
 
