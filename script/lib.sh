@@ -13,6 +13,8 @@ PACKAGES=(
     # vplanetd: libcurl (SMTP), libwebsockets (its WebSocket part); the
     # SMTP sink of the test and development stacks
     libcurl4-openssl-dev libwebsockets-dev python3-aiosmtpd
+    # vplanetd's video encoding (ffmpeg and ffprobe)
+    ffmpeg
     # Unicode normal forms, case folding and PRECIS classes (the core)
     libunistring-dev
     # libFuzzer harnesses of the core (script/fuzz)

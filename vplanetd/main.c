@@ -1,9 +1,9 @@
 /* vplanetd: the sidecar of mod_vplanet.
  *
- * Two parts, each in a thread of its own, so a slow mail relay never holds
- * up events: the WebSocket fan-out of project events (vpd_ws.c) and the
- * mail outbox delivered over SMTP (vpd_mail.c). The main thread handles
- * the signals. Runs in the foreground and logs to stderr (systemd, or
+ * Three parts, each in threads of its own, so a slow mail relay or a long
+ * encode never holds up events: the WebSocket fan-out of project events
+ * (vpd_ws.c), the mail outbox delivered over SMTP (vpd_mail.c) and the
+ * video encoding jobs (vpd_encode.c). The main thread handles the signals. Runs in the foreground and logs to stderr (systemd, or
  * script/stack, takes care of the rest).
  *
  *   vplanetd [-c FILE] [-t]      -t: check the configuration and exit
@@ -12,6 +12,7 @@
  * 2 on a bad command line or configuration. */
 #include "vpd_config.h"
 #include "vpd_daemon.h"
+#include "vpd_encode.h"
 #include "vpd_log.h"
 #include "vpd_mail.h"
 #include "vpd_ws.h"
@@ -56,6 +57,7 @@ int main(int argc, char **argv)
     const char *path = VPD_CONFIG_FILE, *err;
     static vpd_config_t c;
     vpd_mail_t *mail;
+    vpd_encode_t *enc = NULL;
     pthread_t ws;
     void *ws_rc = NULL;
     apr_pool_t *p;
@@ -111,10 +113,19 @@ int main(int argc, char **argv)
         vpd_stop();
         rc = vpd_mail_join(mail) || 1;
     }
+    /* the encoding part last: its checks (ffmpeg -version) take a moment,
+     * and the WebSocket port should not wait for them */
+    else if (!(enc = vpd_encode_start(p, &c, &err))) {
+        vpd_log(VPD_ERROR, "main", "VPD0011: cannot start the encoding part: %s", err);
+        vpd_stop();
+        pthread_join(ws, &ws_rc);
+        rc = vpd_mail_join(mail) || 1;
+    }
     else {
         vpd_wait_for_stop();
         pthread_join(ws, &ws_rc);
-        rc = vpd_mail_join(mail) || ws_rc != NULL;
+        rc = vpd_mail_join(mail);
+        rc = vpd_encode_join(enc) || rc || ws_rc != NULL;
     }
     vpd_pidfile_remove(c.pid_file);
     curl_global_cleanup();

@@ -38,6 +38,15 @@ static const struct key {
     INT(mail_batch, 1, 1000),
     INT(mail_poll_interval, 1, 86400),
     INT(mail_sending_timeout, 10, 7 * 86400),
+    STR(media_root),
+    INT(encode_workers, 0, 64),
+    INT(encode_timeout, 1, 7 * 86400),
+    INT(encode_nice, 0, 19),
+    STR(ffmpeg), STR(ffprobe), STR(encode_preset),
+    INT(encode_crf, 0, 51),
+    INT(encode_max_attempts, 1, 100),
+    INT(encode_stale, 3, 86400),
+    INT(encode_poll_interval, 1, 86400),
     STR(pid_file),
     {"log_level", K_LEVEL, offsetof(vpd_config_t, log_level), 0, 0},
 #undef STR
@@ -66,6 +75,17 @@ void vpd_config_defaults(vpd_config_t *c)
     c->mail_batch = 10;
     c->mail_poll_interval = 30;
     c->mail_sending_timeout = 600;
+    c->media_root = "/var/lib/vplanet/media";
+    c->encode_workers = 1;
+    c->encode_timeout = 3600;
+    c->encode_nice = 10;
+    c->ffmpeg = "ffmpeg";
+    c->ffprobe = "ffprobe";
+    c->encode_preset = "medium";
+    c->encode_crf = 23;
+    c->encode_max_attempts = 3;
+    c->encode_stale = 60;
+    c->encode_poll_interval = 30;
     c->log_level = VPD_INFO;
 }
 
@@ -207,6 +227,15 @@ static const char *check(apr_pool_t *p, vpd_config_t *c)
         return apr_psprintf(p, "mail_sending_timeout (%d s) must exceed smtp_timeout (%d s): "
                             "a row still being sent would be taken back and sent twice",
                             c->mail_sending_timeout, c->smtp_timeout);
+    if (c->encode_workers > 0) {
+        if (!c->media_root || c->media_root[0] != '/')
+            return "media_root must be an absolute path (the module's VPlanetMediaRoot)";
+        if (!c->ffmpeg || !c->ffprobe)
+            return "ffmpeg and ffprobe must not be empty";
+        if (!c->encode_preset || strspn(c->encode_preset, "abcdefghijklmnopqrstuvwxyz")
+                                     != strlen(c->encode_preset))
+            return "encode_preset wants an x264 preset name (ultrafast ... veryslow)";
+    }
     return NULL;
 }
 

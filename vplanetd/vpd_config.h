@@ -46,6 +46,19 @@ typedef struct {
     int mail_poll_interval;        /* seconds between looks without a NOTIFY */
     int mail_sending_timeout;      /* a row `sending` longer than this is taken back */
 
+    /* encoding (vpd_encode.c) */
+    const char *media_root;        /* the module's VPlanetMediaRoot */
+    int encode_workers;            /* jobs encoded at once; 0: no encoding here */
+    int encode_timeout;            /* seconds for one job, all its steps */
+    int encode_nice;               /* nice of the ffmpeg/ffprobe children */
+    const char *ffmpeg;            /* program (a name is looked up in PATH) */
+    const char *ffprobe;
+    const char *encode_preset;     /* x264 preset */
+    int encode_crf;                /* x264 constant rate factor */
+    int encode_max_attempts;       /* claims of one job before it fails */
+    int encode_stale;              /* seconds without a heartbeat: the worker died */
+    int encode_poll_interval;      /* seconds between sweeps without a NOTIFY */
+
     const char *pid_file;
     int log_level;                 /* vpd_level_t */
 } vpd_config_t;

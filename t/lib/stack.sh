@@ -52,6 +52,11 @@ mail_poll_interval = 5
 smtp_timeout = 10
 smtp_connect_timeout = 5
 mail_sending_timeout = 30
+# Encoding in seconds, not minutes: the fastest x264 preset, and a worker
+# that died is noticed after 6 s (t/51-encoding.t kills one mid-encode).
+encode_preset = ultrafast
+encode_stale = 6
+encode_poll_interval = 5
 $sidecar_extra"
     # the document the build generated (tools/vp-openapi), served by Apache
     export VP_OPENAPI="$build/openapi.json"

@@ -73,6 +73,15 @@ static void test_config(void)
     is_int(c.smtp_timeout, 60, "default SMTP time-out");
     is_int(c.mail_sending_timeout, 600, "default sending time-out");
     ok(c.pid_file == NULL && c.smtp_username == NULL, "no pid file, no credentials");
+    is_str(c.media_root, "/var/lib/vplanet/media", "default media_root (conf/vplanet.conf's)");
+    is_int(c.encode_workers, 1, "default encode_workers 1");
+    is_int(c.encode_timeout, 3600, "default encode_timeout 1 h");
+    is_int(c.encode_nice, 10, "default encode_nice 10");
+    ok(strcmp(c.ffmpeg, "ffmpeg") == 0 && strcmp(c.ffprobe, "ffprobe") == 0,
+       "ffmpeg and ffprobe from PATH");
+    ok(strcmp(c.encode_preset, "medium") == 0 && c.encode_crf == 23, "x264 medium, crf 23");
+    ok(c.encode_max_attempts == 3 && c.encode_stale == 60 && c.encode_poll_interval == 30,
+       "3 attempts, 60 s stale, 30 s sweep");
 
     err = parse(&c, "# comment\r\n\r\n   # indented comment\n"
                     "database = \"host=/tmp dbname=x\"\r\n"
@@ -115,6 +124,15 @@ static void test_config(void)
     refused(MINIMAL "mail_batch =\n", "whole number", "empty number");
     refused(MINIMAL "smtp_tls = yes\n", "smtp_tls wants required, try or none", "smtp_tls");
     refused(MINIMAL "log_level = loud\n", "log_level wants", "log_level");
+    refused(MINIMAL "media_root = media\n", "media_root must be an absolute path",
+            "a relative media_root");
+    is_str(parse(&c, MINIMAL "media_root = media\nencode_workers = 0\n"), NULL,
+           "no encoding here: media_root is not looked at");
+    refused(MINIMAL "encode_preset = ultra fast\n", "encode_preset wants", "a preset with a space");
+    refused(MINIMAL "encode_nice = 20\n", "encode_nice wants a whole number from 0 to 19",
+            "nice 20");
+    refused(MINIMAL "encode_workers = 65\n", "encode_workers wants", "65 workers");
+    refused(MINIMAL "ffmpeg =\n", "ffmpeg and ffprobe must not be empty", "no ffmpeg");
     refused(MINIMAL "listen = 8081\n", "HOST:PORT", "listen without host");
     refused(MINIMAL "listen = 127.0.0.1:0\n", "HOST:PORT", "port 0");
     refused(MINIMAL "listen = 127.0.0.1:65536\n", "HOST:PORT", "port 65536");
