@@ -598,9 +598,10 @@ static int serve(vp_req_t *q, const char *path, const char *type, const char *fi
     return DECLINED;
 }
 
-static int media(vp_req_t *q, int poster)
+/* The poster, the original (name NULL) or the rendition name. */
+static int media(vp_req_t *q, int poster, const char *name)
 {
-    const char *id, *name = poster ? NULL : apr_table_get(q->args, "rendition"), *object;
+    const char *id, *object;
     PGresult *res;
     int st;
 
@@ -637,10 +638,10 @@ static int media(vp_req_t *q, int poster)
 
 int vp_h_video_content(vp_req_t *q)
 {
-    return media(q, 0);
+    return media(q, 0, apr_table_get(q->args, "rendition"));
 }
 
 int vp_h_video_poster(vp_req_t *q)
 {
-    return media(q, 1);
+    return media(q, 1, NULL);
 }
