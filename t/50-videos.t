@@ -374,6 +374,20 @@ subtest 'bad ids and other projects\' videos are 404' => sub {
     is(api($outsider, GET => "/projects/$theirs/videos")->{count}, 0, 'their project lists none of these');
 };
 
+subtest 'a video id in upper case is the same video, its file included' => sub {
+    my $v = upload($owner, $pid, title => "upper $tag", file => $MP4)->{json}{data} or return fail('upload');
+    my $ID = uc $v->{id};
+    my $r = http(GET => "/api/v1/videos/$ID/content", headers => bearer($owner->{access}));
+    is($r->{status}, 200, 'content by the upper-case id: 200');
+    is($r->{body}, $MP4, '... the file');
+    my $url = local_path(api($owner, GET => "/videos/$v->{id}")->{content_url});
+    is(http(GET => $url =~ s/$v->{id}/$ID/r)->{status}, 200, 'its signed URL with the id in upper case: 200');
+    is(api($owner, GET => "/videos/$ID/versions")->[0]{id}, $v->{id}, 'versions by the upper-case id');
+    envelope_ok(call($owner, DELETE => "/videos/$ID"), 200, 'DELETE by the upper-case id');
+    ok(!-e original_path($v->{id}), 'its file is gone from originals/');
+    error_ok(call($owner, GET => "/videos/$v->{id}"), 404, 'not_found', 'the video is gone');
+};
+
 # ---- the body ----
 subtest 'multipart errors: 422, 400, 415; nothing kept' => sub {
     my $before = snapshot();
