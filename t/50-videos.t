@@ -16,6 +16,7 @@ use warnings;
 use Test::More;
 use Digest::SHA qw(sha256_hex);
 use IO::Socket::INET;
+use JSON::PP ();
 use Time::HiRes ();
 use VP;
 use VPVideo;
@@ -95,6 +96,10 @@ subtest 'an upload is stored under its id: version 1, sha256, size, type sniffed
     my @ev = grep { $_->{type} eq 'video.added' } @{ events_after($pid, $last) };
     is(scalar @ev, 1, 'one video.added event');
     is($ev[0]{payload}{id}, $v->{id}, '... about this video');
+    is($ev[0]{payload}{sha256}, $v->{sha256}, '... with its members');
+    ok(!exists $ev[0]{payload}{content_url} && !exists $ev[0]{payload}{poster_url}
+       && JSON::PP->new->canonical->encode($ev[0]{payload}) !~ /signature=/,
+       '... but none of the URLs signed for the uploader (every member reads the event)');
     is(psql("SELECT count(*) FROM encoding_jobs WHERE video_id = :'v'", "v=$v->{id}"), 1,
        'an encoding job is queued with it');
     envelope_ok(call($viewer, GET => "/videos/$v->{id}"), 200, 'a viewer reads it');
@@ -195,8 +200,11 @@ subtest 'PATCH {title} renames the stack; a title of another stack is 409' => su
     is($r->{json}{data}{id}, $v2->{id}, '... and is the video');
     my $vs = api($viewer, GET => "/videos/$v1->{id}/versions");
     is_deeply([map { $_->{title} } @$vs], [('Opening, final') x 3], 'every version has the new title');
-    is(scalar(grep { $_->{type} eq 'video.updated' } @{ events_after($pid, $last) }), 1,
-       'one video.updated event');
+    my @ev = grep { $_->{type} eq 'video.updated' } @{ events_after($pid, $last) };
+    is(scalar @ev, 1, 'one video.updated event');
+    is($ev[0]{payload}{title}, 'Opening, final', '... with the new title');
+    ok(JSON::PP->new->encode($ev[0]{payload}) !~ /signature=|content_url|poster_url/,
+       '... and no URL signed for the caller');
 
     my $r2 = call($owner, PATCH => "/videos/$v1->{id}", { title => 'KIND WEBM' });
     error_ok($r2, 409, 'conflict', 'the title of another stack (any case): 409');
