@@ -17,6 +17,7 @@ use Test::More;
 use Digest::SHA qw(sha256_hex);
 use IO::Socket::INET;
 use JSON::PP ();
+use Encode ();
 use Time::HiRes ();
 use VP;
 use VPVideo;
@@ -130,6 +131,28 @@ subtest 'containers are recognised by content, not by name' => sub {
     $r = upload($owner, $pid, file => $MP4, filename => 'Untitled take.mp4');
     envelope_ok($r, 201, 'no title part');
     is($r->{json}{data}{title}, 'Untitled take', '... the title is the file name without its extension');
+    $r = upload($owner, $pid, parts => [['file', $MP4, 'after.mp4'], ['title', 'Title after the file']]);
+    envelope_ok($r, 201, 'the title part after the file part');
+    is($r->{json}{data}{title}, 'Title after the file', '... is the title');
+    my $name = "Caf\x{e9} \x{2615} take.mp4";
+    $r = upload($owner, $pid, title => "unicode $tag", file => $MP4, filename => Encode::encode('UTF-8', $name));
+    envelope_ok($r, 201, 'a file name in UTF-8');
+    is($r->{json}{data}{filename}, $name, '... kept as sent');
+    my $c = http(GET => "/api/v1/videos/$r->{json}{data}{id}/content", headers => bearer($owner->{access}));
+    is($c->{headers}{'content-disposition'}, "inline; filename*=UTF-8''Caf%C3%A9%20%E2%98%95%20take.mp4",
+       '... and given back percent-encoded (RFC 8187)');
+
+    # chunked, as a client streaming a file of unknown length sends it
+    my ($body, $type) = multipart(['title', "chunked $tag"], ['file', $MP4, 'chunked.mp4']);
+    my $req = "POST /api/v1$V HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $owner->{access}\r\n"
+            . "Content-Type: $type\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    for (my $i = 0; $i < length $body; $i += 1000) {
+        my $chunk = substr($body, $i, 1000);
+        $req .= sprintf("%x\r\n", length $chunk) . "$chunk\r\n";
+    }
+    $r = raw_http("${req}0\r\n\r\n");
+    is($r->{status}, 201, 'a chunked upload: 201');
+    is($r->{json}{data}{sha256}, sha256_hex($MP4), '... the same file');
 };
 
 subtest 'the same title in another letter case is the next version of the stack' => sub {
@@ -258,6 +281,8 @@ subtest 'content: ranges, ETag and 304, Accept-Ranges, served by httpd' => sub {
     like($r->{headers}{'content-type'} // '', qr{^video/mp4}, 'Content-Type: the sniffed type');
     is($r->{headers}{'content-length'}, $size, 'Content-Length');
     is($r->{headers}{'accept-ranges'}, 'bytes', 'Accept-Ranges: bytes');
+    is($r->{headers}{'x-content-type-options'}, 'nosniff', 'X-Content-Type-Options: nosniff');
+    ok($r->{headers}{'x-request-id'}, 'X-Request-ID');
     like($r->{headers}{'content-disposition'} // '', qr/^inline; filename\*=UTF-8''cut%20one\.mp4$/,
          'Content-Disposition: inline, with the file name');
     my $etag = $r->{headers}{etag};
@@ -350,6 +375,14 @@ subtest 'signed URLs: no header needed; tampered, expired, foreign or logged-out
                 200, 'the session logs out');
     error_ok(http(GET => $url), 403, 'forbidden', 'a URL of a logged-out session: 403');
     error_ok(http(GET => $forged), 403, 'forbidden', '... also freshly signed');
+
+    # the URL plays as its user: one who left the project reads nothing more
+    my $leaver = new_user();
+    api($owner, POST => "/projects/$pid/members", { user_id => $leaver->{id}, role => 'reviewer' });
+    my $theirs = local_path(api($leaver, GET => "/videos/$v->{id}")->{content_url});
+    is(http(GET => $theirs)->{status}, 200, "a reviewer's URL plays");
+    api($owner, DELETE => "/projects/$pid/members/$leaver->{id}");
+    error_ok(http(GET => $theirs), 404, 'not_found', 'once the reviewer is removed from the project: 404');
 };
 
 # ---- ids, tenants ----
@@ -375,6 +408,9 @@ subtest 'bad ids and other projects\' videos are 404' => sub {
         error_ok(call($outsider, @$call), 404, 'not_found', "a non-member: $call->[0] $call->[1]: 404");
     }
     error_ok(upload($outsider, $pid), 404, 'not_found', 'a non-member uploads: 404');
+    my $gone = new_project($owner, "Gone $tag");
+    api($owner, DELETE => "/projects/$gone");
+    error_ok(upload($owner, $gone), 404, 'not_found', 'an upload to a deleted project: 404');
     my $theirs = new_project($outsider, "Theirs $tag");
     error_ok(call($outsider, GET => "/videos/$v->{id}"), 404, 'not_found',
              'a member of another project: 404 on this one\'s video');
