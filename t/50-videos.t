@@ -473,6 +473,34 @@ subtest 'multipart errors: 422, 400, 415; nothing kept' => sub {
     nothing_left($before, 'refused bodies');
 };
 
+subtest 'a file full of near-boundaries, across the reads of the body, arrives intact' => sub {
+    my $b = 'vpNearBoundary0123456789abcdef';
+    # the delimiter's start (CRLF, "--", the boundary) cut short, at and
+    # around every 64 KiB (the size the module reads the body in), and the
+    # boundary without the CRLF before it (no delimiter: RFC 2046 takes the
+    # boundary whole after a CRLF as one, whatever follows)
+    my $file = $MP4;
+    for my $k (1 .. 12) {
+        my $near = "\r\n--" . substr($b, 0, $k % length($b));
+        $file .= "x" x ($k * 65536 - $k * 7 - length($file)) if length($file) < $k * 65536 - $k * 7;
+        $file .= $near . "y" . "--$b" . "\r\n-" . "\r\n--" . substr($b, 0, -1) . "\r\n";
+    }
+    my $body = "--$b\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nnear $tag\r\n"
+             . "--$b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"near.mp4\"\r\n"
+             . "Content-Type: video/mp4\r\n\r\n$file\r\n--$b--\r\n";
+    my $r = http(POST => "/api/v1$V", body => $body,
+                 headers => { %{ bearer($owner->{access}) }, 'content-type' => "multipart/form-data; boundary=$b" });
+    envelope_ok($r, 201, 'uploaded') or return;
+    is($r->{json}{data}{size_bytes}, length $file, 'size_bytes: every byte of the file');
+    is($r->{json}{data}{sha256}, sha256_hex($file), 'sha256 of the file as sent');
+    ok(slurp(original_path($r->{json}{data}{id})) eq $file, 'the stored file is the file, byte for byte');
+    $r = upload($owner, $pid, title => "path $tag", file => $MP4, filename => 'C:\\fakepath\\clip.mp4');
+    envelope_ok($r, 201, 'a file name with a Windows path');
+    is($r->{json}{data}{filename}, 'clip.mp4', '... its last segment (the backslashes as a browser sends them)');
+    $r = upload($owner, $pid, title => "dots $tag", file => $MP4, filename => '../../etc/clip.mp4');
+    is($r->{json}{data}{filename}, 'clip.mp4', 'a file name with ../: its last segment');
+};
+
 subtest 'a client that disconnects mid-upload leaves nothing' => sub {
     my $before = snapshot();
     my $file = $MP4 . ("\0" x (2 * 1024 * 1024));
