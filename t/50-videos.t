@@ -171,6 +171,7 @@ subtest 'the same title in another letter case is the next version of the stack'
     my $vs = call($viewer, GET => "/videos/$v2->{id}/versions");
     envelope_ok($vs, 200, 'versions');
     is_deeply([map { $_->{version} } @{ $vs->{json}{data} }], [1, 2, 3], 'the stack, ascending');
+    is_deeply([sort keys %{ $vs->{json}{data}[0] }], [sort keys %$first], 'each with the members of a video');
     is_deeply([map { $_->{id} } @{ $vs->{json}{data} }], [$first->{id}, $v2->{id}, $video{third}{id}],
               '... the three videos');
     like($vs->{json}{data}[0]{content_url}, qr{/videos/$first->{id}/content\?.*user=$viewer->{id}},
@@ -184,6 +185,8 @@ subtest 'the list: the latest of each stack, newest first; ?all_versions=true ev
     my %titles;
     $titles{ $_->{title} }++ for @{ $d->{results} };
     ok(!grep({ $_ > 1 } values %titles), 'one item per stack');
+    my @members = sort keys %{ $video{first} };
+    is_deeply([sort keys %{ $d->{results}[0] }], \@members, 'an item has the members of a video');
     my ($scene) = grep { $_->{title} eq 'Opening scene' } @{ $d->{results} };
     is($scene->{version}, 3, 'the stack shows its latest version');
     is($d->{count}, scalar @{ $d->{results} }, 'count is the number of stacks');
