@@ -460,8 +460,10 @@ static int part_data(void *ctx, const char *b, size_t n)
         u->head_len += take;
         b += take;
         n -= take;
-        if (u->head_len < sizeof u->head || (st = sniffed(u)))
-            return u->head_len < sizeof u->head ? 0 : st;
+        if (u->head_len < sizeof u->head)
+            return 0;
+        if ((st = sniffed(u)))
+            return st;
     }
     return n ? write_file(u, b, n) : 0;
 }
