@@ -34,17 +34,37 @@ my $MP4 = fixture('mp4');
 # from VPlanetPublicURL, the test stack's own address).
 sub local_path { $_[0] =~ s{^https?://[^/]+}{}r }
 
-# The files under originals/ and tmp/ now.
-sub snapshot { return { originals => [storage_files('originals')], tmp => [storage_files('tmp')] } }
+# The files under originals/ now.
+sub snapshot { return { originals => [storage_files('originals')] } }
+
+# marked(SIZE): bytes that pass for an mp4 (its first 64 bytes), then a
+# mark of this test, padded to SIZE bytes. The temporary file of an upload
+# of them is known by its content, whatever else writes to tmp/ meanwhile
+# (vplanetd encoding the videos uploaded before).
+my $MARK = "vp-test-mark $tag";
+my $marks = 0;
+sub marked {
+    my ($size) = @_;
+    my $head = substr($MP4, 0, 64) . "$MARK " . ++$marks . "\n";
+    return $head . ("\0" x (($size // 0) > length $head ? $size - length $head : 0));
+}
+
+# The files of tmp/ that hold a marked upload.
+sub marked_in_tmp {
+    return grep {
+        my $head = '';
+        if (open(my $fh, '<', media_root() . "/tmp/$_")) { read($fh, $head, 256) }
+        index($head, $MARK) >= 0;
+    } storage_files('tmp');
+}
 
 # nothing_left(BEFORE, NAME): no file was added to originals/ since BEFORE,
-# and tmp/ is back to what it held (the request pool's cleanup removes an
-# unfinished upload's file just after the answer, hence the wait).
+# and no file of tmp/ holds a marked upload (the request pool's cleanup
+# removes an unfinished upload's file just after the answer, hence the wait).
 sub nothing_left {
     my ($before, $name) = @_;
-    my %had = map { $_ => 1 } @{ $before->{tmp} };
-    my $tmp_ok = wait_for(10, sub { !grep { !$had{$_} } storage_files('tmp') });
-    ok($tmp_ok, "$name: nothing left in tmp/") or diag(join ' ', storage_files('tmp'));
+    my $tmp_ok = wait_for(10, sub { !marked_in_tmp() });
+    ok($tmp_ok, "$name: nothing left in tmp/") or diag(join ' ', marked_in_tmp());
     is_deeply([storage_files('originals')], $before->{originals}, "$name: no new file in originals/");
 }
 
@@ -438,7 +458,7 @@ subtest 'a video id in upper case is the same video, its file included' => sub {
 # ---- the body ----
 subtest 'multipart errors: 422, 400, 415; nothing kept' => sub {
     my $before = snapshot();
-    my $file = ['file', $MP4, 'a.mp4', 'video/mp4'];
+    my $file = ['file', marked(1000), 'a.mp4', 'video/mp4'];
     my $r = upload($owner, $pid, parts => [['title', 'only a title']]);
     error_ok($r, 422, 'validation_failed', 'no file part: 422');
     ok($r->{json}{error}{details}{file}, '... on file');
@@ -506,8 +526,7 @@ subtest 'a file full of near-boundaries, across the reads of the body, arrives i
 
 subtest 'a client that disconnects mid-upload leaves nothing' => sub {
     my $before = snapshot();
-    my $file = $MP4 . ("\0" x (2 * 1024 * 1024));
-    my ($body, $type) = multipart(['title', "gone $tag"], ['file', $file, 'gone.mp4']);
+    my ($body, $type) = multipart(['title', "gone $tag"], ['file', marked(2 * 1024 * 1024), 'gone.mp4']);
     my ($host, $port) = base() =~ m{//([^:/]+):(\d+)};
     my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Timeout => 10) or die "connect: $!";
     local $SIG{PIPE} = 'IGNORE';
@@ -515,9 +534,7 @@ subtest 'a client that disconnects mid-upload leaves nothing' => sub {
            . "Content-Type: $type\r\nContent-Length: " . length($body) . "\r\n\r\n"
            . substr($body, 0, 256 * 1024);
     $s->flush;
-    my %had = map { $_ => 1 } @{ $before->{tmp} };
-    ok(wait_for(10, sub { grep { !$had{$_} } storage_files('tmp') }),
-       'while the body arrives, the upload is in a file of tmp/');
+    ok(wait_for(10, sub { marked_in_tmp() }), 'while the body arrives, the upload is in a file of tmp/');
     close $s;
     nothing_left($before, 'after the disconnect');
     is(stack_rows("gone $tag"), 0, 'no row');
@@ -529,18 +546,18 @@ subtest 'over VPlanetMaxUpload: 413, nothing kept (a second httpd with a 1 MiB l
     my $h = bearer($owner->{access});
     my $before = snapshot();
     my $r;
-    my ($body, $type) = multipart(['title', "fits $tag"], ['file', $MP4 . ("\0" x (1024 * 1024 - length($MP4) - 10)), 'f.mp4']);
+    my ($body, $type) = multipart(['title', "fits $tag"], ['file', marked(1024 * 1024 - 10), 'f.mp4']);
     $r = http(POST => "/api/v1$V", base => $base, body => $body, headers => { %$h, 'content-type' => $type });
     envelope_ok($r, 201, 'a file just under 1 MiB is accepted');
     $before = snapshot();
 
     # declared too large: refused before anything is read
-    ($body, $type) = multipart(['title', "too big $tag"], ['file', $MP4 . ("\0" x (2 * 1024 * 1024)), 'big.mp4']);
+    ($body, $type) = multipart(['title', "too big $tag"], ['file', marked(2 * 1024 * 1024), 'big.mp4']);
     $r = http(POST => "/api/v1$V", base => $base, body => $body, headers => { %$h, 'content-type' => $type });
     error_ok($r, 413, 'payload_too_large', 'a body of 2 MiB: 413');
     # the body fits the allowance for the other parts, the file does not:
     # found while streaming, after the upload's file was begun
-    ($body, $type) = multipart(['title', "too big $tag"], ['file', $MP4 . ("\0" x (1024 * 1024 + 1000)), 'big.mp4']);
+    ($body, $type) = multipart(['title', "too big $tag"], ['file', marked(1024 * 1024 + 7000), 'big.mp4']);
     cmp_ok(length $body, '<', 1024 * 1024 + 64 * 1024, '(a body under the limit and its allowance for the other parts)');
     $r = http(POST => "/api/v1$V", base => $base, body => $body, headers => { %$h, 'content-type' => $type });
     error_ok($r, 413, 'payload_too_large', 'a file of 1 MiB + 7 KiB: 413');
@@ -566,10 +583,11 @@ subtest 'over VPlanetMaxUpload: 413, nothing kept (a second httpd with a 1 MiB l
 subtest 'Idempotency-Key: the same upload again is the first answer, no second row' => sub {
     my $key = "vid-$tag";
     my $title = "idem $tag";
-    my $r1 = upload($owner, $pid, title => $title, file => $MP4, headers => { 'idempotency-key' => $key });
+    my $file = marked(5000);
+    my $r1 = upload($owner, $pid, title => $title, file => $file, headers => { 'idempotency-key' => $key });
     envelope_ok($r1, 201, 'the first upload') or return;
     my $before = snapshot();
-    my $r2 = upload($owner, $pid, title => $title, file => $MP4, headers => { 'idempotency-key' => $key });
+    my $r2 = upload($owner, $pid, title => $title, file => $file, headers => { 'idempotency-key' => $key });
     envelope_ok($r2, 201, 'the same upload with the same key: 201');
     is($r2->{headers}{'idempotent-replayed'}, 'true', 'Idempotent-Replayed: true');
     is($r2->{json}{data}{id}, $r1->{json}{data}{id}, 'the same video');
