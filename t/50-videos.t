@@ -354,6 +354,73 @@ subtest 'content: ranges, ETag and 304, Accept-Ranges, served by httpd' => sub {
              'a rendition a 160x120 source never gets (480p): 404');
 };
 
+subtest 'a rendition and a poster, once they exist, are served by their signed URLs' => sub {
+    # What vplanetd writes when it has encoded a video (a row of
+    # video_renditions, has_poster, the files under renditions/ and
+    # posters/), written here by the test: the module's part is to list and
+    # serve them. The video's encoding job is taken out of the queue first
+    # (or, when a vplanetd took it already, waited for), so that no encoder
+    # works on it meanwhile.
+    my $v = upload($owner, $pid, title => "encoded $tag", file => marked(3000))->{json}{data}
+        or return fail('upload');
+    my $taken = psql("UPDATE encoding_jobs SET status = 'done', finished_at = now()"
+                   . " WHERE video_id = :'v' AND status = 'queued' RETURNING id", "v=$v->{id}");
+    ok($taken || wait_for(60, sub { psql("SELECT status FROM encoding_jobs WHERE video_id = :'v'", "v=$v->{id}")
+                                     =~ /^(done|failed)$/ }), 'no encoder works on the video');
+    my ($web, $jpg) = (fixture('mp4'), fixture('jpg'));
+    my ($uid, $gid) = (stat media_root())[4, 5];
+    my $rdir = media_root() . '/renditions/' . substr($v->{id}, 0, 2) . "/$v->{id}";
+    my $pdir = media_root() . '/posters/' . substr($v->{id}, 0, 2);
+    for my $d (media_root() . '/renditions/' . substr($v->{id}, 0, 2), $rdir, $pdir) {
+        mkdir $d, 0755;
+        chown $uid, $gid, $d;
+    }
+    write_file("$rdir/web.mp4", $web);
+    write_file("$pdir/$v->{id}.jpg", $jpg);
+    chmod 0644, "$rdir/web.mp4", "$pdir/$v->{id}.jpg";
+    chown $uid, $gid, "$rdir/web.mp4", "$pdir/$v->{id}.jpg";
+    psql("INSERT INTO video_renditions (video_id, name, width, height, size_bytes) VALUES (:'v', 'web', 160, 120, :n);"
+       . " UPDATE videos SET has_poster = true WHERE id = :'v'", "v=$v->{id}", 'n=' . length $web);
+
+    my $got = api($viewer, GET => "/videos/$v->{id}");
+    is(scalar @{ $got->{renditions} }, 1, 'the video lists its rendition');
+    my $rend = $got->{renditions}[0];
+    is_deeply([@$rend{qw(name width height size_bytes)}], ['web', 160, 120, length $web],
+              '... name, width, height, size_bytes');
+    like($rend->{url}, qr{/api/v1/videos/$v->{id}/content\?rendition=web&expires=\d+&user=$viewer->{id}&session=[^&]+&signature=[\w-]+$},
+         '... and its URL, signed for the caller');
+    like($got->{poster_url} // '', qr{/api/v1/videos/$v->{id}/poster\?expires=\d+&user=$viewer->{id}&session=[^&]+&signature=[\w-]+$},
+         'poster_url, signed for the caller');
+    my ($listed) = grep { $_->{id} eq $v->{id} } @{ api($viewer, GET => "$V?page_size=100")->{results} };
+    is_deeply($listed->{renditions}[0]{name}, 'web', 'the list has the rendition too');
+
+    my $r = http(GET => local_path($rend->{url}));
+    is($r->{status}, 200, 'the rendition URL plays without Authorization');
+    is($r->{body}, $web, '... the rendition\'s file');
+    like($r->{headers}{'content-type'} // '', qr{^video/mp4}, '... as video/mp4');
+    $r = http(GET => local_path($rend->{url}), headers => { range => 'bytes=10-19' });
+    is($r->{status}, 206, '... with a Range: 206');
+    is($r->{body}, substr($web, 10, 10), '... those bytes');
+    $r = http(GET => local_path($got->{poster_url}));
+    is($r->{status}, 200, 'the poster URL: 200');
+    is($r->{body}, $jpg, '... the JPEG');
+    like($r->{headers}{'content-type'} // '', qr{^image/jpeg}, '... as image/jpeg');
+    error_ok(http(GET => local_path($rend->{url}) =~ s/rendition=web&//r), 403, 'forbidden',
+             'the rendition URL without its rendition (the original): 403');
+    error_ok(http(GET => local_path($rend->{url}) =~ s/rendition=web/rendition=720p/r), 403, 'forbidden',
+             'the rendition URL for another rendition: 403');
+    is(http(GET => "/api/v1/videos/$v->{id}/content?rendition=web", headers => bearer($owner->{access}))->{body},
+       $web, 'by Bearer token too');
+
+    envelope_ok(call($owner, DELETE => "/videos/$v->{id}"), 200, 'the video is deleted');
+    ok(!-e "$rdir/web.mp4" && !-e $rdir, 'its renditions are gone from the storage folder');
+    ok(!-e "$pdir/$v->{id}.jpg", 'and its poster');
+    is(psql("SELECT count(*) FROM video_renditions WHERE video_id = :'v'", "v=$v->{id}"), 0,
+       'and its rendition rows');
+    error_ok(http(GET => local_path($rend->{url})), 404, 'not_found', 'its rendition URL: 404');
+    error_ok(http(GET => local_path($got->{poster_url})), 404, 'not_found', 'its poster URL: 404');
+};
+
 subtest 'signed URLs: no header needed; tampered, expired, foreign or logged-out ones are 403' => sub {
     my $v = $video{first};
     my $C = "/api/v1/videos/$v->{id}/content";

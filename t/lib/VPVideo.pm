@@ -25,10 +25,12 @@ my %FIXTURE = (
     webm => ['-c:v', 'libvpx', '-b:v', '100k', '-f', 'webm'],
     avi  => ['-c:v', 'mpeg4', '-f', 'avi'],
     mkv  => ['-c:v', 'mpeg4', '-f', 'matroska'],
+    jpg  => ['-frames:v', '1', '-f', 'image2'],     # a still, as a poster
 );
 
 # fixture(KIND): the bytes of a small clip of KIND (mp4, mov, webm, avi,
-# mkv), made once per test file by ffmpeg from its test source.
+# mkv) or a still (jpg), made once per test file by ffmpeg from its test
+# source.
 sub fixture {
     my ($kind) = @_;
     return $made{$kind} //= do {
