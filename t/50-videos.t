@@ -18,6 +18,8 @@ use Digest::SHA qw(sha256_hex);
 use IO::Socket::INET;
 use JSON::PP ();
 use Encode ();
+use File::Temp ();
+use File::Basename ();
 use Time::HiRes ();
 use VP;
 use VPVideo;
@@ -173,6 +175,29 @@ subtest 'containers are recognised by content, not by name' => sub {
     $r = raw_http("${req}0\r\n\r\n");
     is($r->{status}, 201, 'a chunked upload: 201');
     is($r->{json}{data}{sha256}, sha256_hex($MP4), '... the same file');
+};
+
+subtest 'a client no one here wrote: curl -F, with Expect: 100-continue' => sub {
+    # 2 MiB: curl asks with Expect: 100-continue before a body over 1 MiB
+    my $file = File::Temp->new(SUFFIX => '.mp4');
+    print $file $MP4 . ("\0" x (2 * 1024 * 1024));
+    $file->flush;
+    my $bytes = slurp($file->filename);
+    open(my $curl, '-|', 'curl', '-sS', '-v', '-H', "Authorization: Bearer $owner->{access}",
+         '-H', "X-Forwarded-For: $VP::IP", '-F', "title=curl $tag",
+         '-F', 'file=@' . $file->filename . ';type=video/mp4', base() . "/api/v1$V", '--stderr', '-')
+        or return fail("curl: $!");
+    my $out = do { local $/; <$curl> };
+    close $curl;
+    like($out, qr/^> Expect: 100-continue/mi, 'curl asked with Expect: 100-continue');
+    like($out, qr/^< HTTP\/1\.1 100 Continue/mi, 'httpd said 100 Continue');
+    my ($json) = $out =~ /(\{"success".*\})/;
+    my $v = eval { JSON::PP->new->decode($json // '') } || {};
+    like($out, qr/^< HTTP\/1\.1 201 /m, 'curl\'s upload: 201') or diag($out =~ s/[^\x20-\x7e\n]//gr);
+    is($v->{status}, 'success', '... a success envelope');
+    is($v->{data}{sha256}, sha256_hex($bytes), '... the file\'s sha256');
+    is($v->{data}{size_bytes}, length $bytes, '... its size');
+    is($v->{data}{filename}, (File::Basename::fileparse($file->filename))[0], '... its name as curl sent it');
 };
 
 subtest 'the same title in another letter case is the next version of the stack' => sub {
