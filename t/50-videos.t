@@ -349,6 +349,12 @@ subtest 'content: ranges, ETag and 304, Accept-Ranges, served by httpd' => sub {
     is($r->{headers}{'content-range'}, sprintf('bytes %d-%d/%d', $size - 500, $size - 1, $size),
        '... Content-Range');
     is($r->{body}, substr($MP4, -500), '... the last 500 bytes');
+    $r = http(GET => $C, headers => { %$h, range => 'bytes=0-' });
+    is($r->{status}, 206, "bytes=0- (a <video> element's first request): 206");
+    is($r->{headers}{'content-range'}, sprintf('bytes 0-%d/%d', $size - 1, $size), '... the whole file');
+    $r = http(GET => $C, headers => { %$h, range => 'bytes=0-9,20-29' });
+    is($r->{status}, 206, 'two ranges: 206');
+    like($r->{headers}{'content-type'} // '', qr{^multipart/byteranges; boundary=}, '... multipart/byteranges');
     $r = http(GET => $C, headers => { %$h, range => "bytes=$size-" });
     is($r->{status}, 416, 'a range past the end: 416');
     is($r->{headers}{'content-range'}, "bytes */$size", '... Content-Range: bytes */size');
