@@ -729,6 +729,14 @@ subtest '20 parallel uploads on one project: no 500, 20 distinct versions, nothi
     is(scalar(grep { -f original_path($_->{json}{data}{id} // 'none') } @res), 20, '20 originals on disk');
     is(psql("SELECT count(*) FROM encoding_jobs j JOIN videos v ON v.id = j.video_id WHERE v.project_id = :'p'",
             "p=$p2"), 20, '20 encoding jobs');
+
+    # and 20 new titles at once: 20 stacks, each at version 1
+    @res = parallel(20, sub { upload($owner, $p2, title => "Title $_[0]", file => $MP4) });
+    is(scalar(grep { $_->{status} == 201 } @res), 20, '20 new titles at once: every upload answers 201');
+    is_deeply([map { $_->{json}{data}{version} // 0 } @res], [(1) x 20], '... each version 1');
+    is(psql("SELECT count(*) || ' ' || count(DISTINCT stack_id) FROM videos WHERE project_id = :'p'"
+          . " AND stack_id <> (SELECT id FROM video_stacks WHERE project_id = :'p' AND title = 'Same title')",
+            "p=$p2"), '20 20', '... 20 rows in 20 stacks');
 };
 
 # ---- stats ----
