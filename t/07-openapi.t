@@ -15,11 +15,14 @@
 #   x-vplanet-keys    {file, array} on a response object: its members are the
 #                     names ?fields= accepts (the handler's allowed list)
 #   x-vplanet-no-body true on a POST/PUT/PATCH whose handler reads no body
+# A multipart/form-data body (an upload) is matched against the parts the
+# handler's multipart reader accepts.
 #   x-vplanet-served-by "apache" on the one operation Apache serves itself
 use strict;
 use warnings;
 use Test::More;
 use File::Temp ();
+use Time::HiRes ();
 use JSON::PP;
 use VP;
 
@@ -29,6 +32,14 @@ my $BUILT = "$ENV{VP_BUILD}/openapi.json";
 my $FIELDS_C = 'vpcore/vp_fields.c';
 our $field_table_error = '';   # why field_table() returned undef
 
+# httpd gives a file modified within the last second a weak ETag (W/"..."),
+# a strong one later: the stack copied the document at its start, so wait
+# until it is older than that, or the ETags compared below may differ in
+# their W/ alone.
+{
+    my $mtime = (stat "$ENV{VP_STATE}/share/openapi.json")[9] // 0;
+    Time::HiRes::sleep(0.1) while Time::HiRes::time() - $mtime < 2;
+}
 my $r = http(GET => $PATH, headers => {origin => $ORIGIN});
 my $doc = $r->{json};
 my $etag = $r->{headers}{etag};
@@ -125,14 +136,15 @@ subtest 'every route of routes.c is documented with the parameters its handler r
         ok($ops{$k}, "routes.c: $k is documented") or next;
         my @names = $k =~ /\{(\w+)\}/g;
         is_deeply([sort(declared($k, 'path'))], [sort @names], "$k declares its path parameters") if @names;
-        # the query arguments the handler reads (directly, or through the list
+        # the query arguments the handler reads (itself, through the static
+        # functions of its file it calls, or through the list
         # helpers: vp_list_page reads page and page_size, vp_list_ok fields)
         my $fn = $handler{$k};
-        my $code = handler_body($fn);
+        my $code = handler_code($fn);
         ok(defined $code, "$k: the handler $fn is defined in mod_vplanet/handlers/") or next;
         my %read = map { $_ => 1 } $code =~ /(?:apr_table_get\(\s*q->args\s*,|\barg_\w+\(\s*q\s*,)\s*"(\w+)"/g;
         @read{qw(page page_size)} = (1, 1) if $code =~ /\bvp_list_page\(/;
-        $read{fields} = 1 if $code =~ /\bvp_list_ok\(/;
+        $read{fields} = 1 if $code =~ /\bvp_list_ok(?:_each)?\(/;
         is_deeply([sort(declared($k, 'query'))], [sort keys %read], "$k declares the query parameters $fn reads");
     }
 };
@@ -297,20 +309,50 @@ sub check_operation {
     }
     if ($m =~ /^(post|put|patch)$/ && $op->{'x-vplanet-no-body'}) {
         # an action without a body (restore): its handler must not read one
-        my $code = handler_body($handler{$k} // '');
+        my $code = handler_code($handler{$k} // '');
         ok(!$op->{requestBody}, "$k (x-vplanet-no-body) documents no request body");
-        ok(defined $code && $code !~ /\bvp_read_json/, "$k (x-vplanet-no-body): its handler reads no body");
+        ok(defined $code && $code !~ /\b(?:vp_read_json|vp_read_stream)/, "$k (x-vplanet-no-body): its handler reads no body");
     }
     elsif ($m =~ /^(post|put|patch)$/) {
-        ok($op->{requestBody} && $op->{requestBody}{content}{'application/json'},
-           "$k takes an application/json body");
+        my $content = $op->{requestBody} ? $op->{requestBody}{content} : {};
+        ok($content->{'application/json'} || $content->{'multipart/form-data'},
+           "$k takes an application/json (or multipart/form-data) body");
     }
     my $body = $op->{requestBody} or return;
+    return check_form($k, $op) if $body->{content}{'multipart/form-data'};
     my $schema = resolve($body->{content}{'application/json'}{schema});
     ok($schema && ($schema->{type} // '') eq 'object', "$k: the body is an object");
     ok(exists $schema->{additionalProperties} && JSON::PP::is_bool($schema->{additionalProperties})
        && !$schema->{additionalProperties}, "$k: the body schema sets additionalProperties false");
     ok($resp->{$_}, "$k (JSON body) documents $_") for 400, 413, 415, 422;
+}
+
+# check_form(KEY, OP): a multipart/form-data body (an upload) names the
+# parts the handler's multipart reader accepts (the strcmp(name, "...") of
+# the part_begin callback it hands to vp_multipart_new), its file parts are
+# binary, and the answers of a streamed body are documented
+sub check_form {
+    my ($k, $op) = @_;
+    my $resp = $op->{responses} || {};
+    my $schema = resolve($op->{requestBody}{content}{'multipart/form-data'}{schema});
+    ok(!$op->{requestBody}{content}{'application/json'}, "$k: a form, not also JSON");
+    ok($schema && ($schema->{type} // '') eq 'object', "$k: the form is an object");
+    ok(exists $schema->{additionalProperties} && JSON::PP::is_bool($schema->{additionalProperties})
+       && !$schema->{additionalProperties}, "$k: the form schema sets additionalProperties false");
+    my $fn = $handler{$k} // '';
+    my $code = handler_code($fn) // '';
+    my ($cb) = $code =~ /\bvp_multipart_new\([^;]*?&(\w+)/;
+    ok($cb, "$k: $fn reads the body with vp_multipart_new") or return;
+    my ($file) = grep { slurp($_) =~ /^int\s+\Q$fn\E\s*\(/m } glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c");
+    my ($begin) = slurp($file) =~ /vp_multipart_cb_t\s+\Q$cb\E\s*=\s*\{\s*(\w+)/;
+    my $begin_code = $begin ? static_body($file, $begin) : undef;
+    ok($begin_code, "$k: the part callback of $cb is in $file") or return;
+    my %parts = map { $_ => 1 } $begin_code =~ /\bstrcmp\(\s*name\s*,\s*"(\w+)"\s*\)/g;
+    is_deeply([sort keys %{ $schema->{properties} || {} }], [sort keys %parts],
+              "$k: the form's parts are those $begin accepts");
+    my @files = grep { ($schema->{properties}{$_}{contentMediaType} // '') ne '' } keys %{ $schema->{properties} || {} };
+    ok(@files, "$k: a binary part (contentMediaType)");
+    ok($resp->{$_}, "$k (form body) documents $_") for 400, 413, 415, 422;
 }
 
 # ---- helpers ----
@@ -387,6 +429,32 @@ sub handler_body {
         return $body if defined $body;
     }
     return undef;
+}
+
+# static_body(FILE, FN): the text of the static function FN of FILE, or undef
+sub static_body {
+    my ($file, $fn) = @_;
+    my ($body) = slurp($file) =~ /^static\s+[^;{}]*?\b\Q$fn\E\s*\([^)]*\)\s*\{(.*?)^\}/ms;
+    return $body;
+}
+
+# handler_code(FN): handler_body(FN) and the bodies of the static functions
+# of its file it calls, and those they call (what the handler does through
+# its own helpers), or undef
+sub handler_code {
+    my ($fn) = @_;
+    my $code = handler_body($fn) // return undef;
+    my ($file) = grep { slurp($_) =~ /^int\s+\Q$fn\E\s*\(/m } glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c");
+    my %static = map { $_ => 1 } slurp($file) =~ /^static\s+[^;{}=]*?\b(\w+)\s*\([^)]*\)\s*\{/mg;
+    my (%seen, @todo);
+    my $add = sub { push @todo, grep { $static{$_} && !$seen{$_}++ } $_[0] =~ /\b(\w+)\s*\(/g };
+    $add->($code);
+    while (my $f = shift @todo) {
+        my $body = static_body($file, $f) // next;
+        $code .= "\n$body";
+        $add->($body);
+    }
+    return $code;
 }
 
 # c_choices(FILE, ARRAY): the strings of `ARRAY[] = {"a", "b", NULL}`, looked

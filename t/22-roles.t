@@ -1,10 +1,12 @@
 # The role matrix of spec section 4: every /api/v1/projects route of
-# routes.c, called by each kind of caller, and the status each must get.
+# routes.c (and the /api/v1/videos routes of a project's videos), called
+# by each kind of caller, and the status each must get.
 # The expected statuses are t/roles.table (which t/unit/test_access.c
 # asks of the policy too), a literal table written from the README
 # ("Projects", "Roles") and the spec, never computed from the module's own
 # rules (vp_may): owner > admin > editor > reviewer > viewer; read is
-# viewer+, settings and members admin+, schedule and memos editor+, delete,
+# viewer+, settings and members admin+, schedule, memos and videos editor+ (an
+# upload, a rename, a deletion; every member reads and plays them), delete,
 # restore and transfer owner only; a registered user who is not a member
 # gets 404 below /projects/{id}; a guest token is 401 invalid_token on
 # every project endpoint (for now; spec section 7: "every other route
@@ -22,6 +24,7 @@ use warnings;
 use Test::More;
 use FindBin;
 use VP qw(:DEFAULT !call);   # this file's call(WHO, CTX, ...) speaks for a role cell
+use VPVideo qw(fixture multipart);
 
 my $tag = sprintf '%x%x', $$, time;
 
@@ -56,21 +59,40 @@ sub guest_token {
 # message asserted below, "a guest token cannot be used here", shows these
 # verify and are refused as guests.)
 
+# A video upload's body: [bytes, content type] (multipart/form-data, parts
+# title and file: an mp4 made by ffmpeg).
+my $MP4 = fixture('mp4');
+sub video_body { [multipart(['title', $_[0]], ['file', $MP4, 'clip.mp4', 'video/mp4'])] }
+
+# The request options of BODY: JSON, or [bytes, content type] as they are.
+sub body_opts {
+    my ($body) = @_;
+    return () unless defined $body;
+    return ref $body eq 'ARRAY' ? (body => $body->[0], type => $body->[1]) : (json => $body);
+}
+
+# request(METHOD, PATH, BODY, HEADERS): http() with body_opts
+sub request {
+    my ($method, $path, $body, $headers) = @_;
+    my %o = body_opts($body);
+    my $type = delete $o{type};
+    return http($method => $path, %o, headers => { %$headers, ($type ? ('content-type' => $type) : ()) });
+}
+
 # call(WHO, CTX, METHOD, PATH, BODY): WHO's request; a guest's token is
 # scoped to CTX's project.
 sub call {
     my ($who, $ctx, $method, $path, $body) = @_;
     my $token = $GUEST_ROLE{$who} ? guest_token($ctx->{id}, $GUEST_ROLE{$who}) : $U{$who}{access};
-    return http($method => $path, (defined $body ? (json => $body) : ()),
-                headers => { %{ bearer($token) }, 'x-forwarded-for' => $IP{$who} });
+    return request($method => $path, $body, { %{ bearer($token) }, 'x-forwarded-for' => $IP{$who} });
 }
 
 # Set-up requests (always the owner's), which must succeed.
 sub setup {
     my ($status, $method, $path, $body) = @_;
     ($setup_ip, $setup_calls) = (new_ip(), 0) if ++$setup_calls > 300;
-    my $r = http($method => $path, (defined $body ? (json => $body) : ()),
-                 headers => { %{ bearer($U{owner}{access}) }, 'x-forwarded-for' => $setup_ip });
+    my $r = request($method => $path, $body,
+                    { %{ bearer($U{owner}{access}) }, 'x-forwarded-for' => $setup_ip });
     die "set-up $method $path: expected $status, got $r->{status}: $r->{body}\n"
         unless $r->{status} == $status;
     return $r->{json}{data};
@@ -118,6 +140,7 @@ my $S = project();                                   # the shared project
 my $memo = setup(201, POST => "$S->{base}/memos", { date => '2024-05-01', memo => 'shared' });
 my $gone;                                            # a deleted project, made once
 my $n = 0;
+my $video = setup(201, POST => "$S->{base}/videos", video_body("shared $tag"));
 
 my %HOW = (
     'GET projects'       => { call => sub { (GET => '/api/v1/projects') } },
@@ -160,6 +183,20 @@ my %HOW = (
                                     { date => '2024-07-01', memo => 'to delete' });
                       +{ %$S, memo => $m->{id} } },
         call => sub { (DELETE => "$_[1]{base}/memos/$_[1]{memo}") } },
+    'POST videos'        => { call => sub { (POST => "$_[1]{base}/videos",
+                                             video_body("uploaded by $_[0] $tag " . ++$n)) } },
+    'GET videos'         => { call => sub { (GET => "$_[1]{base}/videos") } },
+    'GET video'          => { call => sub { (GET => "/api/v1/videos/$video->{id}") } },
+    'GET video versions' => { call => sub { (GET => "/api/v1/videos/$video->{id}/versions") } },
+    'PATCH video'        => { call => sub { (PATCH => "/api/v1/videos/$video->{id}",
+                                             { title => "renamed by $_[0] $tag" }) } },
+    'DELETE video'       => {
+        prep => sub { my $v = setup(201, POST => "$S->{base}/videos", video_body("to delete $tag " . ++$n));
+                      +{ %$S, video => $v->{id} } },
+        call => sub { (DELETE => "/api/v1/videos/$_[1]{video}") } },
+    # the file itself (httpd's file handler), not an envelope
+    'GET content'        => { media => 1,
+                              call => sub { (GET => "/api/v1/videos/$video->{id}/content") } },
     'POST members (an admin)' => {
         fresh => 1,
         call => sub { (POST => "$_[1]{base}/members", { user_id => $U{extra}{id}, role => 'admin' }) } },
@@ -211,6 +248,7 @@ for my $row (@MATRIX) {
             my $label = "$name as $who: $want";
             my $ok = $r->{status} != $want
                        ? (ok(0, $label) || diag("got $r->{status}: " . ($r->{body} // '')))
+                   : $want < 300 && $how->{media} ? is($r->{body}, $MP4, "$label: the file")
                    : $want < 300 ? envelope_ok($r, $want, $label)
                    : error_ok($r, $want, $want == 404 ? 'not_found'
                                          : $want == 401 ? 'invalid_token' : 'forbidden',
@@ -246,10 +284,18 @@ subtest 'no token or an expired token: 401 on every project route' => sub {
         [POST   => "$S->{base}/memos", { date => '2024-06-01', memo => 'x' }],
         [PATCH  => "$S->{base}/memos/$memo->{id}", { memo => 'x' }],
         [DELETE => "$S->{base}/memos/$memo->{id}"],
+        [GET    => "$S->{base}/videos"],
+        [POST   => "$S->{base}/videos", video_body("unauthenticated $tag")],
+        [GET    => "/api/v1/videos/$video->{id}"],
+        [PATCH  => "/api/v1/videos/$video->{id}", { title => 'x' }],
+        [DELETE => "/api/v1/videos/$video->{id}"],
+        [GET    => "/api/v1/videos/$video->{id}/versions"],
+        [GET    => "/api/v1/videos/$video->{id}/content"],
+        [GET    => "/api/v1/videos/$video->{id}/poster"],
     );
     {
         my %routes = map { ("$_->[0] $_->[1]" =~ s/[0-9a-f-]{36}/{id}/r) => 1 } @ROUTES;
-        is(scalar keys %routes, 19, 'the 401 list names all 19 project routes once');
+        is(scalar keys %routes, 27, 'the 401 list names all 27 project and video routes once');
     }
 
     # the owner's own claims, expired and re-signed; unchanged, they pass
@@ -262,11 +308,9 @@ subtest 'no token or an expired token: 401 on every project route' => sub {
     my $ip401 = new_ip();
     for my $route (@ROUTES) {
         my ($method, $path, $body) = @$route;
-        my %req = ((defined $body ? (json => $body) : ()));
-        my $r = http($method => $path, %req, headers => { 'x-forwarded-for' => $ip401 });
+        my $r = request($method => $path, $body, { 'x-forwarded-for' => $ip401 });
         error_ok($r, 401, 'authentication_required', "$method $path without a token: 401");
-        $r = http($method => $path, %req,
-                  headers => { %{ bearer($expired) }, 'x-forwarded-for' => $ip401 });
+        $r = request($method => $path, $body, { %{ bearer($expired) }, 'x-forwarded-for' => $ip401 });
         error_ok($r, 401, 'invalid_token', "$method $path with an expired token: 401");
     }
     error_ok(http(GET => $S->{base}, headers => { %{ bearer(guest_token($S->{id}, 'viewer', exp => $now - 100)) },
@@ -279,6 +323,9 @@ subtest 'refused calls change nothing: the shared project keeps its members' => 
     is(join(',', sort map { "$_->{user}{id}=$_->{role}" } @{ $members->{results} }),
        join(',', sort map { "$U{$_}{id}=" . ($ROLE{$_} // 'owner') } qw(owner admin editor reviewer viewer)),
        'the shared project still has its five members in their roles');
+    is(psql("SELECT string_agg(substr(s.title, 13, strpos(substr(s.title, 13), ' ') - 1), ',' ORDER BY s.title)"
+          . " FROM video_stacks s WHERE s.project_id = :'p' AND s.title LIKE 'uploaded by %'", "p=$S->{id}"),
+       'admin,editor,owner', 'videos were uploaded by the owner, the admin and the editor alone');
 };
 
 # ---- on failure: the whole matrix, got against expected ----

@@ -50,7 +50,10 @@ static const char *param(apr_pool_t *p, const char *v, const char *key)
             char *out = apr_palloc(p, strlen(v)), *o = out;
 
             for (v++; *v && *v != '"'; v++) {
-                if (*v == '\\' && v[1])
+                /* a quoted-pair only before '"' or '\\': browsers send a
+                 * backslash as it is (HTML's form encoding escapes '"' as
+                 * %22, never with a backslash), e.g. C:\fakepath\a.mp4 */
+                if (*v == '\\' && (v[1] == '"' || v[1] == '\\'))
                     v++;
                 *o++ = *v;
             }

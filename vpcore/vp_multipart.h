@@ -1,7 +1,7 @@
 /* A streaming multipart/form-data reader (RFC 7578): bytes are pushed in
  * as they arrive and each part's content is handed on in pieces, so that a
  * file part of any size passes through a small fixed buffer. httpd-free
- * (fuzzed by fuzz/multipart.c). */
+ * (fuzzed by fuzz/multipart.c, unit-tested by t/unit/test_multipart.c). */
 #ifndef VP_MULTIPART_H
 #define VP_MULTIPART_H
 

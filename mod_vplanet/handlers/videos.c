@@ -220,6 +220,16 @@ int vp_h_video_versions(vp_req_t *q)
     return vp_ok(q, HTTP_OK, "versions", json_incref(list));
 }
 
+/* The id of a path as the storage names files and media URLs are signed:
+ * in the database's spelling, lower case (a path may carry either case). */
+static const char *stored_id(apr_pool_t *p, const char *id)
+{
+    char *lower = apr_pstrdup(p, id);
+
+    ap_str_tolower(lower);
+    return lower;
+}
+
 /* ---- writes ---- */
 
 static int answer_video(vp_req_t *q, json_t **out)
@@ -263,6 +273,7 @@ int vp_h_video_delete(vp_req_t *q)
     /* committed: the files go now (a crash here leaves orphans, never a
      * row without its file) */
     if (store) {
+        id = stored_id(q->r->pool, id);
         vp_storage_remove(store, q->r->pool, VP_OBJ_ORIGINAL, id, NULL);
         vp_storage_remove(store, q->r->pool, VP_OBJ_RENDITION, id, NULL);
         vp_storage_remove(store, q->r->pool, VP_OBJ_POSTER, id, NULL);
@@ -449,8 +460,10 @@ static int part_data(void *ctx, const char *b, size_t n)
         u->head_len += take;
         b += take;
         n -= take;
-        if (u->head_len < sizeof u->head || (st = sniffed(u)))
-            return u->head_len < sizeof u->head ? 0 : st;
+        if (u->head_len < sizeof u->head)
+            return 0;
+        if ((st = sniffed(u)))
+            return st;
     }
     return n ? write_file(u, b, n) : 0;
 }
@@ -598,14 +611,16 @@ static int serve(vp_req_t *q, const char *path, const char *type, const char *fi
     return DECLINED;
 }
 
-static int media(vp_req_t *q, int poster)
+/* The poster, the original (name NULL) or the rendition name. */
+static int media(vp_req_t *q, int poster, const char *name)
 {
-    const char *id, *name = poster ? NULL : apr_table_get(q->args, "rendition"), *object;
+    const char *id, *object;
     PGresult *res;
     int st;
 
     if ((st = vp_param_uuid(q, "id", NO_VIDEO, &id)))
         return st;
+    id = stored_id(q->r->pool, id);
     if (name && strcmp(name, "web") && strcmp(name, "720p") && strcmp(name, "480p"))
         return vp_fail_field(q, HTTP_BAD_REQUEST, "rendition", "must be web, 720p or 480p");
     object = poster ? "poster" : name ? apr_pstrcat(q->r->pool, "content/", name, NULL) : "content";
@@ -637,10 +652,10 @@ static int media(vp_req_t *q, int poster)
 
 int vp_h_video_content(vp_req_t *q)
 {
-    return media(q, 0);
+    return media(q, 0, apr_table_get(q->args, "rendition"));
 }
 
 int vp_h_video_poster(vp_req_t *q)
 {
-    return media(q, 1);
+    return media(q, 1, NULL);
 }
