@@ -244,7 +244,7 @@ static const char *set_ratelimit(cmd_parms *cmd, void *dummy, const char *name,
 
     if (kind < 0)
         return apr_psprintf(cmd->pool, "VPlanetRateLimit: unknown limit %s (one of login, "
-                            "login_long, signup, password_reset, feedback, default)", name);
+                            "login_long, signup, password_reset, feedback, default, media)", name);
     if (!number(count, 0, 1000000000, &n) || !number(seconds, 1, 86400 * 31, &secs))
         return "VPlanetRateLimit takes a name, a count (0 turns the limit off) and a "
                "window in seconds (1 to 2678400)";
@@ -300,7 +300,7 @@ const command_rec vp_cmds[] = {
         "socache provider[:arguments] holding the rate-limit counters (default shmcb)"),
     AP_INIT_TAKE3("VPlanetRateLimit", set_ratelimit, NULL, RSRC_CONF,
         "Rate limit NAME COUNT SECONDS; names: login, login_long, signup, "
-        "password_reset, feedback, default; COUNT 0 turns it off"),
+        "password_reset, feedback, default, media; COUNT 0 turns it off"),
     {NULL}
 };
 

@@ -28,9 +28,16 @@ static const char *request_id(request_rec *r)
     return id;
 }
 
+/* The media a <video> element reads in many ranges: their own limit. */
+static int is_media(const vp_route_t *route)
+{
+    return route->target == (const void *)vp_h_video_content
+           || route->target == (const void *)vp_h_video_poster;
+}
+
 /* Checks that hold for every routed request: query arguments are UTF-8
- * text, and the per-client default limit of /api/v1. */
-static int common_checks(vp_req_t *q)
+ * text, and the per-client limit of /api/v1 (default, or media). */
+static int common_checks(vp_req_t *q, const vp_route_t *route)
 {
     const apr_array_header_t *args = apr_table_elts(q->args);
     const apr_table_entry_t *e = (const apr_table_entry_t *)args->elts;
@@ -41,7 +48,7 @@ static int common_checks(vp_req_t *q)
             return vp_fail(q, HTTP_BAD_REQUEST, NULL,
                            "query arguments must be UTF-8 text", NULL);
     if (strncmp(q->r->uri, "/api/v1/", 8) == 0)
-        return vp_rate_limit(q, VP_RL_DEFAULT, vp_client_ip(q));
+        return vp_rate_limit(q, is_media(route) ? VP_RL_MEDIA : VP_RL_DEFAULT, vp_client_ip(q));
     return 0;
 }
 
@@ -93,7 +100,7 @@ static int handle(request_rec *r)
                           &route, &q->params, &allow)) {
     case VP_ROUTE_FOUND:
         q->args = query_args(r);
-        if (!(status = common_checks(q)))
+        if (!(status = common_checks(q, route)))
             status = ((vp_handler_fn)route->target)(q);
         if (q->sessions_changed)    /* committed: every child hears it before the answer */
             vp_sessions_changed(q);

@@ -331,6 +331,9 @@ subtest 'content: ranges, ETag and 304, Accept-Ranges, served by httpd' => sub {
     is($r->{headers}{'accept-ranges'}, 'bytes', 'Accept-Ranges: bytes');
     is($r->{headers}{'x-content-type-options'}, 'nosniff', 'X-Content-Type-Options: nosniff');
     ok($r->{headers}{'x-request-id'}, 'X-Request-ID');
+    is($r->{headers}{'ratelimit-limit'}, 20000, 'media count against the media limit (20000 an hour)');
+    is(http(GET => "/api/v1/videos/$v->{id}", headers => $h)->{headers}{'ratelimit-limit'}, 1000,
+       '... the video itself against the default one');
     like($r->{headers}{'content-disposition'} // '', qr/^inline; filename\*=UTF-8''cut%20one\.mp4$/,
          'Content-Disposition: inline, with the file name');
     my $etag = $r->{headers}{etag};
@@ -659,6 +662,7 @@ subtest 'over VPlanetMaxUpload: 413, nothing kept (a second httpd with a 1 MiB l
     ($body, $type) = multipart(['title', "too big $tag"], ['file', marked(2 * 1024 * 1024), 'big.mp4']);
     $r = http(POST => "/api/v1$V", base => $base, body => $body, headers => { %$h, 'content-type' => $type });
     error_ok($r, 413, 'payload_too_large', 'a body of 2 MiB: 413');
+    is($r->{json}{message}, 'the file exceeds 1048576 bytes', 'the message names the file limit');
     # the body fits the allowance for the other parts, the file does not:
     # found while streaming, after the upload's file was begun
     ($body, $type) = multipart(['title', "too big $tag"], ['file', marked(1024 * 1024 + 7000), 'big.mp4']);

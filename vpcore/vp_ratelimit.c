@@ -13,6 +13,8 @@ static const struct {
     [VP_RL_PASSWORD_RESET] = {"password_reset", {3, 3600}},
     [VP_RL_FEEDBACK]       = {"feedback", {100, 3600}},
     [VP_RL_DEFAULT]        = {"default", {1000, 3600}},
+    /* a <video> element seeking asks for many ranges */
+    [VP_RL_MEDIA]          = {"media", {20000, 3600}},
 };
 
 const char *vp_rl_name(vp_rl_kind_t kind)

@@ -12,7 +12,8 @@ typedef enum {
     VP_RL_SIGNUP,           /* per client IP */
     VP_RL_PASSWORD_RESET,   /* per email */
     VP_RL_FEEDBACK,         /* per user */
-    VP_RL_DEFAULT,          /* per client IP, every /api/v1 request */
+    VP_RL_DEFAULT,          /* per client IP, every /api/v1 request but media */
+    VP_RL_MEDIA,            /* per client IP, video content and posters */
     VP_RL_COUNT
 } vp_rl_kind_t;
 

@@ -375,6 +375,14 @@ struct upload {
     apr_off_t size;
 };
 
+/* The rest of the body stays unread: the connection closes after the answer. */
+static int too_large(vp_req_t *q, apr_off_t max)
+{
+    q->r->connection->keepalive = AP_CONN_CLOSE;
+    return vp_fail(q, HTTP_REQUEST_ENTITY_TOO_LARGE, NULL,
+                   apr_psprintf(q->r->pool, "the file exceeds %" APR_OFF_T_FMT " bytes", max), NULL);
+}
+
 static int write_file(struct upload *u, const void *b, apr_size_t n)
 {
     apr_status_t rv = vp_put_write(u->put, b, n);
@@ -448,12 +456,8 @@ static int part_data(void *ctx, const char *b, size_t n)
         u->title_len += n;
         return 0;
     }
-    if ((u->size += (apr_off_t)n) > u->max) {
-        u->q->r->connection->keepalive = AP_CONN_CLOSE;
-        return vp_fail(u->q, HTTP_REQUEST_ENTITY_TOO_LARGE, NULL,
-                       apr_psprintf(u->q->r->pool, "the file exceeds %" APR_OFF_T_FMT " bytes",
-                                    u->max), NULL);
-    }
+    if ((u->size += (apr_off_t)n) > u->max)
+        return too_large(u->q, u->max);
     if (!u->put) {
         take = n < sizeof u->head - u->head_len ? n : sizeof u->head - u->head_len;
         memcpy(u->head + u->head_len, b, take);
@@ -498,7 +502,8 @@ int vp_h_video_upload(vp_req_t *q)
 {
     struct upload u = {.q = q};
     vp_multipart_t *m;
-    const char *err;
+    const char *err, *cl;
+    apr_off_t declared;
     vp_new_video_t v;
     int st;
 
@@ -511,6 +516,11 @@ int vp_h_video_upload(vp_req_t *q)
                                &u, &err)))
         return vp_fail(q, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL, err, NULL);
     u.max = vp_video_max_size(q);
+    /* a body over the file's limit and the form's slack cannot hold a
+     * file within it: refused before reading, naming the file's limit */
+    if ((cl = apr_table_get(q->r->headers_in, "Content-Length"))
+        && apr_strtoff(&declared, cl, NULL, 10) == APR_SUCCESS && declared > u.max + PART_SLACK)
+        return too_large(q, u.max);
     if ((st = vp_read_stream(q, u.max + PART_SLACK, feed, m)))
         return st == HTTP_BAD_REQUEST && vp_multipart_error(m) && !q->message
                ? vp_fail(q, st, NULL, vp_multipart_error(m), NULL) : st;
