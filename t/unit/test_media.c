@@ -1,9 +1,7 @@
-/* Unit tests of the media core: container sniffing, the streaming
- * multipart reader (whole bodies and the same bodies cut at every byte),
- * signed media URLs and the disk storage. */
+/* Unit tests of the media core: container sniffing, signed media URLs and
+ * the disk storage (the multipart reader: test_multipart.c). */
 #include "tap.h"
 #include "vpcore/vp_media.h"
-#include "vpcore/vp_multipart.h"
 #include "vpcore/vp_storage.h"
 
 #include <apr_file_info.h>
@@ -37,131 +35,6 @@ static void sniffing(void)
     ok(!vp_media_sniff((const unsigned char *)text, sizeof text - 1), "text is no video");
     ok(!vp_media_sniff(mp4, 7), "seven bytes decide nothing");
     ok(!vp_media_sniff(NULL, 0), "nothing is no video");
-}
-
-/* What the callbacks saw, as one text: [name|filename|type]content. */
-struct seen {
-    char out[4096];
-    size_t n;
-    int stop_at_data;       /* return this from data (0: go on) */
-};
-
-static void put(struct seen *s, const char *b, size_t n)
-{
-    if (s->n + n < sizeof s->out) {
-        memcpy(s->out + s->n, b, n);
-        s->n += n;
-        s->out[s->n] = '\0';
-    }
-}
-
-static int on_begin(void *ctx, const char *name, const char *filename, const char *type)
-{
-    struct seen *s = ctx;
-    char *h = apr_psprintf(pool, "[%s|%s|%s]", name, filename ? filename : "-",
-                           type ? type : "-");
-
-    put(s, h, strlen(h));
-    return 0;
-}
-
-static int on_data(void *ctx, const char *b, size_t n)
-{
-    struct seen *s = ctx;
-
-    put(s, b, n);
-    return s->stop_at_data;
-}
-
-static int on_end(void *ctx)
-{
-    put(ctx, "<end>", 5);
-    return 0;
-}
-
-static const vp_multipart_cb_t cb = {on_begin, on_data, on_end};
-#define CT "multipart/form-data; boundary=XyZ"
-
-/* Feeds body in pieces of step bytes (0: whole); the result of the last
- * feed or of finish. */
-static int run(const char *ct, const char *body, size_t len, size_t step, struct seen *s)
-{
-    const char *err;
-    vp_multipart_t *m;
-    size_t at = 0;
-    int rc = 0;
-
-    memset(s, 0, sizeof *s);
-    if (!(m = vp_multipart_new(pool, ct, &cb, s, &err)))
-        return -100;
-    while (at < len && !rc) {
-        size_t n = step && len - at > step ? step : len - at;
-
-        rc = vp_multipart_feed(m, body + at, n);
-        at += n;
-    }
-    return rc ? rc : vp_multipart_finish(m);
-}
-
-static void multipart(void)
-{
-    static const char body[] =
-        "preamble to ignore\r\n"
-        "--XyZ\r\n"
-        "Content-Disposition: form-data; name=\"title\"\r\n\r\n"
-        "Cut \"one\"\r\n"
-        "--XyZ\r\n"
-        "Content-Disposition: form-data; name=\"file\"; filename=\"C:\\\\clips\\\\a b.mp4\"\r\n"
-        "Content-Type: video/mp4\r\n\r\n"
-        "\r\n--XyY not a boundary\r\n-XyZ\r\r\n\r\n"
-        "--XyZ--\r\nepilogue";
-    static const char want[] =
-        "[title|-|-]Cut \"one\"<end>"
-        "[file|a b.mp4|video/mp4]\r\n--XyY not a boundary\r\n-XyZ\r\r\n<end>";
-    struct seen s;
-    size_t step;
-    int all = 1;
-    const char *err;
-
-    is_int(run(CT, body, sizeof body - 1, 0, &s), 0, "a form in one piece");
-    is_str(s.out, want, "its parts, names, file name (last path segment) and contents");
-    for (step = 1; step < sizeof body; step++)
-        if (run(CT, body, sizeof body - 1, step, &s) || strcmp(s.out, want))
-            all = 0;
-    ok(all, "the same form fed 1, 2, 3 ... bytes at a time reads the same");
-
-    is_int(run("multipart/form-data; boundary=\"XyZ\"", body, sizeof body - 1, 0, &s), 0,
-           "a quoted boundary");
-    is_int(run(CT, body, sizeof body - 12, 0, &s), VP_MULTIPART_MALFORMED,
-           "a body cut before its closing boundary is malformed");
-    is_int(run(CT, "--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--", 48, 0, &s),
-           VP_MULTIPART_MALFORMED, "a part without a name is malformed");
-    is_int(run(CT, "--XyZ\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\nx\r\n--XyZ--",
-               61, 0, &s), VP_MULTIPART_MALFORMED, "a part that is not form-data");
-    is_int(run(CT, "--XyZ junk", 10, 0, &s), VP_MULTIPART_MALFORMED,
-           "a boundary followed by junk");
-    {
-        char *big = apr_palloc(pool, 20000);
-        int n = snprintf(big, 20000, "--XyZ\r\nX-Long: ");
-
-        memset(big + n, 'a', 19000);
-        is_int(run(CT, big, (size_t)n + 19000, 0, &s), VP_MULTIPART_MALFORMED,
-               "part headers over 8 KiB");
-    }
-    s.stop_at_data = 415;
-    {
-        const char *err2;
-        vp_multipart_t *m = vp_multipart_new(pool, CT, &cb, &s, &err2);
-
-        is_int(vp_multipart_feed(m, body, sizeof body - 1), 415,
-               "a callback's refusal comes back as it is");
-    }
-    ok(!vp_multipart_new(pool, "application/json", &cb, &s, &err), "JSON is no form");
-    ok(!vp_multipart_new(pool, "multipart/form-data", &cb, &s, &err), "a form needs a boundary");
-    ok(!vp_multipart_new(pool, "multipart/form-data; boundary=a{b", &cb, &s, &err),
-       "a boundary of characters RFC 2046 does not allow");
-    ok(!vp_multipart_new(pool, "multipart/form-databoundary=x", &cb, &s, &err),
-       "not multipart/form-data followed by more letters");
 }
 
 static void signing(void)
@@ -292,7 +165,6 @@ int main(void)
     apr_initialize();
     apr_pool_create(&pool, NULL);
     sniffing();
-    multipart();
     signing();
     storage();
     return done_testing();
