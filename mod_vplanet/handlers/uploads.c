@@ -408,8 +408,9 @@ static apr_status_t read_head(vp_req_t *q, const char *id, apr_off_t offset, str
     apr_file_t *f;
     apr_status_t rv;
 
-    c->head_len = 0;
-    if (offset == 0 || (apr_size_t)offset >= c->need)
+    /* sniffed already by the PATCH that got that far */
+    c->head_len = (apr_size_t)offset >= c->need ? c->need : 0;
+    if (offset == 0 || c->head_len)
         return APR_SUCCESS;
     if ((rv = vp_storage_read(q->cfg->storage, q->r->pool, VP_OBJ_UPLOAD, id, NULL, &f))
         != APR_SUCCESS)
