@@ -234,6 +234,28 @@ subtest 'three PATCHes with a dropped connection in the middle one; the last byt
     is(psql("SELECT count(*) FROM videos WHERE project_id = '$p'"), 1, '... and no second one');
 };
 
+subtest 'a PATCH larger than the JSON body cap, and a creation retried with its Idempotency-Key' => sub {
+    # LimitRequestBody (1100000 under /api) does not apply to the upload paths
+    my $big = substr($clip, 0, 64) . ("\0" x (3 * 1024 * 1024));
+    my $path = create($owner, length $big, [title => 'Big one']);
+    my $r = patch($owner, $path, 0, $big);
+    is($r->{status}, 204, 'a 3 MiB PATCH: 204') or diag($r->{body});
+    my $v = api($owner, GET => '/videos/' . ($r->{headers}{'x-video-id'} // uuid4()));
+    is($v->{size_bytes}, length $big, '... made a video of that size');
+    is($v->{sha256}, sha256_hex($big), '... and that SHA-256');
+
+    my %h = ('upload-length' => 500, 'idempotency-key' => "tus-$$-" . time);
+    my $first = tus($owner, POST => $U, \%h);
+    is($first->{status}, 201, 'created with an Idempotency-Key');
+    my $again = tus($owner, POST => $U, \%h);
+    is($again->{status}, 201, 'the same request again: 201');
+    is($again->{headers}{'idempotent-replayed'}, 'true', '... replayed');
+    is($again->{headers}{location}, $first->{headers}{location}, '... the same Location');
+    is(psql("SELECT count(*) FROM uploads WHERE id = '$first->{json}{data}{id}'"), 1, 'one upload');
+    error_ok(tus($owner, POST => $U, { %h, 'upload-length' => 501 }), 409, 'conflict',
+             'the same key with another length: 409');
+};
+
 subtest 'two PATCHes of one upload at once: the second is 409' => sub {
     my $path = create($owner, $LEN);
     my $s = open_patch($owner, $path, 0, 100, substr($clip, 0, 50));
