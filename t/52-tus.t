@@ -256,6 +256,32 @@ subtest 'a PATCH larger than the JSON body cap, and a creation retried with its 
              'the same key with another length: 409');
 };
 
+subtest 'a video that cannot be made leaves the upload whole; a PATCH of 0 bytes at its end tries again' => sub {
+    # a trigger (made by the superuser, dropped below) refuses the video at
+    # COMMIT, after its file was renamed into originals/
+    my $path = create($owner, $LEN, [filename => 'refused-once.mp4']);
+    my $id = id_of($path);
+    my $db = psql('SELECT current_database()');
+    pg_super(q{CREATE FUNCTION tus_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                 IF NEW.filename = 'refused-once.mp4' THEN RAISE EXCEPTION 'refused by t/52'; END IF;
+                 RETURN NEW; END $$;
+               CREATE CONSTRAINT TRIGGER tus_refuse AFTER INSERT ON videos DEFERRABLE INITIALLY DEFERRED
+                 FOR EACH ROW EXECUTE FUNCTION tus_refuse()},
+             db => $db);
+    my $r = patch($owner, $path, 0, $clip);
+    pg_super('DROP TRIGGER tus_refuse ON videos; DROP FUNCTION tus_refuse()', db => $db);
+    ok($r->{status} >= 500, "the last PATCH fails ($r->{status})");
+    is(psql("SELECT \"offset\" || '|' || coalesce(video_id::text, 'none') FROM uploads WHERE id = '$id'"),
+       "$LEN|none", 'the upload keeps all its bytes and no video');
+    is(slurp(file_of('uploads', $id)), $clip, 'its file is back in uploads/');
+    is(psql("SELECT count(*) FROM videos WHERE filename = 'refused-once.mp4'"), 0, 'no video row');
+    $r = patch($owner, $path, $LEN, '');
+    is($r->{status}, 204, 'a PATCH of 0 bytes at the end: 204');
+    my $v = api($owner, GET => '/videos/' . ($r->{headers}{'x-video-id'} // uuid4()));
+    is($v->{sha256}, sha256_hex($clip), '... made the video');
+    ok(!-e file_of('uploads', $id), '... and the file moved to originals/');
+};
+
 subtest 'two PATCHes of one upload at once: the second is 409' => sub {
     my $path = create($owner, $LEN);
     my $s = open_patch($owner, $path, 0, 100, substr($clip, 0, 50));
