@@ -282,6 +282,19 @@ subtest 'a video that cannot be made leaves the upload whole; a PATCH of 0 bytes
     ok(!-e file_of('uploads', $id), '... and the file moved to originals/');
 };
 
+subtest 'a chunked PATCH running past Upload-Length stops at 413, keeping only bytes within the length' => sub {
+    my $path = create($owner, 200_000);
+    my $id = id_of($path);
+    my @pieces = (substr($clip, 0, 64), map { 'x' x 65536 } 1 .. 8);    # 524352 bytes, no Content-Length
+    my $r = http(PATCH => $path, body => sub { shift @pieces },
+                 headers => { 'tus-resumable' => '1.0.0', authorization => "Bearer $owner->{access}",
+                              'content-type' => 'application/offset+octet-stream', 'upload-offset' => 0 });
+    error_ok($r, 413, 'payload_too_large', 'a chunked body past the length: 413 while streaming');
+    my $at = head_offset($owner, $path);
+    ok($at =~ /^\d+$/ && $at <= 200_000, "the stored offset ($at) is within Upload-Length");
+    is(-s file_of('uploads', $id) // 0, $at, '... and is what the file holds');
+};
+
 subtest 'two PATCHes of one upload at once: the second is 409' => sub {
     my $path = create($owner, $LEN);
     my $s = open_patch($owner, $path, 0, 100, substr($clip, 0, 50));
