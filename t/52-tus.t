@@ -18,8 +18,9 @@ use MIME::Base64 qw(encode_base64);
 use Encode ();
 use Time::HiRes ();
 use VP;
+use VPVideo qw(media_root storage_files);
 
-my $MEDIA = "$ENV{VP_STATE}/media";
+my $MEDIA = media_root();
 my $MAX = 524288000;            # VPlanetMaxUpload's default, and Tus-Max-Size
 my $tmp = File::Temp::tempdir(CLEANUP => 1);
 
@@ -373,6 +374,32 @@ subtest 'uploads are their uploader\'s; the roles of the project decide the rest
     error_ok(http(POST => $U, headers => { 'tus-resumable' => '1.0.0', 'upload-length' => 100 }), 401, undef,
              'no token: 401');
     is(head_offset($editor, $path), 0, 'nothing was written by anyone else');
+};
+
+subtest 'vplanetd removes expired uploads with their files, but not one a PATCH is writing' => sub {
+    my ($busy, $idle) = (create($owner, $LEN), create($owner, $LEN));
+    my ($bid, $iid) = (id_of($busy), id_of($idle));
+    is(patch($owner, $idle, 0, substr($clip, 0, 100))->{status}, 204, 'an upload with some bytes');
+    my $s = open_patch($owner, $busy, 0, 200, substr($clip, 0, 100));
+    ok(wait_until(sub { psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") > 0 },
+                  'the PATCH to hold its upload'), 'another one being written');
+    psql("UPDATE uploads SET expires_at = now() - interval '1 second' WHERE id IN ('$bid', '$iid')");
+    VP::stack('sidecar-stop');
+    VP::stack('sidecar-start');     # its media housekeeping runs at start
+    ok(wait_for(30, sub { psql("SELECT count(*) FROM uploads WHERE id = '$iid'") == 0 }),
+       'vplanetd removed the expired upload');
+    ok(!-e file_of('uploads', $iid), '... and its file');
+    ok(!grep({ m{/\Q$iid\E$} } storage_files('uploads')), '... nothing of it is left in uploads/');
+    is(psql("SELECT count(*) FROM uploads WHERE id = '$bid'"), 1, 'the one a PATCH is writing stays');
+    local $SIG{PIPE} = 'IGNORE';
+    print $s substr($clip, 100, 100);
+    $s->flush;
+    my $answer = '';
+    while (sysread($s, my $buf, 4096)) { $answer .= $buf; last if $answer =~ /\r\n\r\n/ }
+    close $s;
+    like($answer, qr{^HTTP/1\.1 204}, 'that PATCH ends normally: 204');
+    is(-s file_of('uploads', $bid), 200, '... its bytes written');
+    is(tus($owner, HEAD => $busy)->{status}, 404, 'then it is expired like any other: 404');
 };
 
 # ---- a real tus client: tus-js-client from npm under Node ----
