@@ -403,6 +403,7 @@ subtest 'vplanetd removes expired uploads with their files, but not one a PATCH 
 };
 
 # ---- a real tus client: tus-js-client from npm under Node ----
+my $by_client;      # the video it made
 subtest 'tus-js-client (npm, under Node) uploads an ffmpeg fixture and the video appears' => sub {
     my $dir = "$ENV{VP_BUILD}/t-node";
     unless (-d "$dir/node_modules/tus-js-client") {
@@ -425,6 +426,7 @@ subtest 'tus-js-client (npm, under Node) uploads an ffmpeg fixture and the video
         return $res || { ok => 0 };
     };
     my $res = $run->(4096);
+    $by_client = $res->{video_id};
     ok($res->{ok}, 'tus-js-client reports success');
     my $patches = grep { /^PATCH 204$/ } @{ $res->{requests} || [] };
     ok($patches >= 3, "in $patches PATCHes of 4 KiB");
@@ -447,6 +449,21 @@ subtest 'tus-js-client (npm, under Node) uploads an ffmpeg fixture and the video
     my $v2 = api($owner, GET => "/videos/" . ($res->{video_id} // uuid4()));
     is($v2->{sha256}, sha256_hex($clip), 'the resumed video is the whole file');
     is($v2->{filename}, 'resumed-by-client.mp4', '... the upload\'s own');
+};
+
+# The encoder (vplanetd) takes a tus upload's video as any other; waiting
+# for it also leaves no encode running on into the next test file.
+subtest 'the videos of tus uploads are encoded like any other' => sub {
+    my $open = sub { psql("SELECT count(*) FROM videos WHERE project_id = '$p'"
+                          . " AND encoding_status IN ('pending', 'processing')") };
+    ok(wait_for(180, sub { $open->() == 0 }), 'every encoding of this file\'s videos ended')
+        or diag(psql("SELECT id, encoding_status FROM videos WHERE project_id = '$p'"));
+    plan skip_all => 'tus-js-client made no video' unless $by_client;
+    my $v = api($owner, GET => "/videos/$by_client");
+    is($v->{encoding_status}, 'completed', 'the one tus-js-client uploaded is completed');
+    ok(abs(($v->{duration_s} // 0) - 2) < 0.1, "... 2 s long ($v->{duration_s})");
+    is("$v->{width}x$v->{height}", '320x240', '... 320x240');
+    is($v->{fps}, '25/1', '... at 25 fps');
 };
 
 done_testing;
