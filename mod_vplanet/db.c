@@ -213,7 +213,7 @@ static int exec(vp_req_t *q, const char *label, const char *command,
     struct vp_db *db = q->db;
     PGresult *res;
     const char *state;
-    int attempt;
+    int attempt, down;
 
     /* outside a transaction a statement is its own: run it again */
     for (attempt = 1;; attempt++) {
@@ -259,12 +259,14 @@ static int exec(vp_req_t *q, const char *label, const char *command,
     }
     VP_LOG(q, APLOG_ERR, "VP0105: %s failed (SQLSTATE %s): %s",
            label ? label : command, state ? state : "none", PQerrorMessage(db->conn));
-    PQclear(res);
     /* class 08: connection exception; 57P0x: server shutting down; no
      * SQLSTATE at all: libpq's own failure (a connection the server closed
-     * in a crash), as every error of the server carries one */
-    if (!state || PQstatus(db->conn) == CONNECTION_BAD
-        || strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0)
+     * in a crash), as every error of the server carries one. (state lives
+     * in res: read before PQclear.) */
+    down = !state || PQstatus(db->conn) == CONNECTION_BAD
+           || strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0;
+    PQclear(res);
+    if (down)
         return vp_fail(q, HTTP_SERVICE_UNAVAILABLE, NULL, "the database is unavailable", NULL);
     return vp_fail(q, HTTP_INTERNAL_SERVER_ERROR, NULL, "internal error", NULL);
 }

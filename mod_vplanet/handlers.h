@@ -71,6 +71,12 @@ int vp_h_video_versions(vp_req_t *q);
 int vp_h_video_content(vp_req_t *q);
 int vp_h_video_poster(vp_req_t *q);
 
+/* handlers/uploads.c: resumable uploads (tus 1.0.0); HEAD is the GET route */
+int vp_h_upload_create(vp_req_t *q);
+int vp_h_upload_get(vp_req_t *q);
+int vp_h_upload_patch(vp_req_t *q);
+int vp_h_upload_delete(vp_req_t *q);
+
 /* A finished upload becoming a video, from a multipart form or a
  * resumable upload alike. */
 typedef struct {

@@ -253,6 +253,11 @@ int vp_respond(vp_req_t *q, int status)
     const char *body = vp_json_dump(r->pool, env);
 
     r->status = status;
+    if (status == HTTP_NO_CONTENT) {    /* headers only (the tus answers) */
+        apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+        apr_table_setn(r->headers_out, "X-Response-Time", apr_psprintf(r->pool, "%.3fms", ms));
+        return OK;
+    }
     ap_set_content_type(r, "application/json; charset=utf-8");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");

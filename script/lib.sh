@@ -15,6 +15,9 @@ PACKAGES=(
     libcurl4-openssl-dev libwebsockets-dev python3-aiosmtpd
     # vplanetd's video encoding (ffmpeg and ffprobe)
     ffmpeg
+    # t/52-tus.t: a tus client nobody here wrote (tus-js-client, which the
+    # test installs from npm into the build folder) under Node
+    nodejs npm
     # Unicode normal forms, case folding and PRECIS classes (the core)
     libunistring-dev
     # libFuzzer harnesses of the core (script/fuzz)

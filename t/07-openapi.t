@@ -15,6 +15,8 @@
 #   x-vplanet-keys    {file, array} on a response object: its members are the
 #                     names ?fields= accepts (the handler's allowed list)
 #   x-vplanet-no-body true on a POST/PUT/PATCH whose handler reads no body
+# A tus PATCH (application/offset+octet-stream) is the bytes of an upload,
+# streamed by its handler's file.
 # A multipart/form-data body (an upload) is matched against the parts the
 # handler's multipart reader accepts.
 #   x-vplanet-served-by "apache" on the one operation Apache serves itself
@@ -312,6 +314,16 @@ sub check_operation {
         my $code = handler_code($handler{$k} // '');
         ok(!$op->{requestBody}, "$k (x-vplanet-no-body) documents no request body");
         ok(defined $code && $code !~ /\b(?:vp_read_json|vp_read_stream)/, "$k (x-vplanet-no-body): its handler reads no body");
+    }
+    elsif ($m eq 'patch' && $op->{requestBody} && $op->{requestBody}{content}{'application/offset+octet-stream'}) {
+        # a tus PATCH (uploads.c): the bytes themselves, streamed by a
+        # function of the handler's file (it hands that one to its lock)
+        my $code = handler_code($handler{$k} // '');
+        my ($file) = grep { slurp($_) =~ /^int\s+\Q$handler{$k}\E\s*\(/m } glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c");
+        ok(defined $code && $code =~ /application\/offset\+octet-stream|\bOCTETS\b/, "$k: its handler checks that Content-Type");
+        ok($file && slurp($file) =~ /\bvp_read_stream\(/, "$k: its file streams the body (vp_read_stream)");
+        ok($resp->{$_}, "$k (tus body) documents $_") for 409, 412, 413, 415;
+        return;
     }
     elsif ($m =~ /^(post|put|patch)$/) {
         my $content = $op->{requestBody} ? $op->{requestBody}{content} : {};

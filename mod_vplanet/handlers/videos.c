@@ -446,7 +446,7 @@ static int part_data(void *ctx, const char *b, size_t n)
 {
     struct upload *u = ctx;
     apr_size_t take;
-    int st;
+    int st = 0;     /* set when sniffed; gcc -O1 with the sanitizers cannot tell */
 
     if (u->part == TITLE) {
         if (u->title_len + n > sizeof u->title - 1)
