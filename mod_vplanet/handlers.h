@@ -95,6 +95,9 @@ typedef struct {
  * stack, commits the bytes, queues the encoding job and records
  * video.added; honours Idempotency-Key. Returns the status recorded. */
 int vp_video_create(vp_req_t *q, const vp_new_video_t *v);
+/* A title (max 200) or file name (max 255) a video may have: UTF-8 text
+ * of 1..max characters without control characters. */
+int vp_video_name_ok(const char *s, size_t max);
 /* The largest upload: VPlanetMaxUpload, or LimitRequestBody when smaller. */
 apr_off_t vp_video_max_size(vp_req_t *q);
 

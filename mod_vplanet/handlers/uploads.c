@@ -71,19 +71,11 @@ static int base64_ok(const char *s, size_t n)
     return 1;
 }
 
-/* A name (title, filename) the video rules accept: UTF-8 text of 1..max
- * characters without control characters. */
+/* A decoded metadata value as a name the video rules accept
+ * (vp_video_name_ok), with no NUL byte inside its len bytes. */
 static int name_ok(const char *s, size_t len, size_t max)
 {
-    const unsigned char *c;
-    size_t n;
-
-    if (memchr(s, '\0', len) || !vp_utf8_valid(s) || (n = vp_utf8_len(s)) < 1 || n > max)
-        return 0;
-    for (c = (const unsigned char *)s; *c; c++)
-        if (*c < 0x20 || *c == 0x7f)
-            return 0;
-    return 1;
+    return !memchr(s, '\0', len) && vp_video_name_ok(s, max);
 }
 
 /* Upload-Metadata: comma-separated `key base64value` pairs (the value may

@@ -315,7 +315,7 @@ static const char *title_of(apr_pool_t *p, const char *filename)
                                  : filename;
 }
 
-static int text_ok(const char *s, size_t max)
+int vp_video_name_ok(const char *s, size_t max)
 {
     const unsigned char *c;
     size_t n;
@@ -334,10 +334,10 @@ int vp_video_create(vp_req_t *q, const vp_new_video_t *v)
     const char *filename = v->filename && *v->filename ? v->filename : "upload";
     const char *title = v->title ? v->title : title_of(p, filename);
 
-    if (!text_ok(filename, 255))
+    if (!vp_video_name_ok(filename, 255))
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "file",
                              "needs a file name of 1 to 255 printable characters");
-    if (!text_ok(title, 200))
+    if (!vp_video_name_ok(title, 200))
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "title",
                              "must be 1 to 200 printable characters");
     /* what an Idempotency-Key is compared on */
