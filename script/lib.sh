@@ -26,9 +26,15 @@ PACKAGES=(
 
 say() { printf '==> %s\n' "$*"; }
 
+# Packages a command of the same use may stand for: a machine may carry
+# Node.js from elsewhere (NodeSource's nodejs bundles npm and conflicts
+# with Debian's npm package).
+declare -A PACKAGE_COMMAND=([nodejs]=node [npm]=npm)
+
 ensure_packages() {
     local missing=() p
     for p in "${PACKAGES[@]}"; do
+        [ -n "${PACKAGE_COMMAND[$p]:-}" ] && command -v "${PACKAGE_COMMAND[$p]}" >/dev/null && continue
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
