@@ -167,5 +167,6 @@ int main(void)
     sniffing();
     signing();
     storage();
+    apr_pool_destroy(pool);     /* its cleanups free OpenSSL's digest contexts */
     return done_testing();
 }
