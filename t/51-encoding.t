@@ -224,12 +224,16 @@ my $old_upload = psql("INSERT INTO uploads (project_id, user_id, filename, lengt
     . " VALUES ('$pid', '$owner->{id}', 'x.mp4', 100, now() - interval '1 minute') RETURNING id");
 my $live_upload = psql("INSERT INTO uploads (project_id, user_id, filename, length)"
     . " VALUES ('$pid', '$owner->{id}', 'y.mp4', 100) RETURNING id");
+# the folders and files are httpd's user's, as the module makes them: a
+# root-owned uploads/ab/ would refuse a later upload whose id starts so
+my ($m_uid, $m_gid) = (stat $media)[4, 5];
 for my $u ($old_upload, $live_upload) {
     my $d = "$media/uploads/" . substr($u, 0, 2);
     system('mkdir', '-p', $d) == 0 or die;
     open(my $fh, '>', "$d/$u") or die "$d/$u: $!";
     print $fh 'x' x 10;
     close $fh;
+    chown $m_uid, $m_gid, $d, "$d/$u";
 }
 my ($old_tmp, $new_tmp) = ("$media/tmp/put-t51old", "$media/tmp/put-t51new");
 for ($old_tmp, $new_tmp) { open(my $fh, '>', $_) or die "$_: $!"; close $fh }
