@@ -1,6 +1,8 @@
 #include "vpd_daemon.h"
 #include "vpd_log.h"
 
+#include <apr_general.h>
+
 #include <apr_strings.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -162,4 +164,17 @@ void vpd_pidfile_remove(const char *path)
 {
     if (path && read_pid(path) == (long)getpid())
         unlink(path);
+}
+
+const char *vpd_claimer(apr_pool_t *p)
+{
+    char host[256] = "localhost";
+    unsigned char b[4];
+
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    if (apr_generate_random_bytes(b, sizeof b) != APR_SUCCESS)
+        return NULL;
+    return apr_psprintf(p, "%s:%ld:%02x%02x%02x%02x", host, (long)getpid(), b[0], b[1], b[2],
+                        b[3]);
 }

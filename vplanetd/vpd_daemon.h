@@ -29,6 +29,11 @@ int vpd_stop_fd(void);
 /* Waits ms milliseconds, or less when a stop is asked: 1 then, else 0. */
 int vpd_sleep(long ms);
 
+/* The name a part claims rows under (outbox, encoding jobs): host, pid and
+ * random bytes, so that claims of another daemon, or of this one before a
+ * restart, are told apart. NULL when the system has no randomness. */
+const char *vpd_claimer(apr_pool_t *p);
+
 /* Creates the pid file, refusing when it names a running process. NULL,
  * or why not. vpd_pidfile_remove removes it if it still holds our pid. */
 const char *vpd_pidfile_create(apr_pool_t *p, const char *path);

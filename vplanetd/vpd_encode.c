@@ -1135,8 +1135,6 @@ vpd_encode_t *vpd_encode_start(apr_pool_t *p, const vpd_config_t *c, const char 
 {
     vpd_encode_t *e = apr_pcalloc(p, sizeof *e);
     const char *v1, *v2;
-    char host[256] = "localhost";
-    unsigned char b[4];
     struct stat sb;
     int i;
 
@@ -1170,14 +1168,10 @@ vpd_encode_t *vpd_encode_start(apr_pool_t *p, const vpd_config_t *c, const char 
                             v1 ? c->ffprobe : c->ffmpeg);
         return NULL;
     }
-    gethostname(host, sizeof host - 1);
-    host[sizeof host - 1] = '\0';
-    if (apr_generate_random_bytes(b, sizeof b) != APR_SUCCESS) {
+    if (!(e->claimer = vpd_claimer(p))) {
         *err = "no randomness";
         return NULL;
     }
-    e->claimer = apr_psprintf(p, "%s:%ld:%02x%02x%02x%02x", host, (long)getpid(), b[0], b[1],
-                              b[2], b[3]);
     atomic_store(&e->next_housekeeping, 0L);
     for (i = 0; i < e->nworkers; i++) {
         worker_t *w = &e->workers[i];

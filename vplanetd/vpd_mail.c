@@ -252,19 +252,13 @@ static void *run(void *arg)
 vpd_mail_t *vpd_mail_start(apr_pool_t *p, const vpd_config_t *c, const char **err)
 {
     vpd_mail_t *m = apr_pcalloc(p, sizeof *m);
-    char host[256] = "localhost";
-    unsigned char b[4];
     int rc;
 
     m->c = c;
-    gethostname(host, sizeof host - 1);
-    host[sizeof host - 1] = '\0';
-    if (apr_generate_random_bytes(b, sizeof b) != APR_SUCCESS) {
+    if (!(m->claimer = vpd_claimer(p))) {
         *err = "no randomness";
         return NULL;
     }
-    m->claimer = apr_psprintf(p, "%s:%ld:%02x%02x%02x%02x", host, (long)getpid(), b[0], b[1],
-                              b[2], b[3]);
     if (!(m->smtp = vpd_smtp_create(c))) {
         *err = "libcurl cannot make a handle";
         return NULL;
