@@ -98,6 +98,14 @@ int vp_video_create(vp_req_t *q, const vp_new_video_t *v);
 /* A title (max 200) or file name (max 255) a video may have: UTF-8 text
  * of 1..max characters without control characters. */
 int vp_video_name_ok(const char *s, size_t max);
+/* 0, or a recorded 503 when VPlanetMediaRoot is not set. */
+int vp_video_storage(vp_req_t *q);
+/* A storage write that failed: 507 when the disk is full, else 500; the
+ * log line is fmt's text and the system's error. */
+int vp_video_store_failed(vp_req_t *q, apr_status_t rv, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The 415 of a file whose first bytes are no video container. */
+int vp_video_refused(vp_req_t *q);
 /* The largest upload: VPlanetMaxUpload, or LimitRequestBody when smaller. */
 apr_off_t vp_video_max_size(vp_req_t *q);
 

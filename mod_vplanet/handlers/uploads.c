@@ -217,10 +217,7 @@ static int upload_access(vp_req_t *q, int tus_required, const char **id)
     if ((st = tus_begin(q, tus_required)) || (st = vp_project_access(q, VP_ACT_VIDEOS))
         || (st = vp_param_uuid(q, "upload_id", NO_UPLOAD, id)))
         return st;
-    if (!q->cfg->storage)
-        return vp_fail_internal(q, HTTP_SERVICE_UNAVAILABLE, "video storage is not configured",
-                                "VP0611: an upload without VPlanetMediaRoot");
-    return 0;
+    return vp_video_storage(q);
 }
 
 /* Runs fn holding the upload's advisory lock (one writer at a time: a
@@ -285,11 +282,9 @@ int vp_h_upload_create(vp_req_t *q)
     apr_off_t length, max;
     int st;
 
-    if ((st = tus_begin(q, 1)) || (st = vp_project_access(q, VP_ACT_VIDEOS)))
+    if ((st = tus_begin(q, 1)) || (st = vp_project_access(q, VP_ACT_VIDEOS))
+        || (st = vp_video_storage(q)))
         return st;
-    if (!q->cfg->storage)
-        return vp_fail_internal(q, HTTP_SERVICE_UNAVAILABLE, "video storage is not configured",
-                                "VP0611: an upload without VPlanetMediaRoot");
     if (apr_table_get(q->r->headers_in, "Transfer-Encoding") || (cl && strcmp(cl, "0"))) {
         q->r->connection->keepalive = AP_CONN_CLOSE;    /* the body stays unread */
         return vp_fail(q, HTTP_BAD_REQUEST, NULL,
@@ -360,15 +355,6 @@ struct patch {
     int refused;                        /* not a video */
 };
 
-static int write_error(vp_req_t *q, apr_status_t rv)
-{
-    return vp_fail_internal(q, APR_STATUS_IS_ENOSPC(rv) ? HTTP_INSUFFICIENT_STORAGE
-                                                        : HTTP_INTERNAL_SERVER_ERROR,
-                            APR_STATUS_IS_ENOSPC(rv) ? "no space left to store the upload"
-                                                     : "the upload could not be stored",
-                            "VP0613: writing an upload failed: %pm", &rv);
-}
-
 /* vp_read_stream's sink: the first bytes decide (415 as soon as they are
  * there), the rest goes to the file as it arrives. */
 static int patch_sink(void *ctx, const char *b, apr_size_t n)
@@ -384,14 +370,12 @@ static int patch_sink(void *ctx, const char *b, apr_size_t n)
         c->head_len += take;
         if (c->head_len == c->need && !vp_media_sniff(c->head, c->head_len)) {
             c->refused = 1;
-            return vp_fail(c->q, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
-                           "the file is not a video this service accepts (mp4, mov, webm, mkv, avi)",
-                           NULL);
+            return vp_video_refused(c->q);
         }
     }
     rv = apr_file_write_full(c->f, b, n, &done);
     c->written += (apr_off_t)done;
-    return rv == APR_SUCCESS ? 0 : write_error(c->q, rv);
+    return rv == APR_SUCCESS ? 0 : vp_video_store_failed(c->q, rv, "VP0613: writing an upload failed");
 }
 
 /* The bytes before offset that the sniff still needs, read back. */
@@ -490,9 +474,7 @@ static int finish(vp_req_t *q, const upload_t *u)
     if (!(type = vp_media_sniff(head, head_len))) {
         if ((st = drop(q, u->id)))
             return st;
-        return vp_fail(q, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
-                       "the file is not a video this service accepts (mp4, mov, webm, mkv, avi)",
-                       NULL);
+        return vp_video_refused(q);
     }
     if (!(sha = vp_digest_hex(digest, p)))
         return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "the upload could not be stored",
@@ -563,7 +545,7 @@ static int patch_locked(vp_req_t *q, const char *id)
     }
     /* the offset the client resumes from counts only bytes on disk */
     if (c.written && (rv = apr_file_sync(c.f)) != APR_SUCCESS)
-        c.written = 0, sst = write_error(q, rv);
+        c.written = 0, sst = vp_video_store_failed(q, rv, "VP0613: writing an upload failed");
     apr_file_close(c.f);
     now = u.offset + c.written;
     if (c.written) {

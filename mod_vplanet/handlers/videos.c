@@ -6,6 +6,7 @@
 
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <http_core.h>
 #include <http_protocol.h>
@@ -283,6 +284,33 @@ int vp_h_video_delete(vp_req_t *q)
 
 /* ---- new videos ---- */
 
+int vp_video_storage(vp_req_t *q)
+{
+    return q->cfg->storage ? 0
+           : vp_fail_internal(q, HTTP_SERVICE_UNAVAILABLE, "video storage is not configured",
+                              "VP0605: a video route without VPlanetMediaRoot");
+}
+
+int vp_video_store_failed(vp_req_t *q, apr_status_t rv, const char *fmt, ...)
+{
+    int full = APR_STATUS_IS_ENOSPC(rv);
+    const char *what;
+    va_list ap;
+
+    va_start(ap, fmt);
+    what = apr_pvsprintf(q->r->pool, fmt, ap);
+    va_end(ap);
+    return vp_fail_internal(q, full ? HTTP_INSUFFICIENT_STORAGE : HTTP_INTERNAL_SERVER_ERROR,
+                            full ? "no space left to store the upload"
+                                 : "the upload could not be stored", "%s: %pm", what, &rv);
+}
+
+int vp_video_refused(vp_req_t *q)
+{
+    return vp_fail(q, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
+                   "the file is not a video this service accepts (mp4, mov, webm, mkv, avi)", NULL);
+}
+
 /* Under the lock, the row made: the bytes go under its id before commit. */
 static int put_in_place(vp_req_t *q, const PGresult *res, json_t **out, json_t **event)
 {
@@ -291,10 +319,7 @@ static int put_in_place(vp_req_t *q, const PGresult *res, json_t **out, json_t *
     apr_status_t rv = v->commit(v->ctx, id);
 
     if (rv != APR_SUCCESS)
-        return vp_fail_internal(q, APR_STATUS_IS_ENOSPC(rv) ? HTTP_INSUFFICIENT_STORAGE
-                                                            : HTTP_INTERNAL_SERVER_ERROR,
-                                "the upload could not be stored",
-                                "VP0601: storing video %s failed: %pm", id, &rv);
+        return vp_video_store_failed(q, rv, "VP0601: storing video %s failed", id);
     if (!(*out = video_of(q, res)))
         return HTTP_SERVICE_UNAVAILABLE;
     *event = event_of(q, *out);
@@ -388,13 +413,7 @@ static int write_file(struct upload *u, const void *b, apr_size_t n)
     apr_status_t rv = vp_put_write(u->put, b, n);
 
     vp_digest_update(u->digest, b, n);
-    if (rv == APR_SUCCESS)
-        return 0;
-    return vp_fail_internal(u->q, APR_STATUS_IS_ENOSPC(rv) ? HTTP_INSUFFICIENT_STORAGE
-                                                           : HTTP_INTERNAL_SERVER_ERROR,
-                            APR_STATUS_IS_ENOSPC(rv) ? "no space left to store the upload"
-                                                     : "the upload could not be stored",
-                            "VP0602: writing an upload failed: %pm", &rv);
+    return rv == APR_SUCCESS ? 0 : vp_video_store_failed(u->q, rv, "VP0602: writing an upload failed");
 }
 
 /* The first bytes decide: a video container, or 415 before anything is
@@ -405,14 +424,9 @@ static int sniffed(struct upload *u)
     apr_status_t rv;
 
     if (!(u->type = vp_media_sniff(u->head, u->head_len)))
-        return vp_fail(q, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
-                       "the file is not a video this service accepts (mp4, mov, webm, mkv, avi)",
-                       NULL);
+        return vp_video_refused(q);
     if ((rv = vp_put_begin(q->cfg->storage, q->r->pool, &u->put)) != APR_SUCCESS)
-        return vp_fail_internal(q, APR_STATUS_IS_ENOSPC(rv) ? HTTP_INSUFFICIENT_STORAGE
-                                                            : HTTP_INTERNAL_SERVER_ERROR,
-                                "the upload could not be stored",
-                                "VP0603: cannot create an upload file: %pm", &rv);
+        return vp_video_store_failed(q, rv, "VP0603: cannot create an upload file");
     if (!(u->digest = vp_digest_begin(q->r->pool)))
         return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "the upload could not be stored",
                                 "VP0604: no SHA-256 context");
@@ -507,11 +521,8 @@ int vp_h_video_upload(vp_req_t *q)
     vp_new_video_t v;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_VIDEOS)))
+    if ((st = vp_project_access(q, VP_ACT_VIDEOS)) || (st = vp_video_storage(q)))
         return st;
-    if (!q->cfg->storage)
-        return vp_fail_internal(q, HTTP_SERVICE_UNAVAILABLE, "video storage is not configured",
-                                "VP0605: an upload without VPlanetMediaRoot");
     if (!(m = vp_multipart_new(q->r->pool, apr_table_get(q->r->headers_in, "Content-Type"), &form,
                                &u, &err)))
         return vp_fail(q, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL, err, NULL);
@@ -640,9 +651,8 @@ static int media(vp_req_t *q, int poster, const char *name)
         return st;
     if (!PQntuples(res))
         return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_VIDEO, NULL);
-    if (!q->cfg->storage)
-        return vp_fail_internal(q, HTTP_SERVICE_UNAVAILABLE, "video storage is not configured",
-                                "VP0605: media without VPlanetMediaRoot");
+    if ((st = vp_video_storage(q)))
+        return st;
     if (poster) {
         if (PQgetvalue(res, 0, 2)[0] != 't')
             return vp_fail(q, HTTP_NOT_FOUND, NULL, "this video has no poster yet", NULL);
