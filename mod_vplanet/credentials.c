@@ -11,7 +11,7 @@ int vp_email_key(vp_req_t *q, const char *email, const char **key)
     if ((*key = vp_text_key(q->r->pool, email)))
         return 0;
     return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "internal error",
-                            "VP0605: cannot compute the key of an email");
+                            "VP0607: cannot compute the key of an email");
 }
 
 int vp_login_limits(vp_req_t *q, const char *key)

@@ -375,7 +375,8 @@ static int patch_sink(void *ctx, const char *b, apr_size_t n)
     }
     rv = apr_file_write_full(c->f, b, n, &done);
     c->written += (apr_off_t)done;
-    return rv == APR_SUCCESS ? 0 : vp_video_store_failed(c->q, rv, "VP0613: writing an upload failed");
+    return rv == APR_SUCCESS ? 0
+                             : vp_video_store_failed(c->q, rv, "VP0613: writing an upload failed");
 }
 
 /* The bytes before offset that the sniff still needs, read back. */

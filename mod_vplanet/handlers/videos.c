@@ -288,7 +288,7 @@ int vp_video_storage(vp_req_t *q)
 {
     return q->cfg->storage ? 0
            : vp_fail_internal(q, HTTP_SERVICE_UNAVAILABLE, "video storage is not configured",
-                              "VP0605: a video route without VPlanetMediaRoot");
+                              "VP0621: a video route without VPlanetMediaRoot");
 }
 
 int vp_video_store_failed(vp_req_t *q, apr_status_t rv, const char *fmt, ...)
@@ -319,7 +319,7 @@ static int put_in_place(vp_req_t *q, const PGresult *res, json_t **out, json_t *
     apr_status_t rv = v->commit(v->ctx, id);
 
     if (rv != APR_SUCCESS)
-        return vp_video_store_failed(q, rv, "VP0601: storing video %s failed", id);
+        return vp_video_store_failed(q, rv, "VP0622: storing video %s failed", id);
     if (!(*out = video_of(q, res)))
         return HTTP_SERVICE_UNAVAILABLE;
     *event = event_of(q, *out);
@@ -413,7 +413,8 @@ static int write_file(struct upload *u, const void *b, apr_size_t n)
     apr_status_t rv = vp_put_write(u->put, b, n);
 
     vp_digest_update(u->digest, b, n);
-    return rv == APR_SUCCESS ? 0 : vp_video_store_failed(u->q, rv, "VP0602: writing an upload failed");
+    return rv == APR_SUCCESS ? 0
+                             : vp_video_store_failed(u->q, rv, "VP0623: writing an upload failed");
 }
 
 /* The first bytes decide: a video container, or 415 before anything is
@@ -426,10 +427,10 @@ static int sniffed(struct upload *u)
     if (!(u->type = vp_media_sniff(u->head, u->head_len)))
         return vp_video_refused(q);
     if ((rv = vp_put_begin(q->cfg->storage, q->r->pool, &u->put)) != APR_SUCCESS)
-        return vp_video_store_failed(q, rv, "VP0603: cannot create an upload file");
+        return vp_video_store_failed(q, rv, "VP0624: cannot create an upload file");
     if (!(u->digest = vp_digest_begin(q->r->pool)))
         return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "the upload could not be stored",
-                                "VP0604: no SHA-256 context");
+                                "VP0625: no SHA-256 context");
     return write_file(u, u->head, u->head_len);
 }
 
@@ -549,7 +550,7 @@ int vp_h_video_upload(vp_req_t *q)
     };
     if (!v.sha256)
         return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "the upload could not be stored",
-                                "VP0604: SHA-256 failed");
+                                "VP0625: SHA-256 failed");
     return vp_video_create(q, &v);
 }
 
@@ -617,7 +618,7 @@ static int serve(vp_req_t *q, const char *path, const char *type, const char *fi
     apr_status_t rv = apr_stat(&r->finfo, path, APR_FINFO_MIN, r->pool);
 
     if (rv != APR_SUCCESS || r->finfo.filetype != APR_REG) {
-        VP_LOG(q, APLOG_ERR, "VP0606: the file of a live video is missing: %s", path);
+        VP_LOG(q, APLOG_ERR, "VP0626: the file of a live video is missing: %s", path);
         return vp_fail(q, HTTP_NOT_FOUND, NULL, "the file of this video is not available", NULL);
     }
     r->filename = apr_pstrdup(r->pool, path);
