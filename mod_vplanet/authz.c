@@ -35,7 +35,7 @@ int vp_project_access(vp_req_t *q, vp_action_t action)
 }
 
 int vp_object_access(vp_req_t *q, vp_action_t action, vp_sql_id owner, const char *id,
-                     const char *missing)
+                     const char *missing, PGresult **row)
 {
     PGresult *res;
     int st;
@@ -50,6 +50,8 @@ int vp_object_access(vp_req_t *q, vp_action_t action, vp_sql_id owner, const cha
     /* a non-member hears of the object what a wrong id hears */
     if ((st = check_role(q, VP_SQL_MEMBER_ROLE, action, missing)))
         q->project_id = NULL;
+    else if (row)
+        *row = res;
     return st;
 }
 

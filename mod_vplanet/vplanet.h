@@ -183,12 +183,14 @@ int vp_login_limits(vp_req_t *q, const char *key);
  * refusal, so that nothing later acts on an unchecked id). */
 int vp_project_access(vp_req_t *q, vp_action_t action);
 /* For routes naming an object of a project (/api/v1/videos/{id}): the
- * statement owner ($1 the object's id) gives the object's project, then as
- * vp_project_access; a missing object and one of a project the caller is
- * not a member of are the same 404 (message missing). Identifies the
- * caller unless q->who is set already (a signed media URL). */
+ * statement owner ($1 the object's id) gives the object's project in its
+ * first column, then as vp_project_access; a missing object and one of a
+ * project the caller is not a member of are the same 404 (message
+ * missing). Identifies the caller unless q->who is set already (a signed
+ * media URL). When access is granted and row is not NULL, *row is owner's
+ * result (freed with the request), for a statement that reads more. */
 int vp_object_access(vp_req_t *q, vp_action_t action, vp_sql_id owner, const char *id,
-                     const char *missing);
+                     const char *missing, PGresult **row);
 /* Every write of an existing project, after vp_project_access: runs
  * fn(q, ctx) in one transaction (vp_db_tx) that first locks the project
  * row, then checks the caller's role again under that lock (locking the

@@ -180,7 +180,7 @@ static int video_access(vp_req_t *q, vp_action_t action, const char **id)
 
     if ((st = vp_param_uuid(q, "id", NO_VIDEO, id)))
         return st;
-    return vp_object_access(q, action, VP_SQL_VIDEO_PROJECT, *id, NO_VIDEO);
+    return vp_object_access(q, action, VP_SQL_VIDEO_PROJECT, *id, NO_VIDEO, NULL);
 }
 
 static int fetch_video(vp_req_t *q, const char *id, json_t **out)
@@ -647,28 +647,25 @@ static int media(vp_req_t *q, int poster, const char *name)
         return vp_fail_field(q, HTTP_BAD_REQUEST, "rendition", "must be web, 720p or 480p");
     object = poster ? "poster" : name ? apr_pstrcat(q->r->pool, "content/", name, NULL) : "content";
     if ((st = signed_caller(q, id, object)) > 0
-        || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_VIDEO_PROJECT, id, NO_VIDEO))
-        || (st = vp_db_exec(q, VP_SQL_VIDEO_MEDIA, &res, id, name ? name : "")))
-        return st;
-    if (!PQntuples(res))
-        return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_VIDEO, NULL);
-    if ((st = vp_video_storage(q)))
+        || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_VIDEO_MEDIA, id, NO_VIDEO, &res))
+        || (st = vp_video_storage(q)))
         return st;
     if (poster) {
-        if (PQgetvalue(res, 0, 2)[0] != 't')
+        if (PQgetvalue(res, 0, PQfnumber(res, "has_poster"))[0] != 't')
             return vp_fail(q, HTTP_NOT_FOUND, NULL, "this video has no poster yet", NULL);
         return serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_POSTER, id, NULL),
                      "image/jpeg", NULL);
     }
     if (name) {
-        if (PQgetvalue(res, 0, 3)[0] != 't')
+        if (PQgetvalue(res, 0, PQfnumber(res, name))[0] != 't')
             return vp_fail(q, HTTP_NOT_FOUND, NULL, "this video has no such rendition", NULL);
         return serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_RENDITION, id,
                                         apr_pstrcat(q->r->pool, name, ".mp4", NULL)),
                      "video/mp4", NULL);
     }
     return serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_ORIGINAL, id, NULL),
-                 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+                 PQgetvalue(res, 0, PQfnumber(res, "content_type")),
+                 PQgetvalue(res, 0, PQfnumber(res, "filename")));
 }
 
 int vp_h_video_content(vp_req_t *q)
