@@ -71,15 +71,7 @@ char *vp_digest_hex(vp_digest_t *h, apr_pool_t *p)
 
 int vp_media_key(const unsigned char *secret, size_t len, vp_media_key_t *key)
 {
-    static const char label[] = "vplanet media url v1\n";
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned int n = 0;
-    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)
-             && EVP_DigestUpdate(md, label, sizeof label - 1) && EVP_DigestUpdate(md, secret, len)
-             && EVP_DigestFinal_ex(md, key->k, &n) && n == sizeof key->k;
-
-    EVP_MD_CTX_free(md);
-    return ok;
+    return vp_derive_key("vplanet media url v1\n", secret, len, key->k);
 }
 
 /* The raw MAC of one URL; 0 on failure. */

@@ -1,4 +1,5 @@
 #include "vp_seal.h"
+#include "vp_token.h"
 
 #include <apr_general.h>
 #include <openssl/evp.h>
@@ -12,16 +13,7 @@
 /* 1, or 0 when the digest failed (then nothing is sealed or opened) */
 static int derive(const char *secret, unsigned char key[32])
 {
-    static const char label[] = "vplanet seal v1\n";
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned int n = 0;
-    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)
-             && EVP_DigestUpdate(md, label, sizeof label - 1)
-             && EVP_DigestUpdate(md, secret, strlen(secret)) && EVP_DigestFinal_ex(md, key, &n)
-             && n == 32;
-
-    EVP_MD_CTX_free(md);
-    return ok;
+    return vp_derive_key("vplanet seal v1\n", secret, strlen(secret), key);
 }
 
 /* AES-256-GCM over in (len bytes) into out; with enc 0 the tag is read

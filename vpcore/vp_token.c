@@ -213,6 +213,18 @@ const char *vp_token_verify(apr_pool_t *p, const vp_token_keys_t *k,
     return why;
 }
 
+int vp_derive_key(const char *label, const void *secret, size_t len, unsigned char key[32])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int n = 0;
+    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)
+             && EVP_DigestUpdate(md, label, strlen(label)) && EVP_DigestUpdate(md, secret, len)
+             && EVP_DigestFinal_ex(md, key, &n) && n == 32;
+
+    EVP_MD_CTX_free(md);
+    return ok;
+}
+
 char *vp_b64url(apr_pool_t *p, const unsigned char *b, size_t n)
 {
     char *out = apr_palloc(p, (n + 2) / 3 * 4 + 1), *c;

@@ -60,6 +60,10 @@ const char *vp_token_verify(apr_pool_t *p, const vp_token_keys_t *k,
 /* Reads "HS256" | "RS256" | "ES256"; JWT_ALG_INVAL otherwise. */
 jwt_alg_t vp_token_alg(const char *name);
 
+/* A 32-byte key for one use: SHA-256 of label and secret (a label per use
+ * keeps the keys of one secret apart). 1, or 0 when OpenSSL failed. */
+int vp_derive_key(const char *label, const void *secret, size_t len, unsigned char key[32]);
+
 /* Bytes as unpadded base64url, and as lower-case hex. */
 char *vp_b64url(apr_pool_t *p, const unsigned char *b, size_t n);
 char *vp_hex(apr_pool_t *p, const unsigned char *b, size_t n);
