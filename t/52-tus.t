@@ -451,6 +451,36 @@ subtest 'tus-js-client (npm, under Node) uploads an ffmpeg fixture and the video
     is($v2->{filename}, 'resumed-by-client.mp4', '... the upload\'s own');
 };
 
+# ---- 20 uploads finishing at once on one project ----
+subtest '20 parallel tus uploads of one title: each a video, versions 1 to 20, nothing lost or doubled' => sub {
+    my $q = new_project($owner, 'tus parallel ' . time);
+    my $UQ = "/api/v1/projects/$q/uploads";
+    # sniffed as an mp4 (the fixture's first bytes), not decodable: each
+    # encoding fails at once, so none runs on into later files
+    my $body = substr($clip, 0, 64) . ('j' x 2000);
+    my @res = parallel(20, sub {
+        my $r = tus($owner, POST => $UQ, { 'upload-length' => length $body,
+                                           'upload-metadata' => meta([title => 'Parallel'],
+                                                                     [filename => "p$_[0].mp4"]) });
+        return $r unless $r->{status} == 201;
+        my ($path) = $r->{headers}{location} =~ m{^\Q${\ base()}\E(/.*)$};
+        return patch($owner, $path, 0, $body);
+    });
+    is_deeply([sort map { $_->{status} } @res], [(204) x 20], 'every upload ends with its PATCH: 204')
+        or diag(join "\n", map { "$_->{status} " . ($_->{body} // $_->{died} // '') } @res);
+    my %ids = map { ($_->{headers}{'x-video-id'} // '') => 1 } @res;
+    is(scalar(grep { length } keys %ids), 20, '20 distinct videos named');
+    is(psql("SELECT count(*) || '|' || count(DISTINCT version) || '|' || min(version) || '|' || max(version)"
+            . " FROM videos WHERE project_id = '$q'"), '20|20|1|20', 'versions 1 to 20 of one stack');
+    is(psql("SELECT count(*) FROM events WHERE project_id = '$q' AND type = 'video.added'"), 20,
+       '20 video.added events');
+    is(psql("SELECT count(*) FROM uploads WHERE project_id = '$q' AND video_id IS NULL"), 0,
+       'no upload left unfinished');
+    ok(wait_for(120, sub { psql("SELECT count(*) FROM videos WHERE project_id = '$q'"
+                                . " AND encoding_status IN ('pending', 'processing')") == 0 }),
+       'their encodings ended');
+};
+
 # The encoder (vplanetd) takes a tus upload's video as any other; waiting
 # for it also leaves no encode running on into the next test file.
 subtest 'the videos of tus uploads are encoded like any other' => sub {
