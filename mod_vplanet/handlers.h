@@ -77,6 +77,15 @@ int vp_h_upload_get(vp_req_t *q);
 int vp_h_upload_patch(vp_req_t *q);
 int vp_h_upload_delete(vp_req_t *q);
 
+/* handlers/feedbacks.c */
+int vp_h_feedback_list(vp_req_t *q);
+int vp_h_feedback_create(vp_req_t *q);
+int vp_h_feedback_get(vp_req_t *q);
+int vp_h_feedback_update(vp_req_t *q);
+int vp_h_feedback_delete(vp_req_t *q);
+int vp_h_feedback_screenshot(vp_req_t *q);
+int vp_h_feedback_carry(vp_req_t *q);
+
 /* A finished upload becoming a video, from a multipart form or a
  * resumable upload alike. */
 typedef struct {

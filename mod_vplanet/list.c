@@ -24,7 +24,13 @@ int vp_list_ok(vp_req_t *q, const vp_page_t *pg, PGresult *res,
 int vp_list_ok_each(vp_req_t *q, const vp_page_t *pg, PGresult *res,
                     const char *const *allowed, const char *message, vp_item_fn each, void *ctx)
 {
-    json_t *details = vp_json_pool(q->r->pool, json_object()), *keep, *results;
+    return vp_list_ok_from(q, pg, res, 1, NULL, allowed, message, each, ctx);
+}
+
+int vp_list_ok_from(vp_req_t *q, const vp_page_t *pg, PGresult *res, int from, json_t *extra,
+                    const char *const *allowed, const char *message, vp_item_fn each, void *ctx)
+{
+    json_t *details = vp_json_pool(q->r->pool, json_object()), *keep, *results, *data;
     long total = PQntuples(res) ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
     int i, st = vp_fields_parse(q->r->pool, apr_table_get(q->args, "fields"), allowed, details,
                                 &keep);
@@ -33,14 +39,15 @@ int vp_list_ok_each(vp_req_t *q, const vp_page_t *pg, PGresult *res,
         return vp_fail(q, st, NULL, "unknown field in fields", details);
     results = json_array();
     for (i = 0; i < PQntuples(res); i++)
-        if (!PQgetisnull(res, i, 1)) {  /* else: a page past the end */
-            json_t *item = vp_db_object(res, i, 1, keep);
+        if (!PQgetisnull(res, i, from)) {  /* else: a page past the end */
+            json_t *item = vp_db_object(res, i, from, keep);
 
             if (each)
                 each(q, res, i, item, keep, ctx);
             json_array_append_new(results, item);
         }
-    return vp_ok(q, HTTP_OK, message,
-                 vp_page_data(q->r->pool, pg, total, results,
-                              vp_url(q, q->r->uri), q->r->args));
+    data = vp_page_data(q->r->pool, pg, total, results, vp_url(q, q->r->uri), q->r->args);
+    if (extra)
+        json_object_update(data, extra);
+    return vp_ok(q, HTTP_OK, message, data);
 }

@@ -32,7 +32,8 @@ static const char *request_id(request_rec *r)
 static int is_media(const vp_route_t *route)
 {
     return route->target == (const void *)vp_h_video_content
-           || route->target == (const void *)vp_h_video_poster;
+           || route->target == (const void *)vp_h_video_poster
+           || route->target == (const void *)vp_h_feedback_screenshot;
 }
 
 /* Checks that hold for every routed request: query arguments are UTF-8

@@ -62,6 +62,13 @@ const vp_route_t vp_routes[] = {
     ROUTE("GET",  "/api/v1/videos/{id}/versions",          vp_h_video_versions),
     ROUTE("GET",  "/api/v1/videos/{id}/content",           vp_h_video_content),
     ROUTE("GET",  "/api/v1/videos/{id}/poster",            vp_h_video_poster),
+    ROUTE("POST", "/api/v1/videos/{id}/carry-feedback",    vp_h_feedback_carry),
+    ROUTE("GET",  "/api/v1/projects/{id}/feedbacks",       vp_h_feedback_list),
+    ROUTE("POST", "/api/v1/projects/{id}/feedbacks",       vp_h_feedback_create),
+    ROUTE("GET",  "/api/v1/feedbacks/{id}",                vp_h_feedback_get),
+    ROUTE("PATCH", "/api/v1/feedbacks/{id}",               vp_h_feedback_update),
+    ROUTE("DELETE", "/api/v1/feedbacks/{id}",              vp_h_feedback_delete),
+    ROUTE("GET",  "/api/v1/feedbacks/{id}/screenshot",     vp_h_feedback_screenshot),
 };
 
 const int vp_nroutes = sizeof vp_routes / sizeof vp_routes[0];

@@ -278,6 +278,29 @@ typedef void (*vp_item_fn)(vp_req_t *q, const PGresult *res, int i, json_t *item
 /* vp_list_ok, each item passed to each (may be NULL) before it is listed. */
 int vp_list_ok_each(vp_req_t *q, const vp_page_t *pg, PGresult *res,
                     const char *const *allowed, const char *message, vp_item_fn each, void *ctx);
+/* vp_list_ok_each for a statement whose count part has more columns: the
+ * item starts at column from; extra's members (borrowed) join the data. */
+int vp_list_ok_from(vp_req_t *q, const vp_page_t *pg, PGresult *res, int from, json_t *extra,
+                    const char *const *allowed, const char *message, vp_item_fn each, void *ctx);
+
+/* ---- media.c ---- */
+/* The id of a path as the storage names files and media URLs are signed:
+ * in the database's spelling, lower case (a path may carry either case). */
+const char *vp_media_id(apr_pool_t *p, const char *id);
+/* The absolute URL path?args... signed for the caller's session: id and
+ * object are what the signature covers (a video and "content", a feedback
+ * and "screenshot"); args: query arguments before the signature's, each
+ * ending in '&' (or ""). NULL when signing fails. */
+const char *vp_media_url(vp_req_t *q, const char *path, const char *id, const char *object,
+                         const char *args);
+/* The caller of a signed URL of id's object, when the query carries a
+ * signature: 0 (q->who set: the session it was made for, still live) or
+ * 403 recorded; -1 when there is none (the Authorization header decides). */
+int vp_media_caller(vp_req_t *q, const char *id, const char *object);
+/* Hands the file at path to httpd's default handler (ranges, ETag,
+ * conditional requests, sendfile) as type, named filename when not NULL:
+ * returns DECLINED, or 404 recorded when the file is missing. */
+int vp_media_serve(vp_req_t *q, const char *path, const char *type, const char *filename);
 
 /* ---- ratelimit.c ---- */
 /* Counts a hit of kind for subject (e.g. "ip|email"); 0, or 429 recorded

@@ -36,6 +36,9 @@ static const span_t policy[VP_KIND_COUNT][VP_ACT_COUNT] = {
         [VP_ACT_SCHEDULE] = FROM(VP_ROLE_EDITOR),
         [VP_ACT_MEMOS]    = FROM(VP_ROLE_EDITOR),
         [VP_ACT_VIDEOS]   = FROM(VP_ROLE_EDITOR),
+        [VP_ACT_FEEDBACK] = FROM(VP_ROLE_REVIEWER),
+        [VP_ACT_FEEDBACK_TRIAGE] = FROM(VP_ROLE_EDITOR),
+        [VP_ACT_FEEDBACK_MODERATE] = FROM(VP_ROLE_ADMIN),
     },
     [VP_KIND_GUEST] = {
         [VP_ACT_ACCOUNT]  = NOBODY,
@@ -49,6 +52,9 @@ static const span_t policy[VP_KIND_COUNT][VP_ACT_COUNT] = {
         [VP_ACT_SCHEDULE] = NOBODY,
         [VP_ACT_MEMOS]    = NOBODY,
         [VP_ACT_VIDEOS]   = NOBODY,
+        [VP_ACT_FEEDBACK] = NOBODY,
+        [VP_ACT_FEEDBACK_TRIAGE] = NOBODY,
+        [VP_ACT_FEEDBACK_MODERATE] = NOBODY,
     },
 };
 

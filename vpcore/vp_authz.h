@@ -35,6 +35,9 @@ typedef enum {
     VP_ACT_SCHEDULE,        /* edit the schedule */
     VP_ACT_MEMOS,           /* write, edit, delete memos */
     VP_ACT_VIDEOS,          /* upload, rename, delete videos */
+    VP_ACT_FEEDBACK,        /* write feedback; edit and delete one's own */
+    VP_ACT_FEEDBACK_TRIAGE, /* set status and priority, export, carry to a version */
+    VP_ACT_FEEDBACK_MODERATE, /* delete anyone's feedback; see anonymous authors */
     VP_ACT_COUNT
 } vp_action_t;
 

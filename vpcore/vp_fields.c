@@ -185,6 +185,48 @@ const vp_field_t vp_video_update_fields[] = {
     VP_FIELDS_END
 };
 
+/* ---- handlers/feedbacks.c ---- */
+static const char *const feedback_kinds[] = {"general", "technical", "creative", "urgent", NULL};
+static const char *const display_modes[] = {"realname", "nickname", "anonymous", NULL};
+const char *const vp_feedback_priorities[] = {"low", "medium", "high", "critical", NULL};
+const char *const vp_feedback_statuses[] = {"open", "in_progress", "resolved", "closed", NULL};
+
+/* A position is given once, as seconds, a frame or a timecode
+ * (handlers/feedbacks.c checks that and the video's length); tags are
+ * checked item by item there. */
+#define FEEDBACK_CONTENT_FIELDS(req) \
+    VP_FIELD("timestamp", VP_NUMBER, .max = 86400), \
+    VP_FIELD("frame", VP_INTEGER, .max = 86400 * 1000), \
+    VP_FIELD("timecode", VP_STRING, .min = 11, .max = 12), \
+    VP_FIELD("end_timestamp", VP_NUMBER, .max = 86400, .nullable = 1), \
+    VP_FIELD("end_frame", VP_INTEGER, .max = 86400 * 1000, .nullable = 1), \
+    VP_FIELD("end_timecode", VP_STRING, .min = 11, .max = 12, .nullable = 1), \
+    VP_FIELD("content", VP_STRING, .required = (req), .min = 1, .max = 5000), \
+    VP_FIELD("kind", VP_ENUM, .choices = feedback_kinds), \
+    VP_FIELD("display_mode", VP_ENUM, .choices = display_modes), \
+    VP_FIELD("display_name", VP_TEXT, .min = 1, .max = 20, .nullable = 1), \
+    VP_FIELD("priority", VP_ENUM, .choices = vp_feedback_priorities), \
+    VP_FIELD("tags", VP_ARRAY, .max = 10), \
+    VP_FIELD("drawing_data", VP_OBJECT, .nullable = 1), \
+    VP_FIELD("screenshot", VP_STRING, .nullable = 1)
+
+const vp_field_t vp_feedback_create_fields[] = {
+    VP_FIELD("video_id", VP_UUID, .required = 1),
+    FEEDBACK_CONTENT_FIELDS(1),
+    VP_FIELDS_END
+};
+
+const vp_field_t vp_feedback_update_fields[] = {
+    FEEDBACK_CONTENT_FIELDS(0),
+    VP_FIELD("status", VP_ENUM, .choices = vp_feedback_statuses),
+    VP_FIELDS_END
+};
+
+const vp_field_t vp_feedback_carry_fields[] = {
+    VP_FIELD("from_video_id", VP_UUID, .required = 1),
+    VP_FIELDS_END
+};
+
 /* the C name, the rows, and the name of its schema in the OpenAPI document */
 #define TABLE(t, schema) {#t, t, schema}
 
@@ -213,6 +255,9 @@ const vp_field_table_t vp_field_tables[] = {
     TABLE(vp_video_update_fields, "VideoUpdateRequest"),
     /* appended: a table's position picks it for the body harness's seeds */
     TABLE(vp_auth_reset_fields, "PasswordResetRequest"),
+    TABLE(vp_feedback_create_fields, "FeedbackCreateRequest"),
+    TABLE(vp_feedback_update_fields, "FeedbackUpdateRequest"),
+    TABLE(vp_feedback_carry_fields, "CarryFeedbackRequest"),
 };
 
 const int vp_nfield_tables = sizeof vp_field_tables / sizeof vp_field_tables[0];

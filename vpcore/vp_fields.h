@@ -48,6 +48,12 @@ extern const vp_field_t vp_schedule_fields[];
 extern const vp_field_t vp_memo_create_fields[];
 extern const vp_field_t vp_memo_update_fields[];
 extern const vp_field_t vp_video_update_fields[];
+/* handlers/feedbacks.c */
+extern const char *const vp_feedback_priorities[];
+extern const char *const vp_feedback_statuses[];
+extern const vp_field_t vp_feedback_create_fields[];
+extern const vp_field_t vp_feedback_update_fields[];
+extern const vp_field_t vp_feedback_carry_fields[];
 
 typedef struct {
     const char *name;           /* the C name of the table */

@@ -20,6 +20,8 @@ static const vp_constraint_t constraints[] = {
     {"projects_dates", "end_date", "must not be before start_date"},
     {"project_phases_dates", "end_date", "must not be before start_date"},
     {"project_members_pkey", "user_id", "is already a member"},
+    {"feedbacks_nickname", "display_name", "is required with display_mode nickname"},
+    {"feedbacks_range", "end_timestamp", "must be after timestamp (a later frame)"},
     {NULL, NULL, NULL}
 };
 

@@ -54,6 +54,10 @@ extern const vp_stmt_t vp_statements[VP_SQL_COUNT + 1];   /* ends with {NULL} */
  * a page past the end is one row of total alone (column 1 NULL). */
 #define VP_SQL_PAGE(count_sql, page_sql) \
     "SELECT c.total, pg.* FROM (" count_sql ") c LEFT JOIN LATERAL (" page_sql ") pg ON true"
+/* The same with every column of the count part before the item's (totals
+ * beside the total: vp_list_ok_from). */
+#define VP_SQL_PAGE_TOTALS(count_sql, page_sql) \
+    "SELECT c.*, pg.* FROM (" count_sql ") c LEFT JOIN LATERAL (" page_sql ") pg ON true"
 
 /* What a violated constraint means to the client: the field it concerns
  * and the message. Unique constraints answer 409, checks 422. */

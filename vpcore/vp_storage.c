@@ -20,7 +20,8 @@ struct vp_put {
     int done;               /* committed or removed */
 };
 
-static const char *const folders[] = {"tmp", "originals", "renditions", "posters", "uploads"};
+static const char *const folders[] = {"tmp", "originals", "renditions", "posters", "uploads",
+                                       "screenshots"};
 
 /* Ids come from our rows, names from our code; anything else is refused
  * rather than trusted with a path. */
@@ -77,6 +78,7 @@ static const char *folder(vp_obj_kind_t kind)
     case VP_OBJ_RENDITION: return "renditions";
     case VP_OBJ_POSTER: return "posters";
     case VP_OBJ_UPLOAD: return "uploads";
+    case VP_OBJ_SCREENSHOT: return "screenshots";
     }
     return NULL;
 }

@@ -11,6 +11,7 @@
  *   renditions/ab/ID/NAME  encoded renditions (web.mp4, 720p.mp4, ...)
  *   posters/ab/ID.jpg      the poster
  *   uploads/ab/ID          the bytes of a resumable upload so far
+ *   screenshots/ab/ID      a feedback's screenshot (ID: the feedback's)
  * ab: the id's first two characters, so that no folder grows too large. */
 #ifndef VP_STORAGE_H
 #define VP_STORAGE_H
@@ -23,6 +24,7 @@ typedef enum {
     VP_OBJ_RENDITION,       /* name: the rendition's name */
     VP_OBJ_POSTER,
     VP_OBJ_UPLOAD,
+    VP_OBJ_SCREENSHOT,
 } vp_obj_kind_t;
 
 typedef struct vp_storage vp_storage_t;

@@ -14,7 +14,6 @@
 #include "vpcore/vp_multipart.h"
 
 #define NO_VIDEO "no such video"
-#define URL_TTL 3600                /* seconds a signed media URL is valid */
 #define PART_SLACK (64 * 1024)      /* the non-file parts of an upload body */
 
 static const char *const video_keys[] = {
@@ -30,20 +29,13 @@ static const char *const video_keys[] = {
  * a rendition, "poster"), signed for the caller's session. */
 static const char *media_url(vp_req_t *q, const char *video_id, const char *object)
 {
-    apr_pool_t *p = q->r->pool;
-    int64_t exp = (int64_t)apr_time_sec(apr_time_now()) + URL_TTL;
-    const char *who = apr_pstrcat(p, q->who->id, ":", q->who->sid ? q->who->sid : "", NULL);
-    const char *sig = vp_media_sign(p, &q->cfg->media_key, video_id, object, who, exp);
     const char *rendition = strncmp(object, "content/", 8) ? NULL : object + 8;
 
-    if (!sig)
-        return NULL;
-    return vp_url(q, apr_psprintf(p, "/api/v1/videos/%s/%s?%s%s%sexpires=%" APR_INT64_T_FMT
-                                  "&user=%s&session=%s&signature=%s",
-                                  video_id, rendition ? "content" : object,
-                                  rendition ? "rendition=" : "", rendition ? rendition : "",
-                                  rendition ? "&" : "", (apr_int64_t)exp, q->who->id,
-                                  q->who->sid ? q->who->sid : "", sig));
+    return vp_media_url(q, apr_pstrcat(q->r->pool, "/api/v1/videos/", video_id, "/",
+                                       rendition ? "content" : object, NULL),
+                        video_id, object,
+                        rendition ? apr_pstrcat(q->r->pool, "rendition=", rendition, "&", NULL)
+                                  : "");
 }
 
 static int wanted(const json_t *keep, const char *key)
@@ -221,16 +213,6 @@ int vp_h_video_versions(vp_req_t *q)
     return vp_ok(q, HTTP_OK, "versions", json_incref(list));
 }
 
-/* The id of a path as the storage names files and media URLs are signed:
- * in the database's spelling, lower case (a path may carry either case). */
-static const char *stored_id(apr_pool_t *p, const char *id)
-{
-    char *lower = apr_pstrdup(p, id);
-
-    ap_str_tolower(lower);
-    return lower;
-}
-
 /* ---- writes ---- */
 
 static int answer_video(vp_req_t *q, json_t **out)
@@ -274,7 +256,7 @@ int vp_h_video_delete(vp_req_t *q)
     /* committed: the files go now (a crash here leaves orphans, never a
      * row without its file) */
     if (store) {
-        id = stored_id(q->r->pool, id);
+        id = vp_media_id(q->r->pool, id);
         vp_storage_remove(store, q->r->pool, VP_OBJ_ORIGINAL, id, NULL);
         vp_storage_remove(store, q->r->pool, VP_OBJ_RENDITION, id, NULL);
         vp_storage_remove(store, q->r->pool, VP_OBJ_POSTER, id, NULL);
@@ -556,83 +538,6 @@ int vp_h_video_upload(vp_req_t *q)
 
 /* ---- the media: served by httpd's own file handler ---- */
 
-/* A signed URL's caller, when the query carries a signature: 0 (q->who
- * set) or 403; -1 when there is none (the Authorization header decides). */
-static int signed_caller(vp_req_t *q, const char *id, const char *object)
-{
-    const char *sig = apr_table_get(q->args, "signature"),
-               *user = apr_table_get(q->args, "user"),
-               *sid = apr_table_get(q->args, "session"),
-               *exp = apr_table_get(q->args, "expires");
-    vp_principal_t *who;
-    vp_verdict_t v;
-    vp_runner_t db;
-    long e;
-    int st;
-
-    if (!sig)
-        return -1;
-    if (!user || !sid || !exp || !vp_parse_long(exp, &e) || !vp_is_uuid(user)
-        || !vp_media_signed(q->r->pool, &q->cfg->media_key, id, object,
-                            apr_pstrcat(q->r->pool, user, ":", sid, NULL), e, sig))
-        return vp_fail(q, HTTP_FORBIDDEN, NULL, "the signature of this URL is not valid", NULL);
-    if (e < (long)apr_time_sec(apr_time_now()))
-        return vp_fail(q, HTTP_FORBIDDEN, NULL, "this URL has expired", NULL);
-    /* the session it was made for must still be live (logout revokes) */
-    db = vp_db_runner(q, &st);
-    v = vp_access_session(&db, user, sid);
-    if (v.outcome == VP_ACCESS_UNAVAILABLE)
-        return st;
-    if (v.outcome != VP_ACCESS_OK)
-        return vp_fail(q, HTTP_FORBIDDEN, NULL, "the session of this URL has ended", NULL);
-    who = apr_pcalloc(q->r->pool, sizeof *who);
-    who->kind = VP_KIND_USER;
-    who->id = user;
-    who->sid = sid;
-    q->who = who;
-    return 0;
-}
-
-/* RFC 8187 ext-value: attr-char as it is, every other byte %XX. */
-static const char *ext_value(apr_pool_t *p, const char *s)
-{
-    char *out = apr_palloc(p, strlen(s) * 3 + 1), *o = out;
-
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (apr_isalnum(c) || strchr("!#$&+-.^_`|~", c))
-            *o++ = (char)c;
-        else
-            o += sprintf(o, "%%%02X", c);
-    }
-    *o = '\0';
-    return out;
-}
-
-/* Hands the file to httpd: DECLINED makes its default handler serve
- * r->filename with ranges, ETag, conditional requests and sendfile. */
-static int serve(vp_req_t *q, const char *path, const char *type, const char *filename)
-{
-    request_rec *r = q->r;
-    apr_status_t rv = apr_stat(&r->finfo, path, APR_FINFO_MIN, r->pool);
-
-    if (rv != APR_SUCCESS || r->finfo.filetype != APR_REG) {
-        VP_LOG(q, APLOG_ERR, "VP0626: the file of a live video is missing: %s", path);
-        return vp_fail(q, HTTP_NOT_FOUND, NULL, "the file of this video is not available", NULL);
-    }
-    r->filename = apr_pstrdup(r->pool, path);
-    r->path_info = NULL;
-    ap_set_content_type(r, type);
-    apr_table_setn(r->headers_out, "Cache-Control", "private, max-age=600");
-    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    if (filename)
-        apr_table_setn(r->headers_out, "Content-Disposition",
-                       apr_pstrcat(r->pool, "inline; filename*=UTF-8''",
-                                   ext_value(r->pool, filename), NULL));
-    return DECLINED;
-}
-
 /* The poster, the original (name NULL) or the rendition name. */
 static int media(vp_req_t *q, int poster, const char *name)
 {
@@ -642,28 +547,28 @@ static int media(vp_req_t *q, int poster, const char *name)
 
     if ((st = vp_param_uuid(q, "id", NO_VIDEO, &id)))
         return st;
-    id = stored_id(q->r->pool, id);
+    id = vp_media_id(q->r->pool, id);
     if (name && strcmp(name, "web") && strcmp(name, "720p") && strcmp(name, "480p"))
         return vp_fail_field(q, HTTP_BAD_REQUEST, "rendition", "must be web, 720p or 480p");
     object = poster ? "poster" : name ? apr_pstrcat(q->r->pool, "content/", name, NULL) : "content";
-    if ((st = signed_caller(q, id, object)) > 0
+    if ((st = vp_media_caller(q, id, object)) > 0
         || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_VIDEO_MEDIA, id, NO_VIDEO, &res))
         || (st = vp_video_storage(q)))
         return st;
     if (poster) {
         if (PQgetvalue(res, 0, PQfnumber(res, "has_poster"))[0] != 't')
             return vp_fail(q, HTTP_NOT_FOUND, NULL, "this video has no poster yet", NULL);
-        return serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_POSTER, id, NULL),
+        return vp_media_serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_POSTER, id, NULL),
                      "image/jpeg", NULL);
     }
     if (name) {
         if (PQgetvalue(res, 0, PQfnumber(res, name))[0] != 't')
             return vp_fail(q, HTTP_NOT_FOUND, NULL, "this video has no such rendition", NULL);
-        return serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_RENDITION, id,
+        return vp_media_serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_RENDITION, id,
                                         apr_pstrcat(q->r->pool, name, ".mp4", NULL)),
                      "video/mp4", NULL);
     }
-    return serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_ORIGINAL, id, NULL),
+    return vp_media_serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_ORIGINAL, id, NULL),
                  PQgetvalue(res, 0, PQfnumber(res, "content_type")),
                  PQgetvalue(res, 0, PQfnumber(res, "filename")));
 }

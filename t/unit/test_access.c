@@ -29,7 +29,8 @@ static const char *const actions[VP_ACT_COUNT] = {
     [VP_ACT_ACCOUNT] = "account", [VP_ACT_READ] = "read", [VP_ACT_UPDATE] = "update",
     [VP_ACT_DELETE] = "delete", [VP_ACT_RESTORE] = "restore", [VP_ACT_TRANSFER] = "transfer",
     [VP_ACT_MEMBERS] = "members", [VP_ACT_LEAVE] = "leave", [VP_ACT_SCHEDULE] = "schedule",
-    [VP_ACT_MEMOS] = "memos", [VP_ACT_VIDEOS] = "videos",
+    [VP_ACT_MEMOS] = "memos", [VP_ACT_VIDEOS] = "videos", [VP_ACT_FEEDBACK] = "feedback",
+    [VP_ACT_FEEDBACK_TRIAGE] = "triage", [VP_ACT_FEEDBACK_MODERATE] = "moderate",
 };
 
 static int action_of(const char *name)

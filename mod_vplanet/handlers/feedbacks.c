@@ -1,0 +1,621 @@
+/* Feedback (spec section 6): notes pinned to a video's frames, with
+ * drawings, ranges and tags; frame and SMPTE timecode from the video's
+ * rate (vpcore/vp_timecode.c); anonymous authors hidden from all but the
+ * project's admins and the author alike in lists, reads and events;
+ * carry-over between versions of a stack. */
+#include "../handlers.h"
+#include "../db.h"
+
+#include <apr_strings.h>
+#include <math.h>
+
+#include "vpcore/vp_drawing.h"
+#include "vpcore/vp_timecode.h"
+
+#define NO_FEEDBACK "no such feedback"
+#define NO_VIDEO "no such video"
+#define ANONYMOUS "Anonymous"
+#define TAG_MAX 30
+
+static const char *const feedback_keys[] = {
+    "id", "project_id", "video_id", "author", "author_name", "display_mode", "display_name",
+    "timestamp", "end_timestamp", "frame", "end_frame", "timecode", "end_timecode", "content",
+    "kind", "priority", "status", "tags", "drawing_data", "screenshot_url", "comments_count",
+    "reactions", "carried_from", "created_at", "updated_at", NULL
+};
+
+/* ?ordering= and its statement */
+static const char *const orderings[] = {
+    "timestamp", "-timestamp", "created_at", "-created_at", "priority", "-priority", NULL
+};
+static const vp_sql_id ordered_lists[] = {
+    VP_SQL_FEEDBACK_LIST_TIMESTAMP, VP_SQL_FEEDBACK_LIST_TIMESTAMP_DESC,
+    VP_SQL_FEEDBACK_LIST_CREATED, VP_SQL_FEEDBACK_LIST_CREATED_DESC,
+    VP_SQL_FEEDBACK_LIST_PRIORITY, VP_SQL_FEEDBACK_LIST_PRIORITY_DESC
+};
+_Static_assert(sizeof ordered_lists / sizeof *ordered_lists + 1
+               == sizeof orderings / sizeof *orderings, "an ordering without its statement");
+
+static const char *const kinds[] = {"general", "technical", "creative", "urgent", NULL};
+
+/* ---- a feedback as a caller sees it ---- */
+
+/* Whose eyes: the caller's (admin: sees anonymous authors; me: sees its
+ * own), or an event's (every member reads events: nobody's). */
+typedef struct {
+    int admin;
+    const char *me;
+} view_t;
+
+static view_t caller_view(const vp_req_t *q)
+{
+    view_t v = {vp_may(q->who->kind, q->role, VP_ACT_FEEDBACK_MODERATE), q->who->id};
+
+    return v;
+}
+
+static const view_t event_view = {0, NULL};
+
+static int wanted(const json_t *keep, const char *key)
+{
+    return !keep || json_object_get(keep, key);
+}
+
+static const char *cell(const PGresult *res, int i, const char *name)
+{
+    int col = PQfnumber(res, name);
+
+    return col < 0 || PQgetisnull(res, i, col) ? NULL : PQgetvalue(res, i, col);
+}
+
+/* A video's rate (known: num > 0) and length (< 0: unknown) from the
+ * columns fps_num, fps_den and duration_s (when res has it). */
+typedef struct {
+    vp_rate_t rate;
+    double duration;
+} clip_t;
+
+static clip_t clip_of(const PGresult *res, int i)
+{
+    const char *num = cell(res, i, "fps_num"), *den = cell(res, i, "fps_den"),
+               *dur = cell(res, i, "duration_s");
+    clip_t c = {{0, 0}, dur ? strtod(dur, NULL) : -1};
+
+    if (num && den) {
+        c.rate.num = strtoll(num, NULL, 10);
+        c.rate.den = strtoll(den, NULL, 10);
+    }
+    return c;
+}
+
+/* frame and timecode of a position (null without a rate or a position) */
+static void frame_fields(apr_pool_t *p, json_t *item, const clip_t *c, const char *ts_key,
+                         const char *frame_key, const char *tc_key, const json_t *keep)
+{
+    json_t *t = json_object_get(item, ts_key);
+    int known = c->rate.num > 0 && json_is_number(t);
+    int64_t f = known ? vp_frame_at(c->rate, json_number_value(t)) : 0;
+
+    if (wanted(keep, frame_key))
+        json_object_set_new(item, frame_key, known ? json_integer(f) : json_null());
+    if (wanted(keep, tc_key))
+        json_object_set_new(item, tc_key,
+                            known ? json_string(vp_timecode(p, c->rate, f, 1)) : json_null());
+}
+
+/* The signed URL of a feedback's screenshot (for the caller's session:
+ * an event's readers have their own), or null. */
+static json_t *screenshot_url(vp_req_t *q, const char *id, int has)
+{
+    const char *url = has ? vp_media_url(q, apr_pstrcat(q->r->pool, "/api/v1/feedbacks/", id,
+                                                        "/screenshot", NULL),
+                                         id, "screenshot", "")
+                          : NULL;
+
+    return url ? json_string(url) : json_null();
+}
+
+/* Completes row i into the feedback a viewer sees (ctx: its view_t). */
+static void complete(vp_req_t *q, const PGresult *res, int i, json_t *item, const json_t *keep,
+                     void *ctx)
+{
+    const view_t *v = ctx;
+    const char *mode = cell(res, i, "display_mode"), *author = cell(res, i, "author.id");
+    int anonymous = strcmp(mode, "anonymous") == 0;
+    int hidden = anonymous && !v->admin && !(author && v->me && strcasecmp(author, v->me) == 0);
+    clip_t c = clip_of(res, i);
+
+    if (hidden && wanted(keep, "author"))
+        json_object_set_new(item, "author", json_null());
+    if (wanted(keep, "author_name")) {
+        const char *name = anonymous ? ANONYMOUS
+                           : strcmp(mode, "nickname") == 0 ? cell(res, i, "display_name")
+                           : cell(res, i, "author.nickname");
+
+        json_object_set_new(item, "author_name", name ? json_string(name) : json_null());
+    }
+    /* times need their timestamps: computed before ?fields= drops them */
+    if (keep && !json_object_get(item, "timestamp") && (wanted(keep, "frame")
+                                                        || wanted(keep, "timecode")))
+        json_object_set_new(item, "timestamp", json_real(strtod(cell(res, i, "timestamp"), NULL)));
+    frame_fields(q->r->pool, item, &c, "timestamp", "frame", "timecode", keep);
+    if (keep && !json_object_get(item, "end_timestamp") && cell(res, i, "end_timestamp"))
+        json_object_set_new(item, "end_timestamp",
+                            json_real(strtod(cell(res, i, "end_timestamp"), NULL)));
+    frame_fields(q->r->pool, item, &c, "end_timestamp", "end_frame", "end_timecode", keep);
+    if (keep) {
+        if (!wanted(keep, "timestamp"))
+            json_object_del(item, "timestamp");
+        if (!wanted(keep, "end_timestamp"))
+            json_object_del(item, "end_timestamp");
+    }
+    if (wanted(keep, "screenshot_url"))
+        json_object_set_new(item, "screenshot_url",
+                            screenshot_url(q, cell(res, i, "id"),
+                                           cell(res, i, "screenshot_type") && v->me));
+    if (wanted(keep, "reactions"))      /* reactions come with the discussion */
+        json_object_set_new(item, "reactions", json_object());
+    json_object_del(item, "screenshot_type");
+    json_object_del(item, "fps_num");
+    json_object_del(item, "fps_den");
+}
+
+/* Row i of res as v sees it (pool-owned). */
+static json_t *feedback_of(vp_req_t *q, const PGresult *res, int i, const view_t *v)
+{
+    json_t *item = vp_json_pool(q->r->pool, vp_db_row(res, i));
+
+    complete(q, res, i, item, NULL, (void *)v);
+    return item;
+}
+
+/* ---- reads ---- */
+
+/* An optional query argument: a uuid (field names it in the 422), one of
+ * choices (when not NULL), or any text. */
+static int arg(vp_req_t *q, const char *name, const char *const *choices, int uuid,
+               const char **out)
+{
+    const char *v = apr_table_get(q->args, name);
+
+    *out = v;
+    if (!v || (choices ? vp_in_enum(v, choices) : !uuid || vp_is_uuid(v)))
+        return 0;
+    return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, name,
+                         uuid ? "must be a UUID" : "is not one of the accepted values");
+}
+
+/* {stats: {open, in_progress, resolved, closed}} from the count part's
+ * columns 1 to 4 ("stats.open"...) */
+static json_t *stats_of(vp_req_t *q, const PGresult *res)
+{
+    json_t *stats = json_object();
+    int col;
+
+    for (col = 1; col < 5; col++)
+        json_object_set_new(stats, strchr(PQfname(res, col), '.') + 1,
+                            json_integer(strtol(PQgetvalue(res, 0, col), NULL, 10)));
+    return vp_json_pool(q->r->pool, json_pack("{s:o}", "stats", stats));
+}
+
+int vp_h_feedback_list(vp_req_t *q)
+{
+    const char *video, *status, *priority, *author, *tag, *kind, *ordering;
+    vp_page_t pg;
+    PGresult *res;
+    view_t v;
+    int st, i;
+
+    if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_list_page(q, &pg))
+        || (st = arg(q, "video_id", NULL, 1, &video))
+        || (st = arg(q, "status", vp_feedback_statuses, 0, &status))
+        || (st = arg(q, "priority", vp_feedback_priorities, 0, &priority))
+        || (st = arg(q, "author", NULL, 1, &author))
+        || (st = arg(q, "tag", NULL, 0, &tag))
+        || (st = arg(q, "kind", kinds, 0, &kind))
+        || (st = arg(q, "ordering", orderings, 0, &ordering)))
+        return st;
+    if (tag && (vp_utf8_len(tag) < 1 || vp_utf8_len(tag) > TAG_MAX))
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "tag", "must be 1 to 30 characters");
+    for (i = 0; ordering && strcmp(orderings[i], ordering); i++)
+        ;
+    v = caller_view(q);
+    if ((st = vp_db_run(q, ordered_lists[i], &res, 10,
+                        VP_PARAMS(q->project_id, video, status, priority, author, tag, kind,
+                                  /* an author's anonymous feedback is found by who may see it */
+                                  v.admin || (author && !strcasecmp(author, v.me)) ? "t" : "f",
+                                  apr_ltoa(q->r->pool, pg.size), apr_ltoa(q->r->pool, pg.offset)))))
+        return st;
+    return vp_list_ok_from(q, &pg, res, 5, stats_of(q, res), feedback_keys, "feedback",
+                           complete, &v);
+}
+
+int vp_h_feedback_get(vp_req_t *q)
+{
+    const char *id;
+    PGresult *res;
+    view_t v;
+    int st;
+
+    if ((st = vp_param_uuid(q, "id", NO_FEEDBACK, &id))
+        || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_FEEDBACK_ACCESS, id, NO_FEEDBACK, NULL))
+        || (st = vp_db_exec(q, VP_SQL_FEEDBACK_GET, &res, id)))
+        return st;
+    if (!PQntuples(res))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_FEEDBACK, NULL);
+    v = caller_view(q);
+    return vp_ok(q, HTTP_OK, "feedback", json_incref(feedback_of(q, res, 0, &v)));
+}
+
+/* ---- positions: seconds, a frame or a timecode ---- */
+
+/* A position a body gives: absent, null (an end cleared) or a time. */
+typedef enum { POS_ABSENT, POS_NULL, POS_SET } pos_given_t;
+
+/* The position body gives under prefix ("" or "end_") as the start of its
+ * frame on clip c: *given and *t; 0, or a 422 recorded. */
+static int position(vp_req_t *q, json_t *body, const char *prefix, const clip_t *c,
+                    pos_given_t *given, double *t)
+{
+    apr_pool_t *p = q->r->pool;
+    const char *ts_key = apr_pstrcat(p, prefix, "timestamp", NULL),
+               *fr_key = apr_pstrcat(p, prefix, "frame", NULL),
+               *tc_key = apr_pstrcat(p, prefix, "timecode", NULL);
+    json_t *ts = json_object_get(body, ts_key), *fr = json_object_get(body, fr_key),
+           *tc = json_object_get(body, tc_key);
+    int64_t f;
+
+    *given = POS_ABSENT;
+    if (!!ts + !!fr + !!tc > 1)
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, ts_key,
+                             apr_psprintf(p, "give one of %s, %s or %s", ts_key, fr_key, tc_key));
+    if (!ts && !fr && !tc)
+        return 0;
+    if (json_is_null(ts) || json_is_null(fr) || json_is_null(tc)) {
+        *given = POS_NULL;
+        return 0;
+    }
+    *given = POS_SET;
+    if (!ts && c->rate.num <= 0)
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, fr ? fr_key : tc_key,
+                             "needs the video's frame rate, which is not known yet"
+                             " (give the time in seconds)");
+    if (fr)
+        f = json_integer_value(fr);
+    else if (tc) {
+        const char *why = vp_timecode_parse(c->rate, json_string_value(tc), &f);
+
+        if (why)
+            return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, tc_key, why);
+    } else if (c->rate.num > 0)
+        f = vp_frame_at(c->rate, json_number_value(ts));
+    *t = ts && c->rate.num <= 0 ? json_number_value(ts) : vp_frame_start(c->rate, f);
+    if (c->duration >= 0 && *t > c->duration + 1e-6)
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, ts ? ts_key : fr ? fr_key : tc_key,
+                             apr_psprintf(p, "is past the end of the video (%.3f s)",
+                                          c->duration));
+    if (*t > 86400)
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, fr ? fr_key : tc_key,
+                             "is past 24 hours");
+    return 0;
+}
+
+/* The positions of body into row (timestamp_s, end_timestamp_s), the
+ * start required when creating; start and end: the stored ones (end < 0:
+ * none) for an update. 0 or a 422 recorded. */
+static int positions(vp_req_t *q, json_t *body, const clip_t *c, int create, double start,
+                     double end, json_t *row)
+{
+    pos_given_t gs, ge;
+    int st;
+
+    if ((st = position(q, body, "", c, &gs, &start))
+        || (st = position(q, body, "end_", c, &ge, &end)))
+        return st;
+    if (gs == POS_NULL || (create && gs == POS_ABSENT))
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "timestamp",
+                             "is required (or frame, or timecode)");
+    if (gs == POS_SET)
+        json_object_set_new(row, "timestamp_s", json_real(start));
+    if (ge == POS_NULL)
+        json_object_set_new(row, "end_timestamp_s", json_null());
+    else if (ge == POS_SET)
+        json_object_set_new(row, "end_timestamp_s", json_real(end));
+    if ((ge == POS_SET || (gs == POS_SET && end >= 0)) && ge != POS_NULL && end <= start)
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "end_timestamp",
+                             "must be after timestamp (a later frame)");
+    return 0;
+}
+
+/* ---- writes ---- */
+
+/* The columns body sets besides positions, into row; tags and drawing
+ * checked (422 naming each problem). */
+static int content_of(vp_req_t *q, json_t *body, json_t *row)
+{
+    static const char *const plain[] = {"content", "kind", "display_mode", "display_name",
+                                        "priority", "status", "drawing_data", NULL};
+    json_t *details = vp_json_pool(q->r->pool, json_object()), *tags, *tag;
+    const char *const *k;
+    size_t i;
+
+    for (k = plain; *k; k++)
+        if (json_object_get(body, *k))
+            json_object_set(row, *k, json_object_get(body, *k));
+    if ((tags = json_object_get(body, "tags"))) {
+        json_t *clean = json_array();
+
+        json_array_foreach(tags, i, tag) {
+            const char *t = json_string_value(tag);
+            char *field = apr_psprintf(q->r->pool, "tags[%zu]", i);
+            size_t j;
+
+            if (!t || !vp_utf8_valid(t) || vp_utf8_len(t) < 1 || vp_utf8_len(t) > TAG_MAX)
+                vp_detail_add(details, field, "must be text of 1 to 30 characters");
+            for (j = 0; t && j < json_array_size(clean); j++)
+                if (strcmp(t, json_string_value(json_array_get(clean, j))) == 0)
+                    break;
+            if (t && j == json_array_size(clean))   /* a tag given twice is one tag */
+                json_array_append(clean, tag);
+        }
+        json_object_set_new(row, "tags", clean);
+    }
+    if (json_is_object(json_object_get(body, "drawing_data")))
+        vp_drawing_check(json_object_get(body, "drawing_data"), "drawing_data", details);
+    if (json_object_size(details))
+        return vp_fail(q, HTTP_UNPROCESSABLE_ENTITY, NULL, "invalid feedback", details);
+    return 0;
+}
+
+/* After an insert or update, under the lock: the answer (the caller's
+ * view) and the event (nobody's) from the feedback as it now is. */
+static int answer_feedback(vp_req_t *q, const char *id, json_t **out, json_t **event)
+{
+    PGresult *res;
+    view_t v = caller_view(q);
+    int st;
+
+    if ((st = vp_db_exec(q, VP_SQL_FEEDBACK_GET, &res, id)))
+        return st;
+    if (!PQntuples(res))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_FEEDBACK, NULL);
+    *out = feedback_of(q, res, 0, &v);
+    *event = feedback_of(q, res, 0, &event_view);
+    return 0;
+}
+
+static int created(vp_req_t *q, const PGresult *res, json_t **out, json_t **event)
+{
+    view_t v = caller_view(q);
+
+    /* the video went between the check and the lock */
+    if (!PQntuples(res))
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "video_id",
+                             "names no video of this project");
+    *out = feedback_of(q, res, 0, &v);
+    *event = feedback_of(q, res, 0, &event_view);
+    return 0;
+}
+
+static const vp_write_t feedback_created = {
+    .action = VP_ACT_FEEDBACK, .event = "feedback.created", .touch = 1, .status = HTTP_CREATED,
+    .message = "feedback created", .after = created,
+};
+
+int vp_h_feedback_create(vp_req_t *q)
+{
+    json_t *body, *row;
+    const char *video;
+    PGresult *res;
+    clip_t c;
+    int st;
+
+    if ((st = vp_project_access(q, VP_ACT_FEEDBACK))
+        || (st = vp_read_json(q, vp_feedback_create_fields, &body)))
+        return st;
+    row = vp_json_pool(q->r->pool, json_object());
+    video = vp_str(body, "video_id");
+    if ((st = content_of(q, body, row))
+        || (st = vp_db_exec(q, VP_SQL_FEEDBACK_VIDEO, &res, q->project_id, video)))
+        return st;
+    if (!PQntuples(res))
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "video_id",
+                             "names no video of this project");
+    c = clip_of(res, 0);
+    if ((st = positions(q, body, &c, 1, 0, -1, row))
+        /* only feedback that would be created counts against the limit */
+        || (st = vp_rate_limit(q, VP_RL_FEEDBACK, q->who->id)))
+        return st;
+    return vp_write(q, &feedback_created, NULL, VP_SQL_FEEDBACK_INSERT, q->project_id, video,
+                    q->who->id, vp_json_dump(q->r->pool, row));
+}
+
+static int updated(vp_req_t *q, const PGresult *res, json_t **out, json_t **event)
+{
+    (void)res;
+    return answer_feedback(q, vp_param(&q->params, "id"), out, event);
+}
+
+static const vp_write_t feedback_updated = {
+    .action = VP_ACT_FEEDBACK, .event = "feedback.updated", .touch = 1, .status = HTTP_OK,
+    .message = "feedback updated", .missing = NO_FEEDBACK, .after = updated,
+};
+/* the same, for a change of status or priority: editors and above */
+static const vp_write_t feedback_triaged = {
+    .action = VP_ACT_FEEDBACK_TRIAGE, .event = "feedback.updated", .touch = 1,
+    .status = HTTP_OK, .message = "feedback updated", .missing = NO_FEEDBACK, .after = updated,
+};
+
+/* 1 when the caller wrote the feedback of the access row res */
+static int is_author(const vp_req_t *q, const PGresult *res)
+{
+    const char *author = cell(res, 0, "author_id");
+
+    return author && q->who->kind == VP_KIND_USER && strcasecmp(author, q->who->id) == 0;
+}
+
+int vp_h_feedback_update(vp_req_t *q)
+{
+    const char *id;
+    const char *end;
+    json_t *body, *row;
+    PGresult *acc;
+    clip_t c;
+    int st, triage, content;
+    void *it;
+
+    if ((st = vp_param_uuid(q, "id", NO_FEEDBACK, &id))
+        || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_FEEDBACK_ACCESS, id, NO_FEEDBACK, &acc))
+        || (st = vp_read_json(q, vp_feedback_update_fields, &body)))
+        return st;
+    triage = json_object_get(body, "status") || json_object_get(body, "priority");
+    content = 0;
+    for (it = json_object_iter(body); it; it = json_object_iter_next(body, it))
+        if (strcmp(json_object_iter_key(it), "status") && strcmp(json_object_iter_key(it), "priority"))
+            content = 1;
+    if (triage && !vp_may(q->who->kind, q->role, VP_ACT_FEEDBACK_TRIAGE))
+        return vp_fail(q, HTTP_FORBIDDEN, NULL,
+                       "only editors and above change a feedback's status or priority", NULL);
+    if (content && !(is_author(q, acc) && vp_may(q->who->kind, q->role, VP_ACT_FEEDBACK)))
+        return vp_fail(q, HTTP_FORBIDDEN, NULL, "only its author edits a feedback", NULL);
+    row = vp_json_pool(q->r->pool, json_object());
+    c = clip_of(acc, 0);
+    end = cell(acc, 0, "end_timestamp_s");
+    if ((st = content_of(q, body, row))
+        || (st = positions(q, body, &c, 0, strtod(cell(acc, 0, "timestamp_s"), NULL),
+                           end ? strtod(end, NULL) : -1, row)))
+        return st;
+    return vp_write(q, triage ? &feedback_triaged : &feedback_updated, NULL,
+                    VP_SQL_FEEDBACK_UPDATE, q->project_id, id, vp_json_dump(q->r->pool, row));
+}
+
+static const vp_write_t feedback_deleted = {
+    .action = VP_ACT_FEEDBACK, .event = "feedback.deleted", .touch = 1, .status = HTTP_OK,
+    .message = "feedback deleted", .missing = NO_FEEDBACK,
+};
+/* the same, of someone else's: admins and the owner */
+static const vp_write_t feedback_removed = {
+    .action = VP_ACT_FEEDBACK_MODERATE, .event = "feedback.deleted", .touch = 1,
+    .status = HTTP_OK, .message = "feedback deleted", .missing = NO_FEEDBACK,
+};
+
+int vp_h_feedback_delete(vp_req_t *q)
+{
+    const char *id;
+    PGresult *acc;
+    int st, mine;
+
+    if ((st = vp_param_uuid(q, "id", NO_FEEDBACK, &id))
+        || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_FEEDBACK_ACCESS, id, NO_FEEDBACK, &acc)))
+        return st;
+    mine = is_author(q, acc);
+    if (!vp_may(q->who->kind, q->role, mine ? VP_ACT_FEEDBACK : VP_ACT_FEEDBACK_MODERATE))
+        return vp_fail(q, HTTP_FORBIDDEN, NULL,
+                       "only its author or an admin deletes a feedback", NULL);
+    return vp_write(q, mine ? &feedback_deleted : &feedback_removed,
+                    json_pack("{s:s, s:s}", "id", id, "video_id", cell(acc, 0, "video_id")),
+                    VP_SQL_FEEDBACK_DELETE, q->project_id, id);
+}
+
+/* ---- screenshots ---- */
+
+int vp_h_feedback_screenshot(vp_req_t *q)
+{
+    const char *id, *type;
+    PGresult *res;
+    int st;
+
+    if ((st = vp_param_uuid(q, "id", NO_FEEDBACK, &id)))
+        return st;
+    id = vp_media_id(q->r->pool, id);
+    if ((st = vp_media_caller(q, id, "screenshot")) > 0
+        || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_FEEDBACK_ACCESS, id, NO_FEEDBACK, &res))
+        || (st = vp_video_storage(q)))
+        return st;
+    if (!(type = cell(res, 0, "screenshot_type")))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, "this feedback has no screenshot", NULL);
+    return vp_media_serve(q, vp_storage_path(q->cfg->storage, q->r->pool, VP_OBJ_SCREENSHOT, id,
+                                             NULL),
+                          type, NULL);
+}
+
+/* ---- carry-over between versions ---- */
+
+/* t on clip c: within its length, at the start of its frame */
+static double clamp(const clip_t *c, double t)
+{
+    if (c->duration >= 0 && t > c->duration)
+        t = c->duration;
+    return c->rate.num > 0 ? vp_frame_start(c->rate, vp_frame_at(c->rate, t)) : t;
+}
+
+static int carried(vp_req_t *q, const PGresult *pair, json_t **out, json_t **event)
+{
+    apr_pool_t *p = q->r->pool;
+    const char *target = vp_param(&q->params, "id"), *from = q->ctx;
+    const char *ids = "{", *starts = "{", *ends = "{", *made = "{";
+    clip_t c = clip_of(pair, 0);
+    PGresult *src, *ins, *rows;
+    view_t v = event_view;
+    int st, i, n;
+
+    if (cell(pair, 0, "found")[0] != 't')
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "from_video_id",
+                             "names no video of this project");
+    if (cell(pair, 0, "earlier")[0] != 't')
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "from_video_id",
+                             "is not an earlier version of this video");
+    if ((st = vp_db_exec(q, VP_SQL_FEEDBACK_CARRY_SOURCE, &src, from)))
+        return st;
+    n = PQntuples(src);
+    for (i = 0; i < n; i++) {
+        const char *sep = i ? "," : "", *e = cell(src, i, "end_timestamp_s");
+        double ts = clamp(&c, strtod(cell(src, i, "timestamp_s"), NULL));
+        double te = e ? clamp(&c, strtod(e, NULL)) : -1;
+
+        ids = apr_pstrcat(p, ids, sep, cell(src, i, "id"), NULL);
+        starts = apr_psprintf(p, "%s%s%.17g", starts, sep, ts);
+        /* a range cut to nothing by the shorter version is a point */
+        ends = te > ts ? apr_psprintf(p, "%s%s%.17g", ends, sep, te)
+                       : apr_pstrcat(p, ends, sep, "NULL", NULL);
+    }
+    if ((st = vp_db_exec(q, VP_SQL_FEEDBACK_CARRY_INSERT, &ins, target,
+                         apr_pstrcat(p, ids, "}", NULL), apr_pstrcat(p, starts, "}", NULL),
+                         apr_pstrcat(p, ends, "}", NULL))))
+        return st;
+    for (i = 0; i < PQntuples(ins); i++)
+        made = apr_pstrcat(p, made, i ? "," : "", PQgetvalue(ins, i, 0), NULL);
+    if ((st = vp_db_exec(q, VP_SQL_FEEDBACK_GET_MANY, &rows, apr_pstrcat(p, made, "}", NULL))))
+        return st;
+    /* each copy is a new feedback to whoever shows the version */
+    for (i = 0; i < PQntuples(rows); i++)
+        if ((st = vp_event(q, "feedback.created", feedback_of(q, rows, i, &v))))
+            return st;
+    *out = vp_json_pool(p, json_pack("{s:s, s:s, s:i, s:i}", "video_id", target,
+                                     "from_video_id", from, "carried", PQntuples(ins),
+                                     "skipped", n - PQntuples(ins)));
+    *event = *out;
+    return 0;
+}
+
+static const vp_write_t feedback_carried = {
+    .action = VP_ACT_FEEDBACK_TRIAGE, .event = "feedback.carried", .touch = 1,
+    .status = HTTP_OK, .message = "feedback carried over", .missing = NO_VIDEO,
+    .after = carried,
+};
+
+int vp_h_feedback_carry(vp_req_t *q)
+{
+    const char *id;
+    json_t *body;
+    int st;
+
+    if ((st = vp_param_uuid(q, "id", NO_VIDEO, &id))
+        || (st = vp_object_access(q, VP_ACT_FEEDBACK_TRIAGE, VP_SQL_VIDEO_PROJECT, id, NO_VIDEO,
+                                  NULL))
+        || (st = vp_read_json(q, vp_feedback_carry_fields, &body)))
+        return st;
+    q->ctx = (void *)vp_str(body, "from_video_id");
+    return vp_write(q, &feedback_carried, NULL, VP_SQL_FEEDBACK_CARRY_PAIR, q->project_id, id,
+                    (const char *)q->ctx);
+}
