@@ -85,6 +85,13 @@ int vp_h_feedback_update(vp_req_t *q);
 int vp_h_feedback_delete(vp_req_t *q);
 int vp_h_feedback_screenshot(vp_req_t *q);
 int vp_h_feedback_carry(vp_req_t *q);
+/* The feedback of res (FEEDBACK_COLS rows) as the caller sees it: a
+ * pool-owned array. */
+json_t *vp_feedback_items(vp_req_t *q, const PGresult *res);
+
+/* handlers/exports.c */
+int vp_h_feedback_export_project(vp_req_t *q);
+int vp_h_feedback_export_video(vp_req_t *q);
 
 /* A finished upload becoming a video, from a multipart form or a
  * resumable upload alike. */

@@ -112,3 +112,26 @@ int vp_media_serve(vp_req_t *q, const char *path, const char *type, const char *
     return DECLINED;
 }
 
+
+int vp_media_send(vp_req_t *q, const char *type, const char *filename, const char *body,
+                  apr_size_t len)
+{
+    request_rec *r = q->r;
+    char *ascii = apr_pstrdup(r->pool, filename), *c;
+
+    /* filename= for the clients that ignore filename* (RFC 6266 4.3) */
+    for (c = ascii; *c; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e || *c == '"' || *c == '\\')
+            *c = '_';
+    r->status = HTTP_OK;
+    ap_set_content_type(r, type);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    apr_table_setn(r->headers_out, "Content-Disposition",
+                   apr_pstrcat(r->pool, "attachment; filename=\"", ascii, "\"; filename*=UTF-8''",
+                               ext_value(r->pool, filename), NULL));
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only)
+        ap_rwrite(body, (int)len, r);
+    return DONE;
+}

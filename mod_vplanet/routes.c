@@ -65,6 +65,8 @@ const vp_route_t vp_routes[] = {
     ROUTE("POST", "/api/v1/videos/{id}/carry-feedback",    vp_h_feedback_carry),
     ROUTE("GET",  "/api/v1/projects/{id}/feedbacks",       vp_h_feedback_list),
     ROUTE("POST", "/api/v1/projects/{id}/feedbacks",       vp_h_feedback_create),
+    ROUTE("GET",  "/api/v1/projects/{id}/feedbacks/export", vp_h_feedback_export_project),
+    ROUTE("GET",  "/api/v1/videos/{id}/feedbacks/export",  vp_h_feedback_export_video),
     ROUTE("GET",  "/api/v1/feedbacks/{id}",                vp_h_feedback_get),
     ROUTE("PATCH", "/api/v1/feedbacks/{id}",               vp_h_feedback_update),
     ROUTE("DELETE", "/api/v1/feedbacks/{id}",              vp_h_feedback_delete),

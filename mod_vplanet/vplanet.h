@@ -301,6 +301,11 @@ int vp_media_caller(vp_req_t *q, const char *id, const char *object);
  * conditional requests, sendfile) as type, named filename when not NULL:
  * returns DECLINED, or 404 recorded when the file is missing. */
 int vp_media_serve(vp_req_t *q, const char *path, const char *type, const char *filename);
+/* Answers a download made in memory: 200, type, Content-Disposition
+ * attachment named filename (UTF-8, RFC 8187, with an ASCII fallback).
+ * Returns DONE (the answer is written). */
+int vp_media_send(vp_req_t *q, const char *type, const char *filename, const char *body,
+                  apr_size_t len);
 
 /* ---- ratelimit.c ---- */
 /* Counts a hit of kind for subject (e.g. "ip|email"); 0, or 429 recorded

@@ -128,9 +128,12 @@ static void complete(vp_req_t *q, const PGresult *res, int i, json_t *item, cons
     if (hidden && wanted(keep, "author"))
         json_object_set_new(item, "author", json_null());
     if (wanted(keep, "author_name")) {
-        const char *name = anonymous ? ANONYMOUS
+        const char *nick = cell(res, i, "author.nickname");
+        const char *name = hidden ? ANONYMOUS
+                           : anonymous ? apr_pstrcat(q->r->pool, nick ? nick : "?",
+                                                     " (" ANONYMOUS ")", NULL)
                            : strcmp(mode, "nickname") == 0 ? cell(res, i, "display_name")
-                           : cell(res, i, "author.nickname");
+                           : nick;
 
         json_object_set_new(item, "author_name", name ? json_string(name) : json_null());
     }
@@ -167,6 +170,17 @@ static json_t *feedback_of(vp_req_t *q, const PGresult *res, int i, const view_t
 
     complete(q, res, i, item, NULL, (void *)v);
     return item;
+}
+
+json_t *vp_feedback_items(vp_req_t *q, const PGresult *res)
+{
+    json_t *items = vp_json_pool(q->r->pool, json_array());
+    view_t v = caller_view(q);
+    int i;
+
+    for (i = 0; i < PQntuples(res); i++)
+        json_array_append(items, feedback_of(q, res, i, &v));
+    return items;
 }
 
 /* ---- reads ---- */
