@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <string.h>
+#include <strings.h>
 
 const char *vp_media_sniff(const unsigned char *b, size_t n)
 {
@@ -29,6 +30,147 @@ const char *vp_media_sniff(const unsigned char *b, size_t n)
     if (n >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "AVI ", 4))
         return "video/x-msvideo";
     return NULL;
+}
+
+const char *vp_image_sniff(const unsigned char *b, size_t n)
+{
+    /* the signature, then IHDR's length (13) and name: IHDR must be first */
+    if (n >= 16 && !memcmp(b, "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16))
+        return "image/png";
+    /* SOI and the first marker's FF */
+    if (n >= 3 && !memcmp(b, "\xff\xd8\xff", 3))
+        return "image/jpeg";
+    /* lossy (VP8 ), lossless (VP8L) or extended (VP8X) */
+    if (n >= 16 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBPVP8", 7)
+        && (b[15] == ' ' || b[15] == 'L' || b[15] == 'X'))
+        return "image/webp";
+    return NULL;
+}
+
+static const char *const image_types[] = {"image/png", "image/jpeg", "image/webp"};
+
+/* One of image_types spelt as the n characters at t in any case, or NULL. */
+static const char *image_type(const char *t, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof image_types / sizeof *image_types; i++)
+        if (strlen(image_types[i]) == n && !strncasecmp(t, image_types[i], n))
+            return image_types[i];
+    return NULL;
+}
+
+static const char not_image[] = "is not a PNG, JPEG or WebP image";
+
+/* vp_image_check with the declared type as n characters (t NULL: none). */
+static const char *check_image(apr_pool_t *p, const char *t, size_t n, const unsigned char *b,
+                               size_t len, const char **type)
+{
+    const char *declared = t ? image_type(t, n) : NULL, *sniffed = vp_image_sniff(b, len);
+
+    if ((t && !declared) || !sniffed)
+        return not_image;
+    if (declared && strcmp(declared, sniffed))
+        return apr_psprintf(p, "declares %s but is %s", declared, sniffed);
+    *type = sniffed;
+    return NULL;
+}
+
+const char *vp_image_check(apr_pool_t *p, const char *declared, const unsigned char *b,
+                           size_t n, const char **type)
+{
+    size_t dn = declared ? strcspn(declared, "; \t") : 0;
+
+    /* a Content-Type may carry parameters and the space before them */
+    return check_image(p, declared, dn, b, n, type);
+}
+
+/* The value of a base64 character (standard alphabet), -1 for any other. */
+static int b64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Decodes the n characters at in (a multiple of 4, the last pad of them
+ * '=') into out; 0 when a character is outside the alphabet ('=' included)
+ * or the bits after the last byte are not zero. */
+static int b64_decode(const char *in, size_t n, size_t pad, unsigned char *out)
+{
+    size_t i, o = 0;
+    int v[4] = {0}, k;
+
+    for (i = 0; i < n; i += 4) {
+        for (k = 0; k < 4; k++)
+            if ((v[k] = i + k < n - pad ? b64_value((unsigned char)in[i + k]) : 0) < 0)
+                return 0;
+        out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+        if (i + 4 < n || pad < 2)
+            out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
+        if (i + 4 < n || pad < 1)
+            out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
+    }
+    /* the encoding of these bytes is one string: what padding leaves over
+     * is zero */
+    return !(pad == 2 && (v[1] & 15)) && !(pad == 1 && (v[2] & 3));
+}
+
+const char *vp_data_url_image(apr_pool_t *p, const char *s, size_t max,
+                              const unsigned char **bytes, size_t *len, const char **type)
+{
+    const char *comma, *mt, *param, *next, *data, *why;
+    size_t mt_len, n, pad, out_len;
+    int base64 = 0;
+    unsigned char *out;
+
+    *bytes = NULL;
+    *len = 0;
+    *type = NULL;
+    if (strncasecmp(s, "data:", 5) || !(comma = strchr(s + 5, ',')))
+        return "is not a data URL";
+    mt = s + 5;
+    mt_len = strcspn(mt, ";,");
+    /* parameters NAME=VALUE, then ;base64 last (RFC 2397) */
+    for (param = mt + mt_len; param < comma; param = next) {
+        next = param + 1 + strcspn(param + 1, ";,");
+        if (next == comma && next - param == 7 && !strncasecmp(param + 1, "base64", 6))
+            base64 = 1;
+        else if (!memchr(param + 1, '=', (size_t)(next - param - 1)) || param[1] == '=')
+            return "is not a data URL";
+    }
+    if (!base64)
+        return "must be base64";
+    if (!image_type(mt, mt_len))
+        return not_image;
+    data = comma + 1;
+    n = strlen(data);
+    /* 4 characters a 3 bytes: too long for max whatever they are (so a
+     * huge string is named too large, not invalid), then exactly; both
+     * before a byte is allocated */
+    if ((n + 3) / 4 > max / 3 + (max % 3 != 0))
+        goto too_large;
+    if (n % 4)
+        return "is not valid base64";
+    pad = n && data[n - 1] == '=' ? (data[n - 2] == '=' ? 2 : 1) : 0;
+    if ((out_len = n / 4 * 3 - pad) > max)
+        goto too_large;
+    out = apr_palloc(p, out_len ? out_len : 1);
+    if (!b64_decode(data, n, pad, out))
+        return "is not valid base64";
+    if ((why = check_image(p, mt, mt_len, out, out_len, type)))
+        return why;
+    *bytes = out;
+    *len = out_len;
+    return NULL;
+too_large:
+    return !max || max % (1024 * 1024) ? apr_psprintf(p, "is larger than %" APR_SIZE_T_FMT " bytes", max)
+                               : apr_psprintf(p, "is larger than %" APR_SIZE_T_FMT " MiB",
+                                              max / (1024 * 1024));
 }
 
 struct vp_digest {
