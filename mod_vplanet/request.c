@@ -152,10 +152,10 @@ static int append(void *ctx, const char *b, apr_size_t n)
     return 0;
 }
 
-static int read_body(vp_req_t *q, char **buf, apr_size_t *len)
+static int read_body(vp_req_t *q, apr_off_t max, char **buf, apr_size_t *len)
 {
     const char *cl = apr_table_get(q->r->headers_in, "Content-Length");
-    apr_off_t declared = 0, max = vp_config_max_body(q->cfg);
+    apr_off_t declared = 0;
     struct in_memory m = {NULL, 0, 8192, q->r->pool};
     int st;
 
@@ -173,16 +173,28 @@ static int read_body(vp_req_t *q, char **buf, apr_size_t *len)
 
 int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body)
 {
+    return vp_read_json_max(q, fields, vp_config_max_body(q->cfg), body);
+}
+
+int vp_read_json_max(vp_req_t *q, const vp_field_t *fields, apr_off_t max, json_t **body)
+{
     char *buf = NULL;
     apr_size_t len = 0;
-    vp_body_error_t e;
     int rc;
 
     if (!json_content_type(apr_table_get(q->r->headers_in, "Content-Type")))
         return vp_fail(q, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
                        "Content-Type must be application/json", NULL);
-    if ((rc = read_body(q, &buf, &len)))
+    if ((rc = read_body(q, max, &buf, &len)))
         return rc;
+    return vp_parse_json(q, buf, len, fields, body);
+}
+
+int vp_parse_json(vp_req_t *q, const char *buf, apr_size_t len, const vp_field_t *fields,
+                  json_t **body)
+{
+    vp_body_error_t e;
+
     if (!(*body = vp_body_parse(q->r->pool, buf, len, fields,
                                 vp_config_max_json_members(q->cfg),
                                 vp_config_max_json_values(q->cfg), &e)))

@@ -120,6 +120,13 @@ int vp_ok(vp_req_t *q, int status, const char *message, json_t *data);
 /* Reads the JSON object body (415 wrong type, 413 too big, 400 malformed)
  * and validates it against fields (400/422). 0 on success. */
 int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body);
+/* vp_read_json for a body of up to max bytes (a route that carries more
+ * than VPlanetMaxBody, e.g. an image as a data URL). */
+int vp_read_json_max(vp_req_t *q, const vp_field_t *fields, apr_off_t max, json_t **body);
+/* The second half of vp_read_json: buf (len bytes, NUL-terminated) as the
+ * JSON object body validated against fields; 0, or 400/413/422 recorded. */
+int vp_parse_json(vp_req_t *q, const char *buf, apr_size_t len, const vp_field_t *fields,
+                  json_t **body);
 /* Reads the request body through the input filters as it arrives, handing
  * it to sink in pieces: 0 at its end; 413 recorded past max bytes (on
  * Content-Length before reading); 400 when it cannot be read (the client

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "vpcore/vp_drawing.h"
+#include "vpcore/vp_multipart.h"
 #include "vpcore/vp_timecode.h"
 
 #define NO_FEEDBACK "no such feedback"
@@ -341,6 +342,181 @@ static int positions(vp_req_t *q, json_t *body, const clip_t *c, int create, dou
     return 0;
 }
 
+/* ---- screenshots in: a data URL in the JSON, or a multipart form ---- */
+
+/* A screenshot a write brings: none (type NULL), a removal (PATCH with
+ * screenshot null: type ""), or bytes of a sniffed type. */
+typedef struct {
+    const unsigned char *bytes;
+    size_t len;
+    const char *type;
+} shot_t;
+
+/* A JSON body may carry a 5 MiB image as base64: 4/3 of it and the rest. */
+static apr_off_t body_max(vp_req_t *q)
+{
+    apr_off_t with_image = (VP_SCREENSHOT_MAX + 2) / 3 * 4 + 64 * 1024;
+    apr_off_t max = vp_config_max_body(q->cfg);
+
+    return max > with_image ? max : with_image;
+}
+
+/* The form's parts, in memory (both are small): "data", the JSON of the
+ * same fields, and "screenshot", the image file. */
+struct form {
+    vp_req_t *q;
+    enum { PART_NONE, PART_DATA, PART_SHOT } part;
+    char *data, *shot;
+    apr_size_t data_len, shot_len;
+    const char *shot_type;      /* as declared */
+    apr_off_t data_max;
+};
+
+static int form_begin(void *ctx, const char *name, const char *filename, const char *type)
+{
+    struct form *f = ctx;
+
+    (void)filename;
+    if (!strcmp(name, "data") && !f->data) {
+        f->data = apr_palloc(f->q->r->pool, (apr_size_t)f->data_max + 1);
+        f->part = PART_DATA;
+        return 0;
+    }
+    if (!strcmp(name, "screenshot") && !f->shot) {
+        f->shot = apr_palloc(f->q->r->pool, VP_SCREENSHOT_MAX);
+        /* a generic type says nothing: the bytes decide */
+        f->shot_type = type && strncasecmp(type, "application/octet-stream", 24)
+                       ? apr_pstrdup(f->q->r->pool, type) : NULL;
+        f->part = PART_SHOT;
+        return 0;
+    }
+    return vp_fail_field(f->q, HTTP_BAD_REQUEST, name,
+                         "is not a part of this form (data once, screenshot once)");
+}
+
+static int form_data(void *ctx, const char *b, size_t n)
+{
+    struct form *f = ctx;
+
+    if (f->part == PART_DATA) {
+        if (f->data_len + n > (apr_size_t)f->data_max)
+            return vp_fail_field(f->q, HTTP_REQUEST_ENTITY_TOO_LARGE, "data", "is too large");
+        memcpy(f->data + f->data_len, b, n);
+        f->data_len += n;
+    } else if (f->part == PART_SHOT) {
+        if (f->shot_len + n > VP_SCREENSHOT_MAX)
+            return vp_fail_field(f->q, HTTP_REQUEST_ENTITY_TOO_LARGE, "screenshot",
+                                 "is larger than 5 MiB");
+        memcpy(f->shot + f->shot_len, b, n);
+        f->shot_len += n;
+    }
+    return 0;
+}
+
+static int form_end(void *ctx)
+{
+    ((struct form *)ctx)->part = PART_NONE;
+    return 0;
+}
+
+static const vp_multipart_cb_t form_cb = {form_begin, form_data, form_end};
+
+static int form_feed(void *ctx, const char *b, apr_size_t n)
+{
+    int st = vp_multipart_feed(ctx, b, n);
+
+    return st == VP_MULTIPART_MALFORMED ? HTTP_BAD_REQUEST : st;
+}
+
+/* A multipart body: its data part as the JSON body, its screenshot part
+ * checked as an image. 0 or an error recorded. */
+static int read_form(vp_req_t *q, const vp_field_t *fields, json_t **body, shot_t *shot)
+{
+    struct form f = {.q = q, .data_max = vp_config_max_body(q->cfg)};
+    const char *err;
+    vp_multipart_t *m = vp_multipart_new(q->r->pool,
+                                         apr_table_get(q->r->headers_in, "Content-Type"),
+                                         &form_cb, &f, &err);
+    int st;
+
+    if (!m)
+        return vp_fail(q, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL, err, NULL);
+    if ((st = vp_read_stream(q, body_max(q), form_feed, m))
+        || (vp_multipart_finish(m) && (st = HTTP_BAD_REQUEST)))
+        return st == HTTP_BAD_REQUEST && vp_multipart_error(m) && !q->message
+               ? vp_fail(q, st, NULL, vp_multipart_error(m), NULL) : st;
+    if (!f.data)
+        return vp_fail_field(q, HTTP_BAD_REQUEST, "data", "is required (the feedback as JSON)");
+    f.data[f.data_len] = '\0';
+    if ((st = vp_parse_json(q, f.data, f.data_len, fields, body)))
+        return st;
+    if (f.shot && json_object_get(*body, "screenshot"))
+        return vp_fail_field(q, HTTP_BAD_REQUEST, "screenshot", "is given twice");
+    if (f.shot) {
+        const char *why = vp_image_check(q->r->pool, f.shot_type, (unsigned char *)f.shot,
+                                         f.shot_len, &shot->type);
+
+        if (why)
+            return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "screenshot", why);
+        shot->bytes = (unsigned char *)f.shot;
+        shot->len = f.shot_len;
+    }
+    return 0;
+}
+
+/* The body of a write (JSON, or a form with a file) and its screenshot. */
+static int read_feedback(vp_req_t *q, const vp_field_t *fields, json_t **body, shot_t *shot)
+{
+    const char *ctype = apr_table_get(q->r->headers_in, "Content-Type"), *why;
+    json_t *url;
+    int st;
+
+    memset(shot, 0, sizeof *shot);
+    if (ctype && strncasecmp(ctype, "multipart/", 10) == 0)
+        return read_form(q, fields, body, shot);
+    if ((st = vp_read_json_max(q, fields, body_max(q), body)))
+        return st;
+    if (!(url = json_object_get(*body, "screenshot")))
+        return 0;
+    if (json_is_null(url)) {
+        shot->type = "";
+        return 0;
+    }
+    why = vp_data_url_image(q->r->pool, json_string_value(url), VP_SCREENSHOT_MAX, &shot->bytes,
+                            &shot->len, &shot->type);
+    return why ? vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "screenshot", why) : 0;
+}
+
+/* Puts a screenshot's bytes under the feedback's id, inside the write's
+ * transaction (before the commit: never a row naming a missing file). */
+static int store_shot(vp_req_t *q, const shot_t *shot, const char *id)
+{
+    apr_status_t rv;
+    vp_put_t *put;
+
+    if (!shot->bytes)
+        return 0;
+    if ((rv = vp_put_begin(q->cfg->storage, q->r->pool, &put)) != APR_SUCCESS
+        || (rv = vp_put_write(put, shot->bytes, shot->len)) != APR_SUCCESS
+        || (rv = vp_put_commit(put, VP_OBJ_SCREENSHOT, vp_media_id(q->r->pool, id), NULL))
+           != APR_SUCCESS)
+        return vp_video_store_failed(q, rv, "VP0632: storing the screenshot of %s failed", id);
+    return 0;
+}
+
+/* The screenshot's column of the row: its type, or null for a removal. */
+static int shot_column(vp_req_t *q, const shot_t *shot, json_t *row)
+{
+    int st;
+
+    if (shot->type && shot->type[0] && (st = vp_video_storage(q)))
+        return st;
+    if (shot->type)
+        json_object_set_new(row, "screenshot_type",
+                            shot->type[0] ? json_string(shot->type) : json_null());
+    return 0;
+}
+
 /* ---- writes ---- */
 
 /* The columns body sets besides positions, into row; tags and drawing
@@ -353,6 +529,7 @@ static int content_of(vp_req_t *q, json_t *body, json_t *row)
     const char *const *k;
     size_t i;
 
+    json_object_del(body, "screenshot");   /* read_feedback's */
     for (k = plain; *k; k++)
         if (json_object_get(body, *k))
             json_object_set(row, *k, json_object_get(body, *k));
@@ -401,11 +578,14 @@ static int answer_feedback(vp_req_t *q, const char *id, json_t **out, json_t **e
 static int created(vp_req_t *q, const PGresult *res, json_t **out, json_t **event)
 {
     view_t v = caller_view(q);
+    int st;
 
     /* the video went between the check and the lock */
     if (!PQntuples(res))
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "video_id",
                              "names no video of this project");
+    if ((st = store_shot(q, q->ctx, cell(res, 0, "id"))))
+        return st;
     *out = feedback_of(q, res, 0, &v);
     *event = feedback_of(q, res, 0, &event_view);
     return 0;
@@ -420,16 +600,18 @@ int vp_h_feedback_create(vp_req_t *q)
 {
     json_t *body, *row;
     const char *video;
+    shot_t *shot = apr_pcalloc(q->r->pool, sizeof *shot);
     PGresult *res;
     clip_t c;
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_FEEDBACK))
-        || (st = vp_read_json(q, vp_feedback_create_fields, &body)))
+        || (st = read_feedback(q, vp_feedback_create_fields, &body, shot)))
         return st;
     row = vp_json_pool(q->r->pool, json_object());
     video = vp_str(body, "video_id");
-    if ((st = content_of(q, body, row))
+    q->ctx = shot;
+    if ((st = shot_column(q, shot, row)) || (st = content_of(q, body, row))
         || (st = vp_db_exec(q, VP_SQL_FEEDBACK_VIDEO, &res, q->project_id, video)))
         return st;
     if (!PQntuples(res))
@@ -446,8 +628,13 @@ int vp_h_feedback_create(vp_req_t *q)
 
 static int updated(vp_req_t *q, const PGresult *res, json_t **out, json_t **event)
 {
+    const char *id = vp_param(&q->params, "id");
+    int st;
+
     (void)res;
-    return answer_feedback(q, vp_param(&q->params, "id"), out, event);
+    if ((st = store_shot(q, q->ctx, id)))
+        return st;
+    return answer_feedback(q, id, out, event);
 }
 
 static const vp_write_t feedback_updated = {
@@ -473,6 +660,7 @@ int vp_h_feedback_update(vp_req_t *q)
     const char *id;
     const char *end;
     json_t *body, *row;
+    shot_t *shot = apr_pcalloc(q->r->pool, sizeof *shot);
     PGresult *acc;
     clip_t c;
     int st, triage, content;
@@ -480,10 +668,11 @@ int vp_h_feedback_update(vp_req_t *q)
 
     if ((st = vp_param_uuid(q, "id", NO_FEEDBACK, &id))
         || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_FEEDBACK_ACCESS, id, NO_FEEDBACK, &acc))
-        || (st = vp_read_json(q, vp_feedback_update_fields, &body)))
+        || (st = read_feedback(q, vp_feedback_update_fields, &body, shot)))
         return st;
+    q->ctx = shot;
     triage = json_object_get(body, "status") || json_object_get(body, "priority");
-    content = 0;
+    content = shot->type != NULL;
     for (it = json_object_iter(body); it; it = json_object_iter_next(body, it))
         if (strcmp(json_object_iter_key(it), "status") && strcmp(json_object_iter_key(it), "priority"))
             content = 1;
@@ -495,12 +684,17 @@ int vp_h_feedback_update(vp_req_t *q)
     row = vp_json_pool(q->r->pool, json_object());
     c = clip_of(acc, 0);
     end = cell(acc, 0, "end_timestamp_s");
-    if ((st = content_of(q, body, row))
+    if ((st = shot_column(q, shot, row)) || (st = content_of(q, body, row))
         || (st = positions(q, body, &c, 0, strtod(cell(acc, 0, "timestamp_s"), NULL),
                            end ? strtod(end, NULL) : -1, row)))
         return st;
-    return vp_write(q, triage ? &feedback_triaged : &feedback_updated, NULL,
-                    VP_SQL_FEEDBACK_UPDATE, q->project_id, id, vp_json_dump(q->r->pool, row));
+    st = vp_write(q, triage ? &feedback_triaged : &feedback_updated, NULL,
+                  VP_SQL_FEEDBACK_UPDATE, q->project_id, id, vp_json_dump(q->r->pool, row));
+    /* committed: a removed screenshot's file goes now */
+    if (st == HTTP_OK && shot->type && !shot->type[0] && q->cfg->storage)
+        vp_storage_remove(q->cfg->storage, q->r->pool, VP_OBJ_SCREENSHOT,
+                          vp_media_id(q->r->pool, id), NULL);
+    return st;
 }
 
 static const vp_write_t feedback_deleted = {
