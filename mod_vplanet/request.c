@@ -1,6 +1,7 @@
 /* The wire: reading JSON bodies and writing the one envelope. Handlers
  * record their answer (vp_ok / vp_fail); vp_respond() writes it. */
 #include "vplanet.h"
+#include "vpcore/vp_multipart.h"
 #include "vpcore/vp_json.h"
 
 #include <apr_strings.h>
@@ -169,6 +170,25 @@ static int read_body(vp_req_t *q, apr_off_t max, char **buf, apr_size_t *len)
     *buf = m.buf;
     *len = m.len;
     return 0;
+}
+
+static int form_feed(void *ctx, const char *b, apr_size_t n)
+{
+    int st = vp_multipart_feed(ctx, b, n);
+
+    return st == VP_MULTIPART_MALFORMED ? HTTP_BAD_REQUEST : st;
+}
+
+int vp_read_form(vp_req_t *q, apr_off_t max, vp_multipart_t *m)
+{
+    int st = vp_read_stream(q, max, form_feed, m);
+
+    if (!st && vp_multipart_finish(m))
+        st = HTTP_BAD_REQUEST;
+    /* a malformed form says why; a part's callback has said it already */
+    if (st == HTTP_BAD_REQUEST && vp_multipart_error(m) && !q->message)
+        return vp_fail(q, st, NULL, vp_multipart_error(m), NULL);
+    return st;
 }
 
 int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body)

@@ -120,6 +120,12 @@ int vp_ok(vp_req_t *q, int status, const char *message, json_t *data);
 /* Reads the JSON object body (415 wrong type, 413 too big, 400 malformed)
  * and validates it against fields (400/422). 0 on success. */
 int vp_read_json(vp_req_t *q, const vp_field_t *fields, json_t **body);
+/* Reads a multipart/form-data body of up to max bytes into the reader m
+ * (vpcore/vp_multipart.h), whose callbacks take the parts: 0 at its
+ * closing boundary; 400 naming what is malformed; what vp_read_stream or a
+ * callback recorded. */
+struct vp_multipart;
+int vp_read_form(vp_req_t *q, apr_off_t max, struct vp_multipart *m);
 /* vp_read_json for a body of up to max bytes (a route that carries more
  * than VPlanetMaxBody, e.g. an image as a data URL). */
 int vp_read_json_max(vp_req_t *q, const vp_field_t *fields, apr_off_t max, json_t **body);

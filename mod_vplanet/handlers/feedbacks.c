@@ -421,13 +421,6 @@ static int form_end(void *ctx)
 
 static const vp_multipart_cb_t form_cb = {form_begin, form_data, form_end};
 
-static int form_feed(void *ctx, const char *b, apr_size_t n)
-{
-    int st = vp_multipart_feed(ctx, b, n);
-
-    return st == VP_MULTIPART_MALFORMED ? HTTP_BAD_REQUEST : st;
-}
-
 /* A multipart body: its data part as the JSON body, its screenshot part
  * checked as an image. 0 or an error recorded. */
 static int read_form(vp_req_t *q, const vp_field_t *fields, json_t **body, shot_t *shot)
@@ -441,10 +434,8 @@ static int read_form(vp_req_t *q, const vp_field_t *fields, json_t **body, shot_
 
     if (!m)
         return vp_fail(q, HTTP_UNSUPPORTED_MEDIA_TYPE, NULL, err, NULL);
-    if ((st = vp_read_stream(q, body_max(q), form_feed, m))
-        || (vp_multipart_finish(m) && (st = HTTP_BAD_REQUEST)))
-        return st == HTTP_BAD_REQUEST && vp_multipart_error(m) && !q->message
-               ? vp_fail(q, st, NULL, vp_multipart_error(m), NULL) : st;
+    if ((st = vp_read_form(q, body_max(q), m)))
+        return st;
     if (!f.data)
         return vp_fail_field(q, HTTP_BAD_REQUEST, "data", "is required (the feedback as JSON)");
     f.data[f.data_len] = '\0';

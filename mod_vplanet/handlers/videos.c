@@ -482,14 +482,6 @@ static int part_end(void *ctx)
 
 static const vp_multipart_cb_t form = {part_begin, part_data, part_end};
 
-static int feed(void *ctx, const char *b, apr_size_t n)
-{
-    vp_multipart_t *m = ctx;
-    int st = vp_multipart_feed(m, b, n);
-
-    return st == VP_MULTIPART_MALFORMED ? HTTP_BAD_REQUEST : st;
-}
-
 static apr_status_t commit_put(void *ctx, const char *video_id)
 {
     return vp_put_commit(ctx, VP_OBJ_ORIGINAL, video_id, NULL);
@@ -515,11 +507,8 @@ int vp_h_video_upload(vp_req_t *q)
     if ((cl = apr_table_get(q->r->headers_in, "Content-Length"))
         && apr_strtoff(&declared, cl, NULL, 10) == APR_SUCCESS && declared > u.max + PART_SLACK)
         return too_large(q, u.max);
-    if ((st = vp_read_stream(q, u.max + PART_SLACK, feed, m)))
-        return st == HTTP_BAD_REQUEST && vp_multipart_error(m) && !q->message
-               ? vp_fail(q, st, NULL, vp_multipart_error(m), NULL) : st;
-    if (vp_multipart_finish(m))
-        return vp_fail(q, HTTP_BAD_REQUEST, NULL, vp_multipart_error(m), NULL);
+    if ((st = vp_read_form(q, u.max + PART_SLACK, m)))
+        return st;
     if (!u.files)
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "file", "is required");
     if (!u.put)
