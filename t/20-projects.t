@@ -569,12 +569,14 @@ subtest 'stats count members, phases and memos' => sub {
     is_deeply($r->{json}{data},
               { members => 3, members_by_role => { owner => 1, admin => 2 },
                 phases_by_status => { not_started => 6, in_progress => 1, completed => 1 },
-                memos => 1, videos => { versions => 0, stacks => 0, by_encoding_status => {} } }, 'stats shape and counts');
+                memos => 1, videos => { versions => 0, stacks => 0, by_encoding_status => {} },
+                feedback => { total => 0, by_status => {}, by_priority => {} } }, 'stats shape and counts');
     $r = call($dave, GET => "/projects/$clash/stats");
     is_deeply($r->{json}{data},
               { members => 2, members_by_role => { owner => 1, viewer => 1 },
                 phases_by_status => { not_started => 8 }, memos => 0,
-                videos => { versions => 0, stacks => 0, by_encoding_status => {} } }, 'stats of a fresh project');
+                videos => { versions => 0, stacks => 0, by_encoding_status => {} },
+                feedback => { total => 0, by_status => {}, by_priority => {} } }, 'stats of a fresh project');
 };
 
 # ---- a guest token is 401 on project endpoints (spec section 7) ----
