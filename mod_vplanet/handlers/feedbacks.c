@@ -29,12 +29,15 @@ static const char *const feedback_keys[] = {
 static const char *const orderings[] = {
     "timestamp", "-timestamp", "created_at", "-created_at", "priority", "-priority", NULL
 };
-static const vp_sql_id ordered_lists[] = {
-    VP_SQL_FEEDBACK_LIST_TIMESTAMP, VP_SQL_FEEDBACK_LIST_TIMESTAMP_DESC,
-    VP_SQL_FEEDBACK_LIST_CREATED, VP_SQL_FEEDBACK_LIST_CREATED_DESC,
-    VP_SQL_FEEDBACK_LIST_PRIORITY, VP_SQL_FEEDBACK_LIST_PRIORITY_DESC
+static const vp_sql_id ordered_lists[2][6] = {
+    {VP_SQL_FEEDBACK_PROJECT_TIMESTAMP, VP_SQL_FEEDBACK_PROJECT_TIMESTAMP_DESC,
+     VP_SQL_FEEDBACK_PROJECT_CREATED, VP_SQL_FEEDBACK_PROJECT_CREATED_DESC,
+     VP_SQL_FEEDBACK_PROJECT_PRIORITY, VP_SQL_FEEDBACK_PROJECT_PRIORITY_DESC},
+    {VP_SQL_FEEDBACK_VIDEO_TIMESTAMP, VP_SQL_FEEDBACK_VIDEO_TIMESTAMP_DESC,
+     VP_SQL_FEEDBACK_VIDEO_CREATED, VP_SQL_FEEDBACK_VIDEO_CREATED_DESC,
+     VP_SQL_FEEDBACK_VIDEO_PRIORITY, VP_SQL_FEEDBACK_VIDEO_PRIORITY_DESC},
 };
-_Static_assert(sizeof ordered_lists / sizeof *ordered_lists + 1
+_Static_assert(sizeof ordered_lists[0] / sizeof *ordered_lists[0] + 1
                == sizeof orderings / sizeof *orderings, "an ordering without its statement");
 
 static const char *const kinds[] = {"general", "technical", "creative", "urgent", NULL};
@@ -235,7 +238,7 @@ int vp_h_feedback_list(vp_req_t *q)
     for (i = 0; ordering && strcmp(orderings[i], ordering); i++)
         ;
     v = caller_view(q);
-    if ((st = vp_db_run(q, ordered_lists[i], &res, 10,
+    if ((st = vp_db_run(q, ordered_lists[video != NULL][i], &res, 10,
                         VP_PARAMS(q->project_id, video, status, priority, author, tag, kind,
                                   /* an author's anonymous feedback is found by who may see it */
                                   v.admin || (author && !strcasecmp(author, v.me)) ? "t" : "f",
