@@ -4,6 +4,7 @@
 
 int vp_event(vp_req_t *q, const char *type, json_t *payload)
 {
-    return vp_db_exec(q, VP_SQL_EVENT_INSERT, NULL, q->project_id, type, q->who ? q->who->id : NULL,
+    return vp_db_exec(q, VP_SQL_EVENT_INSERT, NULL, q->project_id, type,
+                      q->who && !q->anonymous ? q->who->id : NULL,
                       vp_json_dump(q->r->pool, payload));
 }

@@ -80,6 +80,7 @@ struct vp_req {
     const char *project_id;     /* set by vp_project_access() once granted */
     vp_role_t role;             /* the caller's role on that project */
     int sessions_changed;       /* a statement revoked sessions (sessions.c) */
+    int anonymous;              /* the caller acts anonymously: its events name no actor */
     void *ctx;                  /* the handler's own state, for its vp_write_t hooks */
 };
 
@@ -221,7 +222,8 @@ int vp_restore_access(vp_req_t *q);
 /* ---- events.c ---- */
 /* Records an event of q's project (type, payload borrowed) and notifies
  * listeners, inside the caller's transaction: only committed changes are
- * ever seen. 0 or a recorded error. */
+ * ever seen. Its actor is the caller, unless q->anonymous. 0 or a
+ * recorded error. */
 int vp_event(vp_req_t *q, const char *type, json_t *payload);
 
 /* ---- idempotency.c ---- */

@@ -532,7 +532,7 @@ static int content_of(vp_req_t *q, json_t *body, json_t *row)
 
         json_array_foreach(tags, i, tag) {
             const char *t = json_string_value(tag);
-            char *field = apr_psprintf(q->r->pool, "tags[%zu]", i);
+            char *field = apr_psprintf(q->r->pool, "tags[%" APR_SIZE_T_FMT "]", i);
             size_t j;
 
             if (!t || !vp_utf8_valid(t) || vp_utf8_len(t) < 1 || vp_utf8_len(t) > TAG_MAX)
@@ -550,6 +550,24 @@ static int content_of(vp_req_t *q, json_t *body, json_t *row)
     if (json_object_size(details))
         return vp_fail(q, HTTP_UNPROCESSABLE_ENTITY, NULL, "invalid feedback", details);
     return 0;
+}
+
+/* 1 when the feedback is anonymous before (the access row acc) or after
+ * (a body's display_mode) the write: its author's events name no actor. */
+static int is_anonymous(const json_t *body, const PGresult *acc)
+{
+    const char *now = acc ? cell(acc, 0, "display_mode") : NULL;
+    const char *next = body ? json_string_value(json_object_get(body, "display_mode")) : NULL;
+
+    return (now && !strcmp(now, "anonymous")) || (next && !strcmp(next, "anonymous"));
+}
+
+/* 1 when the caller wrote the feedback of the access row res */
+static int is_author(const vp_req_t *q, const PGresult *res)
+{
+    const char *author = cell(res, 0, "author_id");
+
+    return author && q->who->kind == VP_KIND_USER && strcasecmp(author, q->who->id) == 0;
 }
 
 /* After an insert or update, under the lock: the answer (the caller's
@@ -605,6 +623,7 @@ int vp_h_feedback_create(vp_req_t *q)
     row = vp_json_pool(q->r->pool, json_object());
     video = vp_str(body, "video_id");
     q->ctx = shot;
+    q->anonymous = is_anonymous(body, NULL);
     if ((st = shot_column(q, shot, row)) || (st = content_of(q, body, row))
         || (st = vp_db_exec(q, VP_SQL_FEEDBACK_VIDEO, &res, q->project_id, video)))
         return st;
@@ -641,14 +660,6 @@ static const vp_write_t feedback_triaged = {
     .status = HTTP_OK, .message = "feedback updated", .missing = NO_FEEDBACK, .after = updated,
 };
 
-/* 1 when the caller wrote the feedback of the access row res */
-static int is_author(const vp_req_t *q, const PGresult *res)
-{
-    const char *author = cell(res, 0, "author_id");
-
-    return author && q->who->kind == VP_KIND_USER && strcasecmp(author, q->who->id) == 0;
-}
-
 int vp_h_feedback_update(vp_req_t *q)
 {
     const char *id;
@@ -666,7 +677,8 @@ int vp_h_feedback_update(vp_req_t *q)
         return st;
     q->ctx = shot;
     triage = json_object_get(body, "status") || json_object_get(body, "priority");
-    content = shot->type != NULL;
+    /* anything else, an empty PATCH included, is the author's */
+    content = shot->type != NULL || !triage;
     for (it = json_object_iter(body); it; it = json_object_iter_next(body, it))
         if (strcmp(json_object_iter_key(it), "status") && strcmp(json_object_iter_key(it), "priority"))
             content = 1;
@@ -677,6 +689,7 @@ int vp_h_feedback_update(vp_req_t *q)
         return vp_fail(q, HTTP_FORBIDDEN, NULL, "only its author edits a feedback", NULL);
     row = vp_json_pool(q->r->pool, json_object());
     c = clip_of(acc, 0);
+    q->anonymous = is_author(q, acc) && is_anonymous(body, acc);
     end = cell(acc, 0, "end_timestamp_s");
     if ((st = shot_column(q, shot, row)) || (st = content_of(q, body, row))
         || (st = positions(q, body, &c, 0, strtod(cell(acc, 0, "timestamp_s"), NULL),
@@ -711,6 +724,7 @@ int vp_h_feedback_delete(vp_req_t *q)
         || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_FEEDBACK_ACCESS, id, NO_FEEDBACK, &acc)))
         return st;
     mine = is_author(q, acc);
+    q->anonymous = mine && is_anonymous(NULL, acc);
     if (!vp_may(q->who->kind, q->role, mine ? VP_ACT_FEEDBACK : VP_ACT_FEEDBACK_MODERATE))
         return vp_fail(q, HTTP_FORBIDDEN, NULL,
                        "only its author or an admin deletes a feedback", NULL);
