@@ -18,7 +18,9 @@
 # A tus PATCH (application/offset+octet-stream) is the bytes of an upload,
 # streamed by its handler's file.
 # A multipart/form-data body (an upload) is matched against the parts the
-# handler's multipart reader accepts.
+# handler's multipart reader accepts; one offered beside application/json
+# (a feedback write) needs a handler that reads JSON too and picks by
+# Content-Type, and the JSON body is checked as any other.
 #   x-vplanet-served-by "apache" on the one operation Apache serves itself
 use strict;
 use warnings;
@@ -140,13 +142,21 @@ subtest 'every route of routes.c is documented with the parameters its handler r
         is_deeply([sort(declared($k, 'path'))], [sort @names], "$k declares its path parameters") if @names;
         # the query arguments the handler reads (itself, through the static
         # functions of its file it calls, or through the list
-        # helpers: vp_list_page reads page and page_size, vp_list_ok fields)
+        # helpers: vp_list_page reads page and page_size, vp_list_ok (and
+        # its _each and _from forms) fields; arg(q, "name", ...) or
+        # arg_*(q, "name", ...), the files' own readers of one argument;
+        # or through vp_media_caller of mod_vplanet/media.c: what it reads)
         my $fn = $handler{$k};
         my $code = handler_code($fn);
         ok(defined $code, "$k: the handler $fn is defined in mod_vplanet/handlers/") or next;
-        my %read = map { $_ => 1 } $code =~ /(?:apr_table_get\(\s*q->args\s*,|\barg_\w+\(\s*q\s*,)\s*"(\w+)"/g;
+        my %read = map { $_ => 1 } $code =~ /(?:apr_table_get\(\s*q->args\s*,|\barg(?:_\w+)?\(\s*q\s*,)\s*"(\w+)"/g;
         @read{qw(page page_size)} = (1, 1) if $code =~ /\bvp_list_page\(/;
-        $read{fields} = 1 if $code =~ /\bvp_list_ok(?:_each)?\(/;
+        $read{fields} = 1 if $code =~ /\bvp_list_ok(?:_each|_from)?\(/;
+        if ($code =~ /\bvp_media_caller\(/) {
+            my $media = static_body("$ENV{VP_SRC}/mod_vplanet/media.c", 'vp_media_caller', '');
+            ok($media, "$k: vp_media_caller is defined in mod_vplanet/media.c") or next;
+            $read{$_} = 1 for $media =~ /apr_table_get\(\s*q->args\s*,\s*"(\w+)"/g;
+        }
         is_deeply([sort(declared($k, 'query'))], [sort keys %read], "$k declares the query parameters $fn reads");
     }
 };
@@ -331,7 +341,10 @@ sub check_operation {
            "$k takes an application/json (or multipart/form-data) body");
     }
     my $body = $op->{requestBody} or return;
-    return check_form($k, $op) if $body->{content}{'multipart/form-data'};
+    # a form, or a form beside JSON (the handler picks by Content-Type):
+    # the form is checked as a form, the JSON body as below
+    check_form($k, $op) if $body->{content}{'multipart/form-data'};
+    return unless $body->{content}{'application/json'};
     my $schema = resolve($body->{content}{'application/json'}{schema});
     ok($schema && ($schema->{type} // '') eq 'object', "$k: the body is an object");
     ok(exists $schema->{additionalProperties} && JSON::PP::is_bool($schema->{additionalProperties})
@@ -347,12 +360,17 @@ sub check_form {
     my ($k, $op) = @_;
     my $resp = $op->{responses} || {};
     my $schema = resolve($op->{requestBody}{content}{'multipart/form-data'}{schema});
-    ok(!$op->{requestBody}{content}{'application/json'}, "$k: a form, not also JSON");
+    my $fn = $handler{$k} // '';
+    my $code = handler_code($fn) // '';
+    if ($op->{requestBody}{content}{'application/json'}) {
+        # both: the handler reads JSON too, and tells them apart by Content-Type
+        ok($code =~ /\bvp_read_json\w*\(/, "$k: a form or JSON, and $fn reads JSON too");
+        ok($code =~ /apr_table_get\(\s*q->r->headers_in\s*,\s*"Content-Type"\s*\)/,
+           "$k: $fn picks the body's reader by its Content-Type");
+    }
     ok($schema && ($schema->{type} // '') eq 'object', "$k: the form is an object");
     ok(exists $schema->{additionalProperties} && JSON::PP::is_bool($schema->{additionalProperties})
        && !$schema->{additionalProperties}, "$k: the form schema sets additionalProperties false");
-    my $fn = $handler{$k} // '';
-    my $code = handler_code($fn) // '';
     my ($cb) = $code =~ /\bvp_multipart_new\([^;]*?&(\w+)/;
     ok($cb, "$k: $fn reads the body with vp_multipart_new") or return;
     my ($file) = grep { slurp($_) =~ /^int\s+\Q$fn\E\s*\(/m } glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c");
@@ -443,10 +461,12 @@ sub handler_body {
     return undef;
 }
 
-# static_body(FILE, FN): the text of the static function FN of FILE, or undef
+# static_body(FILE, FN[, PREFIX]): the text of the static function FN of
+# FILE (PREFIX '': a function of any linkage), or undef
 sub static_body {
-    my ($file, $fn) = @_;
-    my ($body) = slurp($file) =~ /^static\s+[^;{}]*?\b\Q$fn\E\s*\([^)]*\)\s*\{(.*?)^\}/ms;
+    my ($file, $fn, $prefix) = @_;
+    $prefix //= 'static\s+';
+    my ($body) = slurp($file) =~ /^$prefix[^;{}]*?\b\Q$fn\E\s*\([^)]*\)\s*\{(.*?)^\}/ms;
     return $body;
 }
 
@@ -549,15 +569,22 @@ sub field_table {
     # a positional row ({"name", ...}) is a candidate that is not understood
     my $candidates = () = $rows =~ /VP_FIELD\(|\{\s*"/g;
     my @fields;
-    while ($rows =~ /VP_FIELD\(\s*"(\w+)"\s*,\s*(VP_\w+)\s*((?:,\s*\.\w+\s*=\s*[\w.-]+\s*)*)\)/g) {
+    # a member's value: a word or number, a product of numbers (86400 * 1000),
+    # either in parentheses (a macro argument)
+    my $value = qr/-?[\w.]+(?:\s*\*\s*[\w.]+)*/;
+    $value = qr/$value|\(\s*$value\s*\)/;
+    while ($rows =~ /VP_FIELD\(\s*"(\w+)"\s*,\s*(VP_\w+)\s*((?:,\s*\.\w+\s*=\s*$value\s*)*)\)/g) {
         my %f = (name => $1, type => $2, required => 0, min => 0, max => 0, nullable => 0);
-        my %member = $3 =~ /\.(\w+)\s*=\s*([\w.-]+)/g;
+        my %member = map { s/^\(\s*|\s*\)$//gr } $3 =~ /\.(\w+)\s*=\s*($value)/g;
         my ($choices, $items) = (delete $member{choices}, delete $member{items});
         for my $k (qw(required min max nullable)) {
             next unless exists $member{$k};
             my $v = delete $member{$k};
-            return fail_table("$table.$f{name}: .$k = $v is no number") unless $v =~ /^-?[\d.]+$/;
-            $f{$k} = $v + 0;
+            return fail_table("$table.$f{name}: .$k = $v is no number")
+                unless $v =~ /^-?[\d.]+(?:\s*\*\s*[\d.]+)*$/;
+            my $n = 1;
+            $n *= $_ for split /\s*\*\s*/, $v;
+            $f{$k} = $n;
         }
         return fail_table("$table.$f{name}: unknown members " . join(' ', sort keys %member)) if %member;
         if (defined $choices) {
