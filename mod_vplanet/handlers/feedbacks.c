@@ -424,6 +424,22 @@ static int form_end(void *ctx)
 
 static const vp_multipart_cb_t form_cb = {form_begin, form_data, form_end};
 
+/* The form's file in the body as {"screenshot": "sha256:HEX"}. */
+static int shot_digest(vp_req_t *q, const shot_t *shot, json_t *body)
+{
+    vp_digest_t *d = vp_digest_begin(q->r->pool);
+    const char *hex;
+
+    if (d)
+        vp_digest_update(d, shot->bytes, shot->len);
+    if (!d || !(hex = vp_digest_hex(d, q->r->pool)))
+        return vp_fail_internal(q, HTTP_INTERNAL_SERVER_ERROR, "the screenshot could not be read",
+                                "VP0633: no SHA-256 context");
+    json_object_set_new(body, "screenshot", json_string(apr_pstrcat(q->r->pool, "sha256:", hex,
+                                                                     NULL)));
+    return 0;
+}
+
 /* A multipart body: its data part as the JSON body, its screenshot part
  * checked as an image. 0 or an error recorded. */
 static int read_form(vp_req_t *q, const vp_field_t *fields, json_t **body, shot_t *shot)
@@ -454,6 +470,9 @@ static int read_form(vp_req_t *q, const vp_field_t *fields, json_t **body, shot_
             return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "screenshot", why);
         shot->bytes = (unsigned char *)f.shot;
         shot->len = f.shot_len;
+        /* an Idempotency-Key compares the body: the file is part of it */
+        if ((st = shot_digest(q, shot, *body)))
+            return st;
     }
     return 0;
 }
@@ -523,7 +542,6 @@ static int content_of(vp_req_t *q, json_t *body, json_t *row)
     const char *const *k;
     size_t i;
 
-    json_object_del(body, "screenshot");   /* read_feedback's */
     for (k = plain; *k; k++)
         if (json_object_get(body, *k))
             json_object_set(row, *k, json_object_get(body, *k));
