@@ -44,20 +44,43 @@ CREATE INDEX feedbacks_tags ON feedbacks USING gin (tags) WHERE deleted_at IS NU
 CREATE UNIQUE INDEX feedbacks_carried ON feedbacks (video_id, carried_from)
     WHERE carried_from IS NOT NULL;
 
--- videos.feedback_count counts live feedback, kept by the writes themselves
--- (the writers hold the project's row lock: no deadlock with this update).
+-- A video's live feedback, all and by status, kept by the writes themselves
+-- (the writers hold the project's row lock: no deadlock with these
+-- updates): the review screen's list reads its totals from one row instead
+-- of counting the video's feedback on every request.
+ALTER TABLE videos
+    ADD COLUMN feedback_open        integer NOT NULL DEFAULT 0 CHECK (feedback_open >= 0),
+    ADD COLUMN feedback_in_progress integer NOT NULL DEFAULT 0 CHECK (feedback_in_progress >= 0),
+    ADD COLUMN feedback_resolved    integer NOT NULL DEFAULT 0 CHECK (feedback_resolved >= 0),
+    ADD COLUMN feedback_closed      integer NOT NULL DEFAULT 0 CHECK (feedback_closed >= 0);
+
+-- adds d (1 or -1) feedback of status st to video v
+CREATE FUNCTION video_feedback_add(v uuid, st text, d integer) RETURNS void
+    LANGUAGE sql AS $$
+    UPDATE videos SET feedback_count = feedback_count + d,
+        feedback_open = feedback_open + CASE WHEN st = 'open' THEN d ELSE 0 END,
+        feedback_in_progress = feedback_in_progress + CASE WHEN st = 'in_progress' THEN d ELSE 0 END,
+        feedback_resolved = feedback_resolved + CASE WHEN st = 'resolved' THEN d ELSE 0 END,
+        feedback_closed = feedback_closed + CASE WHEN st = 'closed' THEN d ELSE 0 END
+    WHERE id = v
+$$;
+
 CREATE FUNCTION video_feedback_count() RETURNS trigger
     LANGUAGE plpgsql AS $$
 DECLARE
     was boolean := TG_OP <> 'INSERT' AND OLD.deleted_at IS NULL;
     now_live boolean := TG_OP <> 'DELETE' AND NEW.deleted_at IS NULL;
 BEGIN
-    IF was AND NOT now_live THEN
-        UPDATE videos SET feedback_count = feedback_count - 1 WHERE id = OLD.video_id;
-    ELSIF now_live AND NOT was THEN
-        UPDATE videos SET feedback_count = feedback_count + 1 WHERE id = NEW.video_id;
+    IF was AND now_live AND OLD.status = NEW.status AND OLD.video_id = NEW.video_id THEN
+        RETURN NULL;
+    END IF;
+    IF was THEN
+        PERFORM video_feedback_add(OLD.video_id, OLD.status, -1);
+    END IF;
+    IF now_live THEN
+        PERFORM video_feedback_add(NEW.video_id, NEW.status, 1);
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER feedbacks_count AFTER INSERT OR UPDATE OF deleted_at OR DELETE ON feedbacks
+CREATE TRIGGER feedbacks_count AFTER INSERT OR UPDATE OF deleted_at, status OR DELETE ON feedbacks
     FOR EACH ROW EXECUTE FUNCTION video_feedback_count();

@@ -29,13 +29,17 @@ static const char *const feedback_keys[] = {
 static const char *const orderings[] = {
     "timestamp", "-timestamp", "created_at", "-created_at", "priority", "-priority", NULL
 };
-static const vp_sql_id ordered_lists[2][6] = {
+/* by scope: the project, a video, a video without filters but status */
+static const vp_sql_id ordered_lists[3][6] = {
     {VP_SQL_FEEDBACK_PROJECT_TIMESTAMP, VP_SQL_FEEDBACK_PROJECT_TIMESTAMP_DESC,
      VP_SQL_FEEDBACK_PROJECT_CREATED, VP_SQL_FEEDBACK_PROJECT_CREATED_DESC,
      VP_SQL_FEEDBACK_PROJECT_PRIORITY, VP_SQL_FEEDBACK_PROJECT_PRIORITY_DESC},
     {VP_SQL_FEEDBACK_VIDEO_TIMESTAMP, VP_SQL_FEEDBACK_VIDEO_TIMESTAMP_DESC,
      VP_SQL_FEEDBACK_VIDEO_CREATED, VP_SQL_FEEDBACK_VIDEO_CREATED_DESC,
      VP_SQL_FEEDBACK_VIDEO_PRIORITY, VP_SQL_FEEDBACK_VIDEO_PRIORITY_DESC},
+    {VP_SQL_FEEDBACK_VIDEO_ALL_TIMESTAMP, VP_SQL_FEEDBACK_VIDEO_ALL_TIMESTAMP_DESC,
+     VP_SQL_FEEDBACK_VIDEO_ALL_CREATED, VP_SQL_FEEDBACK_VIDEO_ALL_CREATED_DESC,
+     VP_SQL_FEEDBACK_VIDEO_ALL_PRIORITY, VP_SQL_FEEDBACK_VIDEO_ALL_PRIORITY_DESC},
 };
 _Static_assert(sizeof ordered_lists[0] / sizeof *ordered_lists[0] + 1
                == sizeof orderings / sizeof *orderings, "an ordering without its statement");
@@ -238,7 +242,8 @@ int vp_h_feedback_list(vp_req_t *q)
     for (i = 0; ordering && strcmp(orderings[i], ordering); i++)
         ;
     v = caller_view(q);
-    if ((st = vp_db_run(q, ordered_lists[video != NULL][i], &res, 10,
+    if ((st = vp_db_run(q, ordered_lists[!video ? 0 : priority || author || tag || kind ? 1 : 2][i],
+                        &res, 10,
                         VP_PARAMS(q->project_id, video, status, priority, author, tag, kind,
                                   /* an author's anonymous feedback is found by who may see it */
                                   v.admin || (author && !strcasecmp(author, v.me)) ? "t" : "f",
