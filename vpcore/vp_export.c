@@ -429,11 +429,8 @@ static int64_t total_frames(const vp_export_video_t *v, const mark_t *m, size_t 
     int64_t f = 1;
     size_t i;
 
-    if (v->duration > 0) {
-        f = vp_frame_at(v->rate, v->duration);
-        if (vp_frame_start(v->rate, f) < v->duration - 1e-6)
-            f++;
-    }
+    if (v->duration > 0 && vp_frame_count(v->rate, v->duration) > 0)
+        f = vp_frame_count(v->rate, v->duration);
     for (i = 0; i < n; i++)
         if (m[i].out > f)
             f = m[i].out;

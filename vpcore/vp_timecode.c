@@ -47,6 +47,14 @@ int64_t vp_frame_at(vp_rate_t r, double t)
     return (int64_t)floorl((us + 1.0L) * r.num / (r.den * 1000000.0L));
 }
 
+int64_t vp_frame_count(vp_rate_t r, double duration)
+{
+    /* a probed duration is the frames' own, rounded to a millisecond */
+    long double n = (long double)duration * r.num / r.den;
+
+    return n <= 0 ? 0 : (int64_t)floorl(n + 0.5L);
+}
+
 double vp_frame_start(vp_rate_t r, int64_t f)
 {
     return (double)((long double)f * r.den / r.num);

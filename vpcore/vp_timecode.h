@@ -25,6 +25,9 @@ int vp_rate_drops(vp_rate_t r);
  * microsecond before a frame's start counts as that frame (JSON numbers
  * carry binary fractions). */
 int64_t vp_frame_at(vp_rate_t r, double t);
+/* The frames of a clip of duration seconds as vplanetd stores it (the
+ * stream's length rounded to a millisecond): the nearest whole number. */
+int64_t vp_frame_count(vp_rate_t r, double duration);
 /* When frame f starts, in seconds. */
 double vp_frame_start(vp_rate_t r, int64_t f);
 

@@ -275,6 +275,17 @@ int vp_h_feedback_get(vp_req_t *q)
 /* A position a body gives: absent, null (an end cleared) or a time. */
 typedef enum { POS_ABSENT, POS_NULL, POS_SET } pos_given_t;
 
+static int past_end(vp_req_t *q, const char *field, const clip_t *c)
+{
+    return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, field,
+                         c->rate.num > 0
+                         ? apr_psprintf(q->r->pool, "is past the end of the video (%.3f s, frames"
+                                        " 0 to %" APR_INT64_T_FMT ")", c->duration,
+                                        (apr_int64_t)vp_frame_count(c->rate, c->duration) - 1)
+                         : apr_psprintf(q->r->pool, "is past the end of the video (%.3f s)",
+                                        c->duration));
+}
+
 /* The position body gives under prefix ("" or "end_") as the start of its
  * frame on clip c: *given and *t; 0, or a 422 recorded. */
 static int position(vp_req_t *q, json_t *body, const char *prefix, const clip_t *c,
@@ -303,6 +314,12 @@ static int position(vp_req_t *q, json_t *body, const char *prefix, const clip_t 
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, fr ? fr_key : tc_key,
                              "needs the video's frame rate, which is not known yet"
                              " (give the time in seconds)");
+    if (c->rate.num <= 0) {             /* seconds as given, until the rate is known */
+        *t = json_number_value(ts);
+        if (c->duration >= 0 && *t > c->duration + 1e-6)
+            return past_end(q, ts_key, c);
+        return 0;
+    }
     if (fr)
         f = json_integer_value(fr);
     else if (tc) {
@@ -310,14 +327,18 @@ static int position(vp_req_t *q, json_t *body, const char *prefix, const clip_t 
 
         if (why)
             return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, tc_key, why);
-    } else if (c->rate.num > 0)
+    } else {
+        if (c->duration >= 0 && json_number_value(ts) > c->duration + 1e-6)
+            return past_end(q, ts_key, c);
         f = vp_frame_at(c->rate, json_number_value(ts));
-    *t = ts && c->rate.num <= 0 ? json_number_value(ts) : vp_frame_start(c->rate, f);
-    if (c->duration >= 0 && *t > c->duration + 1e-6)
-        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, ts ? ts_key : fr ? fr_key : tc_key,
-                             apr_psprintf(p, "is past the end of the video (%.3f s)",
-                                          c->duration));
-    if (*t > 86400)
+    }
+    if (c->duration >= 0 && f >= vp_frame_count(c->rate, c->duration)) {
+        /* the very end of the video is its last frame; a frame after it is not */
+        if (!ts || vp_frame_count(c->rate, c->duration) == 0)
+            return past_end(q, fr ? fr_key : tc ? tc_key : ts_key, c);
+        f = vp_frame_count(c->rate, c->duration) - 1;
+    }
+    if ((*t = vp_frame_start(c->rate, f)) > 86400)
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, fr ? fr_key : tc_key,
                              "is past 24 hours");
     return 0;
@@ -665,11 +686,18 @@ int vp_h_feedback_create(vp_req_t *q)
 static int updated(vp_req_t *q, const PGresult *res, json_t **out, json_t **event)
 {
     const char *id = vp_param(&q->params, "id");
+    const shot_t *shot = q->ctx;
     int st;
 
     (void)res;
-    if ((st = store_shot(q, q->ctx, id)))
+    if ((st = store_shot(q, shot, id)))
         return st;
+    /* a removal's file goes under the lock too: after the commit, a PATCH
+     * storing a new one could come first (a failed commit leaves the row
+     * naming a missing file, which reads as a 404) */
+    if (shot->type && !shot->type[0] && q->cfg->storage)
+        vp_storage_remove(q->cfg->storage, q->r->pool, VP_OBJ_SCREENSHOT,
+                          vp_media_id(q->r->pool, id), NULL);
     return answer_feedback(q, id, out, event);
 }
 
@@ -718,13 +746,8 @@ int vp_h_feedback_update(vp_req_t *q)
         || (st = positions(q, body, &c, 0, strtod(cell(acc, 0, "timestamp_s"), NULL),
                            end ? strtod(end, NULL) : -1, row)))
         return st;
-    st = vp_write(q, triage ? &feedback_triaged : &feedback_updated, NULL,
-                  VP_SQL_FEEDBACK_UPDATE, q->project_id, id, vp_json_dump(q->r->pool, row));
-    /* committed: a removed screenshot's file goes now */
-    if (st == HTTP_OK && shot->type && !shot->type[0] && q->cfg->storage)
-        vp_storage_remove(q->cfg->storage, q->r->pool, VP_OBJ_SCREENSHOT,
-                          vp_media_id(q->r->pool, id), NULL);
-    return st;
+    return vp_write(q, triage ? &feedback_triaged : &feedback_updated, NULL,
+                    VP_SQL_FEEDBACK_UPDATE, q->project_id, id, vp_json_dump(q->r->pool, row));
 }
 
 static const vp_write_t feedback_deleted = {
@@ -780,12 +803,18 @@ int vp_h_feedback_screenshot(vp_req_t *q)
 
 /* ---- carry-over between versions ---- */
 
-/* t on clip c: within its length, at the start of its frame */
+/* t on clip c: at the start of its frame, at most the last one */
 static double clamp(const clip_t *c, double t)
 {
+    int64_t f, n;
+
     if (c->duration >= 0 && t > c->duration)
         t = c->duration;
-    return c->rate.num > 0 ? vp_frame_start(c->rate, vp_frame_at(c->rate, t)) : t;
+    if (c->rate.num <= 0)
+        return t;
+    f = vp_frame_at(c->rate, t);
+    n = c->duration >= 0 ? vp_frame_count(c->rate, c->duration) : 0;
+    return vp_frame_start(c->rate, n > 0 && f >= n ? n - 1 : f);
 }
 
 static int carried(vp_req_t *q, const PGresult *pair, json_t **out, json_t **event)

@@ -234,9 +234,10 @@ static void test_fcpxml(json_t *items)
               "<fcpxml version=\"1.9\">\n"), "FCPXML: declaration, doctype, version 1.9");
     ok(strstr(x, "<format id=\"r1\" frameDuration=\"1001/30000s\" width=\"1920\" "
               "height=\"1080\"/>") != NULL, "FCPXML: format frameDuration of 29.97");
-    /* 90 s is frame 2697.3: 2698 frames started */
-    ok(strstr(x, "duration=\"2700698/30000s\" hasVideo=\"1\" format=\"r1\"") != NULL,
-       "FCPXML: asset duration 2698 frames (90 s, the started frame counts)");
+    /* 90 s is 2697.3 frames: a stored duration is the frames' own rounded
+     * to a millisecond, so the nearest whole count, 2697 (2697 * 1001) */
+    ok(strstr(x, "duration=\"2699697/30000s\" hasVideo=\"1\" format=\"r1\"") != NULL,
+       "FCPXML: asset duration 2697 frames (90 s, the nearest whole number)");
     ok(strstr(x, "src=\"%EA%B4%91%EA%B3%A0%20A.mp4\"") != NULL,
        "FCPXML: media-rep src the percent-encoded file name");
     ok(strstr(x, "tcStart=\"0s\" tcFormat=\"DF\"") != NULL, "FCPXML: sequence drop frame");

@@ -81,6 +81,11 @@ int main(void)
     /* plain rates */
     both("24000/1001", 86400, 0, "01:00:00:00");
     both("24", 86399, 0, "00:59:59:23");
+    /* a stored duration (rounded to a millisecond) is its nearest whole
+     * number of frames: 1859 frames of 29.97 last 62.028633 s, stored 62.029 */
+    is_int((int)vp_frame_count(rate("30000/1001"), 62.029), 1859, "62.029 s of 29.97: 1859 frames");
+    is_int((int)vp_frame_count(rate("25"), 2.0), 50, "2 s of 25: 50 frames");
+    is_int((int)vp_frame_count(rate("24000/1001"), 0.0), 0, "no time, no frames");
     both("25", 90000, 0, "01:00:00:00");
     both("25", 1524, 0, "00:01:00:24");
     both("30", 108000, 0, "01:00:00:00");
