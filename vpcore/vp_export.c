@@ -308,7 +308,7 @@ char *vp_export_csv(apr_pool_t *p, json_t *items, int project_wide, size_t *len)
         row[12] = text(o, "created_at");
         row[13] = text(o, "id");
         /* 'n': a number, written as it is */
-        csv_row(&b, row + skip, 14 - skip, "tntnnntttttttt" + skip);
+        csv_row(&b, row + skip, 14 - skip, &"tntnnntttttttt"[skip]);
     }
     return done(&b, len);
 }
