@@ -22,6 +22,8 @@ use VP;
 use VPVideo;
 
 my $js = JSON::PP->new->utf8->canonical;
+binmode($_, ':encoding(UTF-8)') for Test::More->builder->output, Test::More->builder->failure_output,
+                                   Test::More->builder->todo_output;
 my $dir = File::Temp->newdir;
 my $tag = sprintf '%x%x', $$, time;
 my $PY = '/usr/bin/python3';     # Debian's (python3-minimal), not any other on the PATH
@@ -50,7 +52,8 @@ sub ff {
 # upload(WHO, PROJECT, TITLE, PATH): the video of the answer (dies unless 201)
 sub upload_file {
     my ($who, $p, $title, $path) = @_;
-    my $r = upload($who, $p, title => $title, file => slurp($path), filename => 'clip.mp4');
+    my $r = upload($who, $p, title => Encode::encode('UTF-8', $title), file => slurp($path),
+                   filename => 'clip.mp4');
     die "upload $title: $r->{status} $r->{body}\n" unless $r->{status} == 201;
     return $r->{json}{data};
 }
@@ -243,7 +246,7 @@ is(scalar @$list_a, 6, 'the 29.97 clip has 6 feedback');
 
 subtest 'csv: BOM, CRLF, RFC 4180 as python reads it, columns, Korean, formula guard, timecodes' => sub {
     my $r = export($editor, "$EA?format=csv");
-    is($r->{status}, 200, '200') or return diag($r->{body});
+    is($r->{status}, 200, 'answers 200') or return diag($r->{body});
     like($r->{headers}{'content-type'}, qr{^text/csv; charset=utf-8}i, 'text/csv; charset=utf-8');
     is(substr($r->{body}, 0, 3), "\xef\xbb\xbf", 'a UTF-8 BOM first');
     like($r->{body}, qr/\r\n\z/, 'CRLF line ends');
@@ -283,7 +286,7 @@ subtest 'csv: BOM, CRLF, RFC 4180 as python reads it, columns, Korean, formula g
 
 subtest 'json: parses; the items are the API\'s list items' => sub {
     my $r = export($editor, "$EA?format=json");
-    is($r->{status}, 200, '200') or return diag($r->{body});
+    is($r->{status}, 200, 'answers 200') or return diag($r->{body});
     like($r->{headers}{'content-type'}, qr{^application/json}i, 'application/json');
     my $j = eval { $js->decode($r->{body}) };
     ok($j, 'parses as JSON') or return;
@@ -328,7 +331,7 @@ sub edl_ok {
 
 subtest 'edl at 29.97: drop frame, every event field by field' => sub {
     my $r = export($editor, "$EA?format=edl");
-    is($r->{status}, 200, '200') or return diag($r->{body});
+    is($r->{status}, 200, 'answers 200') or return diag($r->{body});
     like($r->{headers}{'content-type'}, qr{^text/plain}i, 'text/plain');
     edl_ok(Encode::decode('UTF-8', $r->{body}), $A, $list_a, $TA);
     like(Encode::decode('UTF-8', $r->{body}), qr/^\* LOC: 00:01:00;02 green /m,
@@ -337,7 +340,7 @@ subtest 'edl at 29.97: drop frame, every event field by field' => sub {
 
 subtest 'edl at 25: non-drop' => sub {
     my $r = export($editor, "$EB?format=edl");
-    is($r->{status}, 200, '200') or return diag($r->{body});
+    is($r->{status}, 200, 'answers 200') or return diag($r->{body});
     edl_ok(Encode::decode('UTF-8', $r->{body}), $B, $list_b, $TB);
     like($r->{body}, qr/^002  .*00:00:10:00 00:00:11:00 00:00:10:00 00:00:11:00\r$/m,
          'frame 250 to 275 at 25: 00:00:10:00 to 00:00:11:00');
@@ -345,7 +348,7 @@ subtest 'edl at 25: non-drop' => sub {
 
 subtest 'fcpxml: well-formed for two parsers, 1.9, exact rational marker times' => sub {
     my $r = export($editor, "$EA?format=fcpxml");
-    is($r->{status}, 200, '200') or return diag($r->{body});
+    is($r->{status}, 200, 'answers 200') or return diag($r->{body});
     like($r->{headers}{'content-type'}, qr{^application/xml}i, 'application/xml');
     my $x = fcpxml($r->{body});
     ok(!$x->{error}, 'ElementTree and minidom parse it') or return diag($x->{error});
@@ -373,7 +376,7 @@ subtest 'fcpxml: well-formed for two parsers, 1.9, exact rational marker times' 
 
 subtest 'resolve: BOM, its 24 columns in order, rows in time order' => sub {
     my $r = export($editor, "$EA?format=resolve");
-    is($r->{status}, 200, '200') or return diag($r->{body});
+    is($r->{status}, 200, 'answers 200') or return diag($r->{body});
     like($r->{headers}{'content-type'}, qr{^text/csv}i, 'text/csv');
     is(substr($r->{body}, 0, 3), "\xef\xbb\xbf", 'a UTF-8 BOM first');
     my $rows = csv_rows($r->{body});
@@ -483,7 +486,7 @@ subtest 'edl, fcpxml and resolve need a known fps: 422 while it is not' => sub {
     is($r->{status}, 200, 'csv: 200');
     my $rows = csv_rows($r->{body});
     is_deeply([@{ $rows->[1] }[0, 1, 2]], ['', '', '0.5'], 'csv: no timecode, no frame, the seconds');
-    api($editor, DELETE => "/feedbacks/$f->{id}");
+    api($reviewer, DELETE => "/feedbacks/$f->{id}");
 };
 
 subtest 'anonymous feedback: an editor\'s export hides the author, an admin\'s shows it' => sub {
@@ -524,6 +527,9 @@ sub raw_post {
                   . "X-Forwarded-For: $VP::IP\r\nContent-Type: $ct\r\nContent-Length: " . length($body)
                   . "\r\nConnection: close\r\n\r\n$body");
 }
+
+# how many files screenshots/ holds (storage_files sorts: a list only)
+sub shots_stored { my @f = storage_files('screenshots'); return scalar @f }
 
 sub shot_file { media_root() . '/screenshots/' . substr($_[0], 0, 2) . "/$_[0]" }
 
@@ -579,7 +585,7 @@ subtest 'screenshots: other types, a lying type, over 5 MiB' => sub {
     error_ok(call($reviewer, POST => "/projects/$P2/feedbacks", { %$base, screenshot => 'not a data url' }),
              422, 'validation_failed', 'a screenshot that is no data URL: 422');
 
-    my $before = scalar storage_files('screenshots');
+    my $before = shots_stored();
     # a PNG's signature and IHDR chunk, padded
     my $head = substr($img{png}, 0, 33);
     my $exact = $head . ("\0" x (5 * 1024 * 1024 - 33));
@@ -597,7 +603,7 @@ subtest 'screenshots: other types, a lying type, over 5 MiB' => sub {
     ok($r->{status} == 413 || $r->{status} == 422, "5 MiB + 1 by data URL: $r->{status}");
     error_ok($r, $r->{status}, undef, '... an error envelope');
     note("5 MiB + 1 by data URL: $r->{status} $r->{json}{error}{code}");
-    is(scalar storage_files('screenshots'), $before + 1, 'only the 5 MiB one was stored');
+    is(shots_stored(), $before + 1, 'only the 5 MiB one was stored');
 };
 
 subtest 'screenshots: replaced, removed (null), tampered, outsiders, deleted feedback' => sub {
@@ -754,7 +760,7 @@ subtest '20 parallel deletes of 20 feedback; 20 of one' => sub {
 subtest '20 parallel creates with screenshots: 20 files, each its own bytes' => sub {
     my $shooter = new_user();
     api($owner, POST => "/projects/$P2/members", { user_id => $shooter->{id}, role => 'reviewer' });
-    my $before = scalar storage_files('screenshots');
+    my $before = shots_stored();
     my @r = parallel(20, sub {
         my $i = $_[0];
         my $data = { video_id => $SV, timestamp => 0, content => "shot $i" };
@@ -765,7 +771,7 @@ subtest '20 parallel creates with screenshots: 20 files, each its own bytes' => 
     });
     is(scalar(grep { $_->{status} == 201 } @r), 20, 'all 20: 201')
         or diag(join ' ', map { $_->{status} } @r);
-    is(scalar storage_files('screenshots'), $before + 20, '20 new files in screenshots/');
+    is(shots_stored(), $before + 20, '20 new files in screenshots/');
     my $ok = 0;
     for my $i (1 .. 20) {
         my $f = $r[$i - 1]{json}{data} or next;
