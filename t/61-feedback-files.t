@@ -233,7 +233,9 @@ api($editor, PATCH => "/feedbacks/$fa[3]{id}", { status => 'resolved' });
 api($editor, PATCH => "/feedbacks/$fa[5]{id}", { status => 'closed' });
 my @fb_ = (fb($reviewer, $P1, { video_id => $B->{id}, frame => 0, content => 'first frame' }),
            fb($reviewer, $P1, { video_id => $B->{id}, frame => 250, end_frame => 275,
-                                content => '@here 10 s in' }));
+                                content => '@here 10 s in' }),
+           fb($reviewer, $P1, { video_id => $B->{id}, frame => 280, content => "\t=1+2 tab first",
+                                display_mode => 'nickname', display_name => '=합계|x', tags => ['@sum', '-minus'] }));
 is($fa[3]{frame}, 1800, 'the timecode 00:01:00;02 is frame 1800');
 cmp_ok(abs($fa[3]{timestamp} - 60.06), '<', 1e-9, '... at 60.06 s');
 
@@ -282,6 +284,23 @@ subtest 'csv: BOM, CRLF, RFC 4180 as python reads it, columns, Korean, formula g
     is($plus->[$col{timecode}], '00:01:00;02', 'frame 1800 at 29.97: 00:01:00;02');
     my ($an) = grep { $_->[$col{id}] eq $fa[4]{id} } @$rows;
     is($an->[$col{author}], 'Anonymous', 'the editor\'s export: Anonymous');
+};
+
+subtest 'csv: the formula guard on every text cell (author, tags, a leading TAB)' => sub {
+    my $r = export($editor, "$EB?format=csv");
+    is($r->{status}, 200, 'answers 200') or return diag($r->{body});
+    my $rows = csv_rows($r->{body});
+    shift @$rows;
+    is(scalar @$rows, 3, 'the 25 fps clip: 3 rows');
+    my ($row) = grep { $_->[11] eq $fb_[2]{id} } @$rows;
+    is($row->[4], "'=합계|x", 'a display name starting with =: guarded');
+    is($row->[8], "'\@sum, -minus", 'tags starting with @: guarded');
+    is($row->[9], "'\t=1+2 tab first", 'content starting with a TAB: guarded');
+    is_deeply([map { $_->[0] } @$rows], [map { $_->{timecode} } @$list_b], 'timecodes at 25: the API\'s');
+    is($rows->[2][0], '00:00:11:05', 'frame 280 at 25: 00:00:11:05');
+    $r = export($editor, "$EB?format=resolve");
+    ($row) = grep { $_->[9] eq '00:00:11:05' } @{ csv_rows($r->{body}) };
+    is($row && $row->[12], "'=합계|x / general / medium / open", 'resolve: Comments guarded too');
 };
 
 subtest 'json: parses; the items are the API\'s list items' => sub {
@@ -372,6 +391,15 @@ subtest 'fcpxml: well-formed for two parsers, 1.9, exact rational marker times' 
     }
     my ($m1800) = grep { $_->{start} eq '1801800/30000s' } @{ $x->{markers} };
     ok($m1800, 'frame 1800: start="1801800/30000s"');
+    # the asset-clip is the whole video: as many frames as ffprobe counts in the file
+    open(my $fh, '-|', 'ffprobe', '-v', 'error', '-count_frames', '-select_streams', 'v:0',
+         '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', $ntsc) or die;
+    chomp(my $frames = <$fh> // '');
+    close $fh;
+    my $whole = ($frames * 1001) . '/30000s';
+    is($x->{assets}[0]{duration}, $whole, "the asset's duration: the file's $frames frames ($whole)");
+    is($x->{clips}[0]{duration}, $whole, "... and the asset-clip's");
+    note("duration_s of the API: $A->{duration_s}");
 };
 
 subtest 'resolve: BOM, its 24 columns in order, rows in time order' => sub {
@@ -397,7 +425,7 @@ subtest 'resolve: BOM, its 24 columns in order, rows in time order' => sub {
 
 subtest 'project export: csv and json with video and version, every video\'s feedback' => sub {
     my $all = list($editor, $P1)->{results};
-    is(scalar @$all, 8, 'the project has 8 feedback');
+    is(scalar @$all, 9, 'the project has 9 feedback');
     my $r = export($editor, "/projects/$P1/feedbacks/export?format=csv");
     is($r->{status}, 200, 'csv: 200') or return diag($r->{body});
     is(substr($r->{body}, 0, 3), "\xef\xbb\xbf", 'csv: BOM');
@@ -407,7 +435,7 @@ subtest 'project export: csv and json with video and version, every video\'s fee
     my $head = shift @$rows;
     is_deeply($head, [qw(video version timecode frame timestamp end_timestamp author kind priority status tags
                          content created_at id)], 'csv: video and version first');
-    is(scalar @$rows, 8, 'csv: every video\'s feedback');
+    is(scalar @$rows, 9, 'csv: every video\'s feedback');
     my %title = ($A->{id} => $TA, $B->{id} => $TB);
     ok(!grep({ my $i = $by_id{ $_->[13] }; !$i || $_->[0] ne $title{ $i->{video_id} } || $_->[1] ne '1' } @$rows),
        'csv: each row names its video\'s title and version');
@@ -415,7 +443,7 @@ subtest 'project export: csv and json with video and version, every video\'s fee
     is($r->{status}, 200, 'json: 200');
     my $j = eval { $js->decode($r->{body}) } or return fail('json parses');
     is($j->{project_id}, $P1, 'json: project_id');
-    is(scalar @{ $j->{feedback} }, 8, 'json: every video\'s feedback');
+    is(scalar @{ $j->{feedback} }, 9, 'json: every video\'s feedback');
     my $ok = 1;
     for my $i (@{ $j->{feedback} }) {
         $ok &&= $i->{video_title} eq $title{ $i->{video_id} } && $i->{video_version} == 1;
@@ -428,7 +456,7 @@ subtest 'project export: csv and json with video and version, every video\'s fee
     my @runs = grep { $_ == 0 || $vids[$_] ne $vids[$_ - 1] } 0 .. $#vids;
     is(scalar @runs, 2, 'json: by video (each video\'s items together)');
     is_deeply($j->{feedback}[0]{video_id} eq $A->{id} ? [map { $_->{id} } @{ $j->{feedback} }[0 .. 5]]
-              : [map { $_->{id} } @{ $j->{feedback} }[2 .. 7]], [map { $_->{id} } @$list_a],
+              : [map { $_->{id} } @{ $j->{feedback} }[3 .. 8]], [map { $_->{id} } @$list_a],
               'json: a video\'s items by position');
     error_ok(export($editor, "/projects/$P1/feedbacks/export?format=edl"), 422, 'validation_failed',
              'a project export as edl: 422');
@@ -486,7 +514,14 @@ subtest 'edl, fcpxml and resolve need a known fps: 422 while it is not' => sub {
     is($r->{status}, 200, 'csv: 200');
     my $rows = csv_rows($r->{body});
     is_deeply([@{ $rows->[1] }[0, 1, 2]], ['', '', '0.5'], 'csv: no timecode, no frame, the seconds');
+    # a title of 60 Hangul syllables (180 bytes): the name keeps 50 (150 bytes)
+    api($editor, PATCH => "/videos/$v->{id}", { title => ('가' x 59) . $tag });
+    my (undef, $name) = disposition(export($editor, "/videos/$v->{id}/feedbacks/export")->{headers});
+    is($name, ('가' x 50) . '_v1_feedback.csv', 'a long Korean title: cut to 150 bytes on a character boundary');
     api($reviewer, DELETE => "/feedbacks/$f->{id}");
+    api($editor, DELETE => "/videos/$v->{id}");
+    error_ok(export($editor, "/videos/$v->{id}/feedbacks/export?format=csv"), 404, 'not_found',
+             'a deleted video\'s export: 404');
 };
 
 subtest 'anonymous feedback: an editor\'s export hides the author, an admin\'s shows it' => sub {
@@ -495,6 +530,11 @@ subtest 'anonymous feedback: an editor\'s export hides the author, an admin\'s s
         ok(index($body, "anon$tag") < 0 && index($body, $anon->{id}) < 0,
            "$fmt: neither the nickname nor the id of the anonymous author");
         like($body, qr/Anonymous/, "$fmt: Anonymous");
+    }
+    for my $fmt (qw(csv json)) {
+        my $body = Encode::decode('UTF-8', export($editor, "/projects/$P1/feedbacks/export?format=$fmt")->{body});
+        ok(index($body, "anon$tag") < 0 && index($body, $anon->{id}) < 0 && $body =~ /Anonymous/,
+           "the project's $fmt: Anonymous, no nickname, no id");
     }
     my $j = $js->decode(export($admin, "$EA?format=json")->{body});
     my ($i) = grep { $_->{id} eq $fa[4]{id} } @{ $j->{feedback} };
@@ -718,9 +758,13 @@ subtest 'carry-over: open and in_progress copied, clamped and snapped; once' => 
 
 # ---- 20 in parallel ----
 subtest '20 parallel carry-overs of one pair: each feedback copied once' => sub {
+    # one more to carry, with a screenshot (which stays with the original)
+    my $s = fb($editor, $P2, { video_id => $V1->{id}, timestamp => 0.2, content => 'carry with a shot',
+                               screenshot => data_url('image/png', $img{png}) });
     my $n = list($editor, $P2, "video_id=$V1->{id}&status=open")->{count}
           + list($editor, $P2, "video_id=$V1->{id}&status=in_progress")->{count};
-    is($n, 5, 'v1 has 5 feedback to carry');
+    is($n, 6, 'v1 has 6 feedback to carry');
+    my $last = psql("SELECT coalesce(max(id), 0) FROM events WHERE project_id = :'p'", "p=$P2");
     my @r = parallel(20, sub { call($editor, POST => "/videos/$V3->{id}/carry-feedback", { from_video_id => $V1->{id} }) });
     is(scalar(grep { $_->{status} == 200 } @r), 20, 'all 20: 200')
         or diag(join ' ', map { "$_->{status}" . ($_->{status} != 200 ? ": $_->{body}" : '') } @r);
@@ -729,17 +773,27 @@ subtest '20 parallel carry-overs of one pair: each feedback copied once' => sub 
     $sum += $_->{json}{data}{carried} // 0 for @r;
     is($sum, $n, "the carried counts add up to $n");
     ok(!grep({ $_->{status} == 200 && $_->{json}{data}{carried} + $_->{json}{data}{skipped} != $n } @r),
-       'each answer: carried + skipped = 5');
+       "each answer: carried + skipped = $n");
     is(list($editor, $P2, "video_id=$V3->{id}")->{count}, $n, "v3 lists $n");
     is(psql("SELECT count(DISTINCT carried_from) || ' ' || count(*) FROM feedbacks WHERE video_id = :'v'", "v=$V3->{id}"),
        "$n $n", 'one copy of each (carried_from distinct)');
     is(api($editor, GET => "/videos/$V3->{id}")->{feedback_count}, $n, 'v3 feedback_count');
+    my @ev = @{ events_after($P2, $last) };
+    is(scalar(grep { $_->{type} eq 'feedback.created' && $_->{payload}{video_id} eq $V3->{id} } @ev), $n,
+       "$n feedback.created events, one per copy");
+    my $esum = 0;
+    $esum += $_->{payload}{carried} for grep { $_->{type} eq 'feedback.carried' } @ev;
+    is($esum, $n, 'the feedback.carried events add up to the same');
+    my ($copy) = grep { ($_->{carried_from} // '') eq $s->{id} } @{ list($editor, $P2, "video_id=$V3->{id}")->{results} };
+    is($copy && $copy->{screenshot_url}, undef, 'the copy has no screenshot');
+    serves(api($editor, GET => "/feedbacks/$s->{id}")->{screenshot_url}, $img{png}, 'image/png', 'the original');
 };
 
 subtest '20 parallel deletes of 20 feedback; 20 of one' => sub {
     my @f = map { fb($editor, $P2, { video_id => $SV, timestamp => 0, content => "delete me $_" }) } 1 .. 21;
     my $before = list($editor, $P2)->{count};
     my $vc = api($editor, GET => "/videos/$SV")->{feedback_count};
+    my $last = psql("SELECT coalesce(max(id), 0) FROM events WHERE project_id = :'p'", "p=$P2");
     my @r = parallel(20, sub { call($owner, DELETE => "/feedbacks/$f[$_[0] - 1]{id}") });
     is(scalar(grep { $_->{status} == 200 } @r), 20, 'all 20 deletes: 200')
         or diag(join ' ', map { $_->{status} } @r);
@@ -747,7 +801,11 @@ subtest '20 parallel deletes of 20 feedback; 20 of one' => sub {
     is(api($editor, GET => "/videos/$SV")->{feedback_count}, $vc - 20, 'the video\'s feedback_count 20 fewer');
     is(api($editor, GET => "/videos/$SV")->{feedback_count}, list($editor, $P2, "video_id=$SV")->{count},
        '... equal to its list\'s count');
+    is(api($editor, GET => "/projects/$P2/stats")->{feedback}{total}, $before - 20, 'the project\'s stats: total');
+    my %gone = map { $_->{payload}{id} => 1 } grep { $_->{type} eq 'feedback.deleted' } @{ events_after($P2, $last) };
+    is(scalar(grep { $gone{ $_->{id} } } @f[0 .. 19]), 20, 'a feedback.deleted event for each');
     my $one = $f[20]{id};
+    $last = psql("SELECT coalesce(max(id), 0) FROM events WHERE project_id = :'p'", "p=$P2");
     @r = parallel(20, sub { call($editor, DELETE => "/feedbacks/$one") });
     my %st;
     $st{ $_->{status} }++ for @r;
@@ -755,6 +813,32 @@ subtest '20 parallel deletes of 20 feedback; 20 of one' => sub {
     is($st{404}, 19, '... and 19 404');
     ok(!grep({ $_->{status} >= 500 || !$_->{status} } @r), '... no 5xx');
     is(api($editor, GET => "/videos/$SV")->{feedback_count}, $vc - 21, 'the count drops by one more');
+    is(scalar(grep { $_->{type} eq 'feedback.deleted' } @{ events_after($P2, $last) }), 1, '... one feedback.deleted event');
+};
+
+subtest '20 parallel PATCHes of one screenshot (set and removed): row and file agree' => sub {
+    my $f = fb($reviewer, $P2, { video_id => $SV, timestamp => 0, content => 'contested shot',
+                                 screenshot => data_url('image/png', $pngs[0]) });
+    my %png = map { $pngs[$_] => 1 } 0 .. 19;
+    for my $round (1 .. 3) {
+        my @r = parallel(20, sub {
+            my $i = $_[0];
+            call($reviewer, PATCH => "/feedbacks/$f->{id}",
+                 { screenshot => $i % 2 ? data_url('image/png', $pngs[$i - 1]) : undef });
+        });
+        is(scalar(grep { $_->{status} == 200 } @r), 20, "round $round: all 20: 200")
+            or diag(join ' ', map { $_->{status} } @r);
+        my $g = api($reviewer, GET => "/feedbacks/$f->{id}");
+        my $type = psql("SELECT coalesce(screenshot_type, '-') FROM feedbacks WHERE id = :'f'", "f=$f->{id}");
+        if (defined $g->{screenshot_url}) {
+            my $s = http(GET => local_path($g->{screenshot_url}));
+            ok($s->{status} == 200 && $png{ $s->{body} }, "round $round: a screenshot ($type), served: one of those sent")
+                or diag("GET screenshot: $s->{status}; file " . (-e shot_file($f->{id}) ? 'present' : 'missing'));
+        }
+        else {
+            ok(!-e shot_file($f->{id}), "round $round: no screenshot ($type), no file");
+        }
+    }
 };
 
 subtest '20 parallel creates with screenshots: 20 files, each its own bytes' => sub {
@@ -781,6 +865,7 @@ subtest '20 parallel creates with screenshots: 20 files, each its own bytes' => 
     }
     is($ok, 20, 'each serves its own bytes');
     is(list($shooter, $P2, "author=$shooter->{id}")->{count}, 20, 'the list has the 20');
+    is(scalar(keys %{ { map { $_->{json}{data}{id} // '' => 1 } @r } }), 20, '20 different ids');
 };
 
 done_testing;
