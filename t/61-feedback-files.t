@@ -684,6 +684,42 @@ subtest 'screenshots: replaced, removed (null), tampered, outsiders, deleted fee
              404, 'not_found', '... and with a token');
 };
 
+subtest 'Idempotency-Key with a screenshot: a replay is one feedback; another image is another request' => sub {
+    my $stored = shots_stored();
+    my $body = { video_id => $SV, timestamp => 0, content => 'idempotent shot' };
+    my $post = sub {
+        my ($key, $png) = @_;
+        return http(POST => "/api/v1/projects/$P2/feedbacks",
+                    json => { %$body, screenshot => data_url('image/png', $png) },
+                    headers => { %{ bearer($reviewer->{access}) }, 'idempotency-key' => $key });
+    };
+    my $r1 = $post->("shot-$tag", $pngs[0]);
+    envelope_ok($r1, 201, 'the first POST: 201') or return;
+    my $r2 = $post->("shot-$tag", $pngs[0]);
+    is($r2->{status}, 201, 'the same again: 201');
+    is($r2->{headers}{'idempotent-replayed'}, 'true', '... replayed');
+    is($r2->{json}{data}{id}, $r1->{json}{data}{id}, '... the same feedback');
+    is(shots_stored(), $stored + 1, 'one file stored');
+    # the same key and JSON fields, another image: not the same request
+    my $r3 = $post->("shot-$tag", $pngs[1]);
+    error_ok($r3, 409, 'conflict', 'the same key with another screenshot (data URL): 409, not a replay')
+        or diag('replayed: ' . ($r3->{headers}{'idempotent-replayed'} // 'no'));
+    my $form = sub {
+        my ($png) = @_;
+        my ($b, $ct) = multipart(['data', $js->encode($body)], ['screenshot', $png, 's.png', 'image/png']);
+        return http(POST => "/api/v1/projects/$P2/feedbacks", body => $b,
+                    headers => { %{ bearer($reviewer->{access}) }, 'content-type' => $ct,
+                                 'idempotency-key' => "form-$tag" });
+    };
+    my $f1 = $form->($pngs[2]);
+    is($f1->{status}, 201, 'a form with a key: 201');
+    my $f2 = $form->($pngs[3]);
+    error_ok($f2, 409, 'conflict', 'the same key with another screenshot file: 409, not a replay')
+        or diag('replayed: ' . ($f2->{headers}{'idempotent-replayed'} // 'no'));
+    my $got = api($reviewer, GET => "/feedbacks/$f1->{json}{data}{id}");
+    serves($got->{screenshot_url}, $pngs[2], 'image/png', 'the first form\'s feedback');
+};
+
 # ---- carry-over ----
 my ($V1, $V2, $V3) = map { probed($_->{id}) } $C1, $C2, $C3;
 subtest 'carry-over: open and in_progress copied, clamped and snapped; once' => sub {
