@@ -208,6 +208,7 @@ my $C2 = upload_file($editor, $P2, "Carry $tag", $short);
 my $C3 = upload_file($editor, $P2, "Carry $tag", $mid);
 my $OTHER = upload_file($editor, $P2, "Other $tag", $short);
 my $SHOTS = upload($editor, $P2, title => "Shots $tag")->{json}{data};
+my $MANY = upload_file($editor, $P2, "Many $tag", $long);
 is("$C1->{version} $C2->{version} $C3->{version}", '1 2 3', 'one stack: v1 4 s, v2 2 s, v3 3 s');
 $A = probed($A->{id});
 $B = probed($B->{id});
@@ -420,6 +421,10 @@ subtest 'resolve: BOM, its 24 columns in order, rows in time order' => sub {
     is_deeply([map { $_->[19] } @$rows], [map { color($_) } @sorted], 'Color by status and priority');
     is_deeply([map { $_->[20] } @$rows], [map { guard($_->{content}) } @sorted], 'Notes: the whole content, formula-guarded');
     is_deeply([map { $_->[23] } @$rows], [map { join ', ', @{ $_->{tags} } } @sorted], 'Keywords: the tags');
+    is_deeply([map { $_->[11] } @$rows], [map { guard(one_line($_->{content}, 80, 0)) } @sorted],
+              'Name: the content on one line, formula-guarded');
+    is_deeply([map { $_->[12] } @$rows], [map { guard("$_->{author_name} / $_->{kind} / $_->{priority} / $_->{status}") } @sorted],
+              'Comments: author / kind / priority / status');
     ok(!grep({ @$_ != 24 } @$rows), 'every row has 24 cells');
 };
 
@@ -518,10 +523,14 @@ subtest 'edl, fcpxml and resolve need a known fps: 422 while it is not' => sub {
     api($editor, PATCH => "/videos/$v->{id}", { title => ('가' x 59) . $tag });
     my (undef, $name) = disposition(export($editor, "/videos/$v->{id}/feedbacks/export")->{headers});
     is($name, ('가' x 50) . '_v1_feedback.csv', 'a long Korean title: cut to 150 bytes on a character boundary');
-    api($reviewer, DELETE => "/feedbacks/$f->{id}");
+    is(scalar @{ $js->decode(export($editor, "/projects/$P1/feedbacks/export?format=json")->{body})->{feedback} },
+       10, 'the project export has its feedback too');
     api($editor, DELETE => "/videos/$v->{id}");
     error_ok(export($editor, "/videos/$v->{id}/feedbacks/export?format=csv"), 404, 'not_found',
              'a deleted video\'s export: 404');
+    my $j = $js->decode(export($editor, "/projects/$P1/feedbacks/export?format=json")->{body});
+    ok(!grep({ $_->{id} eq $f->{id} } @{ $j->{feedback} }), 'the project export: a deleted video\'s feedback is gone');
+    is(scalar @{ $j->{feedback} }, 9, '... the others stay');
 };
 
 subtest 'anonymous feedback: an editor\'s export hides the author, an admin\'s shows it' => sub {
@@ -624,6 +633,18 @@ subtest 'screenshots: other types, a lying type, over 5 MiB' => sub {
              422, 'validation_failed', 'a file part declaring image/png with JPEG bytes: 422');
     error_ok(call($reviewer, POST => "/projects/$P2/feedbacks", { %$base, screenshot => 'not a data url' }),
              422, 'validation_failed', 'a screenshot that is no data URL: 422');
+    my $b64 = encode_base64($img{png});      # with line breaks: not the strict form
+    error_ok(call($reviewer, POST => "/projects/$P2/feedbacks", { %$base, screenshot => "data:image/png;base64,$b64" }),
+             422, 'validation_failed', 'base64 with line breaks: 422');
+    my ($fb, $fct) = multipart(['data', $js->encode({ %$base, screenshot => data_url('image/png', $img{png}) })],
+                               ['screenshot', $img{png}, 's.png', 'image/png']);
+    error_ok(http(POST => "/api/v1/projects/$P2/feedbacks", body => $fb,
+                  headers => { %{ bearer($reviewer->{access}) }, 'content-type' => $fct }),
+             400, undef, 'a form with a screenshot in data and a screenshot part: 400');
+    ($fb, $fct) = multipart(['screenshot', $img{png}, 's.png', 'image/png']);
+    error_ok(http(POST => "/api/v1/projects/$P2/feedbacks", body => $fb,
+                  headers => { %{ bearer($reviewer->{access}) }, 'content-type' => $fct }),
+             400, undef, 'a form without its data part: 400');
 
     my $before = shots_stored();
     # a PNG's signature and IHDR chunk, padded
@@ -654,6 +675,8 @@ subtest 'screenshots: replaced, removed (null), tampered, outsiders, deleted fee
     serves($r->{json}{data}{screenshot_url}, $img{jpeg}, 'image/jpeg', 'the replacement');
     error_ok(call($editor, PATCH => "/feedbacks/$f->{id}", { screenshot => undef }), 403, 'forbidden',
              'an editor removing someone\'s screenshot: 403');
+    error_ok(form_post($owner, "/feedbacks/$f->{id}", 'PATCH', {}, $img{png}, 'image/png'), 403, 'forbidden',
+             'the owner replacing someone\'s screenshot: 403');
     $r = call($reviewer, PATCH => "/feedbacks/$f->{id}", { screenshot => undef });
     envelope_ok($r, 200, 'PATCH screenshot null: 200');
     is($r->{json}{data}{screenshot_url}, undef, 'screenshot_url null');
@@ -902,6 +925,25 @@ subtest '20 parallel creates with screenshots: 20 files, each its own bytes' => 
     is($ok, 20, 'each serves its own bytes');
     is(list($shooter, $P2, "author=$shooter->{id}")->{count}, 20, 'the list has the 20');
     is(scalar(keys %{ { map { $_->{json}{data}{id} // '' => 1 } @r } }), 20, '20 different ids');
+};
+
+subtest 'edl: CMX 3600 stops at event 999 and says how many were left out' => sub {
+    my $v = probed($MANY->{id}) or return fail('probed');
+    # 1001 feedback as rows (the API allows 100 an hour per user): fixture data
+    psql("INSERT INTO feedbacks (project_id, video_id, author_id, timestamp_s, content)"
+       . " SELECT :'p', :'v', :'u', (i % 100) / 25.0, 'many ' || i FROM generate_series(0, 1000) i",
+         "p=$P2", "v=$v->{id}", "u=$editor->{id}");
+    my $r = export($editor, "/videos/$v->{id}/feedbacks/export?format=edl");
+    is($r->{status}, 200, 'answers 200') or return;
+    my @lines = split /\r\n/, $r->{body};
+    my @ev = grep { /^\d{3} / } @lines;
+    is(scalar @ev, 999, '999 events');
+    is(substr($ev[-1], 0, 4), '999 ', 'the last is 999');
+    my @in = map { (split ' ')[6] } @ev;
+    ok(!grep({ $in[$_] lt $in[$_ - 1] } 1 .. $#in), 'in time order');
+    like($lines[-1], qr/^\* .*\b2\b/, 'the last line: a comment naming the 2 left out') or diag($lines[-1]);
+    my $x = fcpxml(export($editor, "/videos/$v->{id}/feedbacks/export?format=fcpxml")->{body});
+    is(scalar @{ $x->{markers} || [] }, 1001, 'fcpxml: all 1001 markers');
 };
 
 done_testing;
