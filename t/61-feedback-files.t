@@ -528,7 +528,7 @@ subtest 'edl, fcpxml and resolve need a known fps: 422 while it is not' => sub {
     api($editor, DELETE => "/videos/$v->{id}");
     error_ok(export($editor, "/videos/$v->{id}/feedbacks/export?format=csv"), 404, 'not_found',
              'a deleted video\'s export: 404');
-    my $j = $js->decode(export($editor, "/projects/$P1/feedbacks/export?format=json")->{body});
+    $j = $js->decode(export($editor, "/projects/$P1/feedbacks/export?format=json")->{body});
     ok(!grep({ $_->{id} eq $f->{id} } @{ $j->{feedback} }), 'the project export: a deleted video\'s feedback is gone');
     is(scalar @{ $j->{feedback} }, 9, '... the others stay');
 };
@@ -876,28 +876,40 @@ subtest '20 parallel deletes of 20 feedback; 20 of one' => sub {
 };
 
 subtest '20 parallel PATCHes of one screenshot (set and removed): row and file agree' => sub {
-    my $f = fb($reviewer, $P2, { video_id => $SV, timestamp => 0, content => 'contested shot',
-                                 screenshot => data_url('image/png', $pngs[0]) });
+    # A removal unlinks the file after its commit, outside the project's
+    # lock; a PATCH that stores a new file meanwhile can lose it (the row
+    # names a screenshot whose file is gone). A narrow window: up to 30
+    # rounds (it showed in about 1 round in 12 here), stopping at the first.
+    # its own author: 600 requests stay under the default limit of 1000 an hour
+    my $who = new_user();
+    api($owner, POST => "/projects/$P2/members", { user_id => $who->{id}, role => 'reviewer' });
+    my $f = fb($who, $P2, { video_id => $SV, timestamp => 0, content => 'contested shot',
+                            screenshot => data_url('image/png', $pngs[0]) });
     my %png = map { $pngs[$_] => 1 } 0 .. 19;
-    for my $round (1 .. 3) {
+    my ($rounds, $bad, $non200) = (0, '', 0);
+    for my $round (1 .. 30) {
+        $rounds = $round;
         my @r = parallel(20, sub {
             my $i = $_[0];
-            call($reviewer, PATCH => "/feedbacks/$f->{id}",
+            call($who, PATCH => "/feedbacks/$f->{id}",
                  { screenshot => $i % 2 ? data_url('image/png', $pngs[$i - 1]) : undef });
         });
-        is(scalar(grep { $_->{status} == 200 } @r), 20, "round $round: all 20: 200")
-            or diag(join ' ', map { $_->{status} } @r);
-        my $g = api($reviewer, GET => "/feedbacks/$f->{id}");
+        $non200 += grep { $_->{status} != 200 } @r;
+        my $g = api($who, GET => "/feedbacks/$f->{id}");
         my $type = psql("SELECT coalesce(screenshot_type, '-') FROM feedbacks WHERE id = :'f'", "f=$f->{id}");
         if (defined $g->{screenshot_url}) {
             my $s = http(GET => local_path($g->{screenshot_url}));
-            ok($s->{status} == 200 && $png{ $s->{body} }, "round $round: a screenshot ($type), served: one of those sent")
-                or diag("GET screenshot: $s->{status}; file " . (-e shot_file($f->{id}) ? 'present' : 'missing'));
+            $bad = "round $round: the row says $type, GET screenshot $s->{status}, the file "
+                 . (-e shot_file($f->{id}) ? 'is there' : 'is missing')
+                unless $s->{status} == 200 && $png{ $s->{body} };
         }
-        else {
-            ok(!-e shot_file($f->{id}), "round $round: no screenshot ($type), no file");
+        elsif (-e shot_file($f->{id})) {
+            $bad = "round $round: the row has no screenshot, the file is there";
         }
+        last if $bad;
     }
+    is($non200, 0, "every PATCH of $rounds rounds: 200");
+    is($bad, '', "after each round the row and the file agree ($rounds rounds)");
 };
 
 subtest '20 parallel creates with screenshots: 20 files, each its own bytes' => sub {
