@@ -882,9 +882,8 @@ subtest '20 parallel PATCHes of one screenshot (set and removed): row and file a
     # lock; a PATCH that stores a new file meanwhile can lose it (the row
     # names a screenshot whose file is gone). A narrow window (it showed in
     # 1 round in 12 to 1 in 50 here): up to 50 rounds or 30 s, stopping at
-    # the first;
-    # each round from its own client address (the default limit, 1000
-    # requests an hour, is per address), two authors taking turns.
+    # the first; each round from its own client address (the default limit,
+    # 1000 requests an hour, is per address), two authors taking turns.
     my @who = map { new_user() } 1 .. 2;
     my @f;
     for my $w (@who) {
