@@ -785,7 +785,15 @@ subtest 'carry-over: open and in_progress copied, clamped and snapped; once' => 
     is($got->{count}, 5, 'v2 lists 5 feedback');
     my %copy = map { $_->{carried_from} => $_ } @{ $got->{results} };
     ok(!grep({ $copy{ $src{$_}{id} } } 'resolved', 'closed'), 'resolved and closed stay behind');
-    my $snap = sub { my $t = $_[0] > $d2 ? $d2 : $_[0]; floor($t * 25 + 1e-9) / 25 };
+    # a start lands at most on v2's last frame, an end (exclusive) at most
+    # on the end of it
+    my $frames2 = int($d2 * 25 + 0.5);
+    my $snap = sub {
+        my ($t, $end) = @_;
+        my $f = floor(($t > $d2 ? $d2 : $t) * 25 + 1e-9);
+        my $last = $end ? $frames2 : $frames2 - 1;
+        return ($f > $last ? $last : $f) / 25;
+    };
     for my $name ('open', 'progress', 'crossing', 'past', 'past range') {
         my ($s, $c) = ($src{$name}, $copy{ $src{$name}{id} });
         ok($c, "$name: copied, carried_from the original") or next;
@@ -800,7 +808,7 @@ subtest 'carry-over: open and in_progress copied, clamped and snapped; once' => 
         cmp_ok(abs($c->{timestamp} * 25 - int($c->{timestamp} * 25 + 0.5)), '<', 1e-6, "$name: snapped to the frame start");
     }
     my $cr = $copy{ $src{crossing}{id} };
-    cmp_ok(abs(($cr->{end_timestamp} // -1) - $snap->(3.0)), '<', 1e-9, 'a range crossing the end: cut at v2\'s end');
+    cmp_ok(abs(($cr->{end_timestamp} // -1) - $snap->(3.0, 1)), '<', 1e-9, 'a range crossing the end: cut at v2\'s end');
     my $pr = $copy{ $src{'past range'}{id} };
     is($pr && $pr->{end_timestamp}, undef, 'a range wholly past the end: a point, no end');
     if ($pr) {

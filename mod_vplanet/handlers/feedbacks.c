@@ -275,6 +275,13 @@ int vp_h_feedback_get(vp_req_t *q)
 /* A position a body gives: absent, null (an end cleared) or a time. */
 typedef enum { POS_ABSENT, POS_NULL, POS_SET } pos_given_t;
 
+/* The last frame a position may name on clip c (rate and length known):
+ * a start its last frame, an end (exclusive) the end of it. */
+static int64_t last_frame(const clip_t *c, int end)
+{
+    return vp_frame_count(c->rate, c->duration) - (end ? 0 : 1);
+}
+
 static int past_end(vp_req_t *q, const char *field, const clip_t *c)
 {
     return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, field,
@@ -332,11 +339,12 @@ static int position(vp_req_t *q, json_t *body, const char *prefix, const clip_t 
             return past_end(q, ts_key, c);
         f = vp_frame_at(c->rate, json_number_value(ts));
     }
-    if (c->duration >= 0 && f >= vp_frame_count(c->rate, c->duration)) {
-        /* the very end of the video is its last frame; a frame after it is not */
-        if (!ts || vp_frame_count(c->rate, c->duration) == 0)
+    if (c->duration >= 0 && f > last_frame(c, *prefix)) {
+        /* the very end of the video is its last frame (an end: the end of
+         * it); a frame after it is not */
+        if (!ts || last_frame(c, *prefix) < 0)
             return past_end(q, fr ? fr_key : tc ? tc_key : ts_key, c);
-        f = vp_frame_count(c->rate, c->duration) - 1;
+        f = last_frame(c, *prefix);
     }
     if ((*t = vp_frame_start(c->rate, f)) > 86400)
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, fr ? fr_key : tc_key,
@@ -803,18 +811,20 @@ int vp_h_feedback_screenshot(vp_req_t *q)
 
 /* ---- carry-over between versions ---- */
 
-/* t on clip c: at the start of its frame, at most the last one */
-static double clamp(const clip_t *c, double t)
+/* t on clip c: at the start of its frame, at most the last one a start
+ * (end 0) or an end may name */
+static double clamp(const clip_t *c, double t, int end)
 {
-    int64_t f, n;
+    int64_t f;
 
     if (c->duration >= 0 && t > c->duration)
         t = c->duration;
     if (c->rate.num <= 0)
         return t;
     f = vp_frame_at(c->rate, t);
-    n = c->duration >= 0 ? vp_frame_count(c->rate, c->duration) : 0;
-    return vp_frame_start(c->rate, n > 0 && f >= n ? n - 1 : f);
+    if (c->duration >= 0 && f > last_frame(c, end) && last_frame(c, end) >= 0)
+        f = last_frame(c, end);
+    return vp_frame_start(c->rate, f);
 }
 
 static int carried(vp_req_t *q, const PGresult *pair, json_t **out, json_t **event)
@@ -838,8 +848,10 @@ static int carried(vp_req_t *q, const PGresult *pair, json_t **out, json_t **eve
     n = PQntuples(src);
     for (i = 0; i < n; i++) {
         const char *sep = i ? "," : "", *e = cell(src, i, "end_timestamp_s");
-        double ts = clamp(&c, strtod(cell(src, i, "timestamp_s"), NULL));
-        double te = e ? clamp(&c, strtod(e, NULL)) : -1;
+        double from = strtod(cell(src, i, "timestamp_s"), NULL), ts = clamp(&c, from, 0);
+        /* a range that began past this version's end is a point at its end */
+        double te = e && (c.duration < 0 || from < c.duration) ? clamp(&c, strtod(e, NULL), 1)
+                                                               : -1;
 
         ids = apr_pstrcat(p, ids, sep, cell(src, i, "id"), NULL);
         starts = apr_psprintf(p, "%s%s%.17g", starts, sep, ts);
