@@ -222,6 +222,7 @@ subtest 'filters, each checked against the feedback created, with their totals b
         is_deeply([keys %counts], [$all->{count}], "$q: each page has the same count");
         my $past = list(viewer => "$q&page_size=5&page=9", $F)->{json}{data};
         is_deeply($past->{results}, [], "$q: a page past the end is empty");
+        is_deeply([@$past{qw(count stats)}], [@$all{qw(count stats)}], "$q: ... with the same count and stats");
     }
 
     # project stats
@@ -284,6 +285,11 @@ subtest 'anonymous feedback: its author seen by the owner, admins and itself onl
         $d = list($who => "author=$rid&video_id=$V{main}{id}&fields=id,author_name")->{json}{data};
         is($d->{count}, $sees{$who} ? 2 : 1, "$who: ?author= with ?fields=: the same count");
     }
+    my $upper = list(reviewer => 'author=' . uc($rid) . "&video_id=$V{main}{id}")->{json}{data};
+    is($upper->{count}, 2, 'the author filtering on its own id in upper case finds its anonymous one too');
+    $upper = list(editor => 'author=' . uc($rid) . "&video_id=$V{main}{id}")->{json}{data};
+    is($upper->{count}, 1, '... and the editor, in upper case, still does not');
+
     # an edit by its author, and its deletion: the events hide the author too
     api($U{reviewer}, PATCH => "/feedbacks/$anon->{id}", { content => "anon edited $tag" });
     api($U{editor}, PATCH => "/feedbacks/$anon->{id}", { status => 'in_progress' });
@@ -516,6 +522,14 @@ subtest 'positions at 29.97 fps: drop-frame timecodes, frames, snapped seconds, 
     $u = api($U{reviewer}, PATCH => "/feedbacks/$m->{id}", { end_timestamp => undef });
     is_deeply([@$u{qw(end_timestamp end_frame end_timecode)}], [undef, undef, undef], 'end_timestamp null clears the range');
 
+    # at 25 fps: no drop-frame, frames 0 to 24 in a second
+    fails(create(reviewer => { video_id => $V{main}{id}, content => 'x', timecode => '00:00:01;10' }), 422,
+          'timecode', '25 fps: a drop-frame timecode');
+    fails(create(reviewer => { video_id => $V{main}{id}, content => 'x', timecode => '00:00:01:25' }), 422,
+          'timecode', '25 fps: frame number 25 in a timecode');
+    $r = create(reviewer => { video_id => $V{main}{id}, content => 'x', timecode => '00:00:02:24' });
+    is_deeply([@{ $r->{json}{data} // {} }{qw(frame timecode)}], [74, '00:00:02:24'], '25 fps: 00:00:02:24 is frame 74');
+
     # a video whose frame rate is not known yet
     my $raw = $V{raw}{id};
     is(api($U{owner}, GET => "/videos/$raw")->{fps}, undef, 'the raw video has no fps');
@@ -527,6 +541,10 @@ subtest 'positions at 29.97 fps: drop-frame timecodes, frames, snapped seconds, 
     envelope_ok($r, 201, 'by timestamp before the fps is known');
     is_deeply([@{ $r->{json}{data} }{qw(timestamp frame timecode)}], [0.5, undef, undef],
               '... the timestamp as sent, no frame, no timecode');
+    is(create(reviewer => { video_id => $raw, content => 'x', timestamp => 86400 })->{status}, 201,
+       'no known length: 86400 s is the limit');
+    fails(create(reviewer => { video_id => $raw, content => 'x', timestamp => 86400.5 }), 422, 'timestamp',
+          '... 86400.5 s is past it');
 };
 
 # ==== 6. writes ====
@@ -559,6 +577,27 @@ subtest 'PATCH: its author edits the content, editors and above the status and p
     fails(call($U{editor}, PATCH => $path, { status => 'done' }), 422, 'status', 'an unknown status: 422');
     fails(call($U{reviewer}, PATCH => $path, { video_id => $V{ntsc}{id} }), 400, 'video_id',
           'video_id cannot be changed: 400');
+    for my $null (qw(content kind tags timestamp priority status)) {
+        my $who = $null =~ /^(priority|status)$/ ? 'editor' : 'reviewer';
+        fails(call($U{$who}, PATCH => $path, { $null => undef }), 422, $null, "PATCH $null null: 422");
+    }
+    my $nick = made(reviewer => { video_id => $V{main}{id}, timestamp => 1, content => 'nick',
+                                  display_mode => 'nickname', display_name => 'Nick' });
+    fails(call($U{reviewer}, PATCH => "/feedbacks/$nick->{id}", { display_name => undef }), 422, 'display_name',
+          'PATCH display_name null while in nickname mode: 422');
+
+    # an empty PATCH changes nothing, so it is no way round the author rule
+    my $mark = events_mark($P);
+    my $was = api($U{viewer}, GET => $path)->{updated_at};
+    my $r0 = call($U{reviewer2}, PATCH => $path, {});
+    {
+        local $TODO = 'bug: an empty PATCH by a reviewer who is not the author is 200, touches updated_at and emits feedback.updated';
+        isnt($r0->{status}, 200, 'an empty PATCH by another reviewer is refused (got ' . $r0->{status} . ')');
+        is(api($U{viewer}, GET => $path)->{updated_at}, $was, '... and leaves updated_at alone');
+        is(scalar(grep { $_->{type} eq 'feedback.updated' } @{ events_after($P, $mark) }), 0,
+           '... and emits no feedback.updated');
+    }
+
     my $own = made(editor => { video_id => $V{main}{id}, timestamp => 1, content => 'editor\'s' });
     is(api($U{editor}, PATCH => "/feedbacks/$own->{id}", { content => 'e2', status => 'resolved' })->{content},
        'e2', 'an editor-author changes content and status at once');
@@ -675,6 +714,21 @@ subtest 'bad input: JSON, types, unknown fields, ids, injections, lengths, size'
     is($r->{json}{error}{code}, 'payload_too_large', '... payload_too_large');
 };
 
+subtest 'Idempotency-Key: a retried creation is the first answer, one row' => sub {
+    local $VP::IP = new_ip();
+    my $key = "fb-$tag";
+    my $body = { video_id => $V{main}{id}, timestamp => 4, content => "idempotent $tag" };
+    my $send = sub { http(POST => "/api/v1/projects/$P/feedbacks", json => $_[0],
+                          headers => { %{ bearer($U{reviewer2}{access}) }, 'idempotency-key' => $key }) };
+    my ($r1, $r2) = ($send->($body), $send->($body));
+    envelope_ok($r1, 201, 'the first');
+    envelope_ok($r2, 201, 'the retry');
+    is($r2->{headers}{'idempotent-replayed'}, 'true', '... Idempotent-Replayed: true');
+    is($r2->{json}{data}{id}, $r1->{json}{data}{id}, '... the same feedback');
+    is(psql("SELECT count(*) FROM feedbacks WHERE content = :'c'", "c=idempotent $tag"), 1, 'one row');
+    fails($send->({ %$body, content => 'another' }), 409, undef, 'the key with another body: 409');
+};
+
 # ==== 7. concurrency ====
 subtest '20 parallel creates on one video: 20 rows, 20 ids, count 20, 20 events' => sub {
     local $VP::IP = new_ip();
@@ -788,6 +842,21 @@ subtest 'carry-over: open and in-progress feedback to the next version, clamped,
     my $late = $mk->(0.5, 'open');
     $r = api($U{editor}, POST => $C, { from_video_id => $v1->{id} });
     is_deeply([@$r{qw(carried skipped)}], [1, scalar @carry], 'a feedback added since carries alone');
+};
+
+subtest 'carry-over: 5 at once copy each feedback once' => sub {
+    local $VP::IP = new_ip();
+    my $v1 = video($P, "Race $tag", $TEN);
+    my $v2 = video($P, "Race $tag", $TEN);
+    my @src = map { made(reviewer => { video_id => $v1->{id}, timestamp => $_, content => "race $_" }) } 1 .. 3;
+    my @r = parallel(5, sub { call($U{editor}, POST => "/videos/$v2->{id}/carry-feedback",
+                                   { from_video_id => $v1->{id} }) });
+    is_deeply([map { $_->{status} } @r], [(200) x 5], 'each answered 200') or diag(join ' ', map { $_->{status} } @r);
+    my $sum = 0;
+    $sum += $_->{json}{data}{carried} // 0 for @r;
+    is($sum, 3, 'carried 3 in all');
+    is(psql("SELECT count(*) FROM feedbacks WHERE video_id = :'v'", "v=$v2->{id}"), 3, '3 rows on version 2');
+    is(feedback_count($v2->{id}), 3, 'its feedback_count is 3');
 };
 
 # ==== 9. the creation limit ====
