@@ -231,6 +231,13 @@ subtest 'filters, each checked against the feedback created, with their totals b
     is_deeply($st->{by_status}, \%all_stats, 'project stats: by status');
     is_deeply($st->{by_priority}, { map { $_ => 6 } @prio }, 'project stats: by priority');
 
+    # a deletion leaves the totals
+    api($U{owner}, DELETE => "/feedbacks/$made[0]{id}");
+    my $after = api($U{viewer}, GET => "/projects/$F/stats")->{feedback};
+    is($after->{total}, 23, 'project stats after a deletion: 23');
+    is($after->{by_status}{$made[0]{status}}, $all_stats{$made[0]{status}} - 1, '... one fewer of its status');
+    is(list(viewer => '', $F)->{json}{data}{count}, 23, '... and the list counts 23');
+
     # ?fields=
     my $r = list(viewer => 'fields=id,status&page_size=3', $F);
     envelope_ok($r, 200, '?fields=id,status');
@@ -284,6 +291,10 @@ subtest 'anonymous feedback: its author seen by the owner, admins and itself onl
         is($d->{stats}{open}, $sees{$who} ? 2 : 1, "$who: ?author= stats do not count it either");
         $d = list($who => "author=$rid&video_id=$V{main}{id}&fields=id,author_name")->{json}{data};
         is($d->{count}, $sees{$who} ? 2 : 1, "$who: ?author= with ?fields=: the same count");
+        my ($slim) = grep { $_->{id} eq $anon->{id} }
+            @{ list($who => "video_id=$V{main}{id}&fields=id,author&page_size=100")->{json}{data}{results} };
+        is($slim->{author} ? $slim->{author}{id} : undef, $sees{$who} ? $rid : undef,
+           "$who: ?fields=id,author: the same author as the whole item");
     }
     my $upper = list(reviewer => 'author=' . uc($rid) . "&video_id=$V{main}{id}")->{json}{data};
     is($upper->{count}, 2, 'the author filtering on its own id in upper case finds its anonymous one too');
@@ -707,6 +718,8 @@ subtest 'bad input: JSON, types, unknown fields, ids, injections, lengths, size'
         is_deeply([map { $_->{id} } @{ $l->{results} }], [$f->{id}], '... found by that tag alone');
     }
     ok(psql('SELECT count(*) FROM users') > 0, 'the users are still there');
+    fails(call($U{viewer}, GET => "/feedbacks/$d->{id}/screenshot"), 404, undef, 'the screenshot of one without: 404');
+    is($d->{screenshot_url}, undef, '... its screenshot_url is null');
 
     my $big = $JSON->encode({ %ok, content => 'x', tags => ['y' x (1048576)] });
     my $r = $post->($big);
@@ -837,6 +850,16 @@ subtest 'carry-over: open and in-progress feedback to the next version, clamped,
     fails(call($U{editor}, POST => $C, { from_video_id => $v1->{id}, all => 1 }), 400, 'all', 'an unknown field: 400');
     fails(call($U{editor}, POST => '/videos/' . uuid4() . '/carry-feedback', { from_video_id => $v1->{id} }),
           404, undef, 'to no video: 404');
+    {
+        # a deleted version is no video of the project any more (GET: 404)
+        my $gone = video($P, "Cut $tag", $FOUR);
+        my $v4 = video($P, "Cut $tag", $FOUR);
+        api($U{owner}, DELETE => "/videos/$gone->{id}");
+        my $r = call($U{editor}, POST => "/videos/$v4->{id}/carry-feedback", { from_video_id => $gone->{id} });
+        local $TODO = 'bug: carrying from a deleted version is 200 {carried: 0} with a feedback.carried event';
+        local $VP::TODO = $TODO;     # (error_ok's own ok() is in package VP)
+        fails($r, 422, 'from_video_id', 'from a deleted version: 422');
+    }
 
     # a new open feedback on version 1 carries on a third call, alone
     my $late = $mk->(0.5, 'open');
