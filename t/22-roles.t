@@ -296,6 +296,11 @@ my %HOW = (
     'POST carry-feedback' => {
         call => sub { (POST => "/api/v1/videos/$carry_v2->{id}/carry-feedback",
                        { from_video_id => $carry_v1->{id} }) } },
+    # the file itself (a download), not an envelope
+    'GET feedback export (project)' => { download => 1,
+        call => sub { (GET => "$_[1]{base}/feedbacks/export?format=csv") } },
+    'GET feedback export (video)' => { download => 1,
+        call => sub { (GET => "/api/v1/videos/$video->{id}/feedbacks/export?format=edl") } },
     'GET project (deleted)' => {
         prep => sub { $gone //= do { my $p = project(); setup(200, DELETE => $p->{base}); $p } },
         call => sub { (GET => $_[1]{base}) } },
@@ -319,6 +324,8 @@ for my $row (@MATRIX) {
             my $ok = $r->{status} != $want
                        ? (ok(0, $label) || diag("got $r->{status}: " . ($r->{body} // '')))
                    : $want < 300 && $how->{media} ? is($r->{body}, $MP4, "$label: the file")
+                   : $want < 300 && $how->{download}
+                       ? like($r->{headers}{'content-disposition'} // '', qr/^attachment/, "$label: a download")
                    : $want < 300 ? envelope_ok($r, $want, $label)
                    : error_ok($r, $want, $want == 404 ? 'not_found'
                                          : $want == 401 ? 'invalid_token' : 'forbidden',
@@ -369,10 +376,12 @@ subtest 'no token or an expired token: 401 on every project route' => sub {
         [DELETE => "/api/v1/feedbacks/$feedback->{id}"],
         [GET    => "/api/v1/feedbacks/$feedback->{id}/screenshot"],
         [POST   => "/api/v1/videos/$carry_v2->{id}/carry-feedback", { from_video_id => $carry_v1->{id} }],
+        [GET    => "$S->{base}/feedbacks/export?format=csv"],
+        [GET    => "/api/v1/videos/$video->{id}/feedbacks/export?format=csv"],
     );
     {
         my %routes = map { ("$_->[0] $_->[1]" =~ s/[0-9a-f-]{36}/{id}/r) => 1 } @ROUTES;
-        is(scalar keys %routes, 34, 'the 401 list names all 34 project, video and feedback routes once');
+        is(scalar keys %routes, 36, 'the 401 list names all 36 project, video and feedback routes once');
     }
 
     # the owner's own claims, expired and re-signed; unchanged, they pass
