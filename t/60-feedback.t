@@ -4,7 +4,8 @@
 # lists, reads, the author filter and the events; drawing_data and tags
 # rules; positions as seconds, frames and drop-frame timecodes on a real
 # 29.97 fps clip probed by vplanetd; the permission split of PATCH and
-# DELETE, soft deletion, bad input; 20 parallel creates and updates;
+# DELETE, soft deletion, bad input; screenshots as data URLs and form
+# parts; 20 parallel creates and updates;
 # carry-over between versions; the per-user creation limit.
 # (Who may call each route is t/22-roles.t with t/roles.table.)
 #
@@ -19,8 +20,12 @@ use JSON::PP ();
 use File::Temp ();
 use POSIX qw(floor);
 use Encode ();
+use MIME::Base64 ();
 use VP;
 use VPVideo;
+
+# test names hold the non-ASCII strings they check
+binmode(Test::More->builder->$_, ':encoding(UTF-8)') for qw(output failure_output todo_output);
 
 my $tag = sprintf '%x%x', $$, time;
 my $JSON = JSON::PP->new->utf8->canonical;
@@ -764,6 +769,92 @@ subtest 'Idempotency-Key: a retried creation is the first answer, one row' => su
     is($r2->{json}{data}{id}, $r1->{json}{data}{id}, '... the same feedback');
     is(psql("SELECT count(*) FROM feedbacks WHERE content = :'c'", "c=idempotent $tag"), 1, 'one row');
     fails($send->({ %$body, content => 'another' }), 409, undef, 'the key with another body: 409');
+};
+
+# ==== screenshots ====
+# image(KIND): a 32x24 still made by ffmpeg (png, gif, webp)
+sub image {
+    my ($kind) = @_;
+    my %args = (png => ['-c:v', 'png', '-f', 'image2'], gif => ['-f', 'gif'],
+                webp => ['-c:v', 'libwebp', '-f', 'webp']);
+    my $out = "$tmp/still.$kind";
+    system('ffmpeg', '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=32x24',
+           '-frames:v', '1', @{ $args{$kind} }, $out) == 0 or die "ffmpeg could not make a $kind\n";
+    return slurp($out);
+}
+sub data_url { "data:$_[0];base64," . MIME::Base64::encode_base64($_[1], '') }
+sub local_path { $_[0] =~ s{^https?://[^/]+}{}r }
+
+subtest 'screenshots: a data URL or a form part, served by a signed URL, replaced, removed' => sub {
+    local $VP::IP = new_ip();
+    my ($png, $gif, $webp, $jpg) = (image('png'), image('gif'), image('webp'), fixture('jpg'));
+    my %ok = (video_id => $V{main}{id}, timestamp => 1, content => 'with a picture');
+    my $r = create(reviewer => { %ok, screenshot => data_url('image/png', $png) });
+    envelope_ok($r, 201, 'a PNG as a data URL') or return;
+    my $f = $r->{json}{data};
+    like($f->{screenshot_url} // '', qr{/api/v1/feedbacks/$f->{id}/screenshot\?.*user=$U{reviewer}{id}.*signature=},
+         'screenshot_url: signed for the caller');
+    my $g = http(GET => local_path($f->{screenshot_url}));
+    is($g->{status}, 200, 'the signed URL without a header: 200');
+    ok($g->{body} eq $png, '... the PNG\'s bytes');
+    like($g->{headers}{'content-type'} // '', qr{^image/png}, '... as image/png');
+    my $mine = api($U{viewer}, GET => "/feedbacks/$f->{id}")->{screenshot_url} // '';
+    like($mine, qr{user=$U{viewer}{id}}, 'the viewer reads its own signed URL');
+    ok(http(GET => local_path($mine))->{body} eq $png, '... which serves the PNG');
+    ok(http(GET => "/api/v1/feedbacks/$f->{id}/screenshot", headers => bearer($U{viewer}{access}))->{body} eq $png,
+       'by Bearer token too');
+    fails(http(GET => "/api/v1/feedbacks/$f->{id}/screenshot", headers => bearer($U{outsider}{access})), 404, undef,
+          'another tenant: 404');
+    fails(http(GET => local_path($f->{screenshot_url}) =~ s/signature=[\w-]+/signature=AAAA/r), 403, undef,
+          'a tampered signature: 403');
+    my $events = events_after($P, 0);
+    my ($ev) = grep { ($_->{payload}{id} // '') eq $f->{id} } @$events;
+    is($ev->{payload}{screenshot_url}, undef, 'the event names no signed URL (its readers have their own)');
+
+    # what is refused
+    fails(create(reviewer => { %ok, screenshot => data_url('image/gif', $gif) }), 422, 'screenshot', 'a GIF: 422');
+    fails(create(reviewer => { %ok, screenshot => data_url('image/png', $jpg) }), 422, 'screenshot',
+          'JPEG bytes declared as PNG: 422');
+    fails(create(reviewer => { %ok, screenshot => 'not a data URL' }), 422, 'screenshot', 'no data URL: 422');
+    fails(create(reviewer => { %ok, screenshot => data_url('image/png', $png . ("\0" x (5 * 1048576))) }), 422,
+          'screenshot', 'over 5 MiB: 422');
+
+    # the other types, and a form
+    for my $t (['image/jpeg', $jpg], ['image/webp', $webp]) {
+        $r = create(reviewer => { %ok, screenshot => data_url(@$t) });
+        envelope_ok($r, 201, "$t->[0] as a data URL") or next;
+        like(http(GET => local_path($r->{json}{data}{screenshot_url}))->{headers}{'content-type'} // '',
+             qr{^\Q$t->[0]\E}, "... served as $t->[0]");
+    }
+    my ($body, $type) = multipart(['data', $JSON->encode({ %ok, content => 'a form' }), 'data.json', 'application/json'],
+                                  ['screenshot', $png, 'shot.png', 'image/png']);
+    $r = http(POST => "/api/v1/projects/$P/feedbacks", body => $body,
+              headers => { %{ bearer($U{reviewer}{access}) }, 'content-type' => $type });
+    envelope_ok($r, 201, 'a form: data and a PNG part');
+    is($r->{json}{data}{content}, 'a form', '... the data part is the feedback');
+    my $form_url = local_path($r->{json}{data}{screenshot_url} // '');
+    ok(http(GET => $form_url)->{body} eq $png, '... and its screenshot the PNG');
+    api($U{reviewer}, DELETE => "/feedbacks/$r->{json}{data}{id}");
+    fails(http(GET => $form_url), 404, undef, 'once the feedback is deleted, its screenshot URL is 404');
+    ($body, $type) = multipart(['data', $JSON->encode({ %ok, content => 'a lying form' })],
+                               ['screenshot', $png, 'shot.jpg', 'image/jpeg']);
+    fails(http(POST => "/api/v1/projects/$P/feedbacks", body => $body,
+               headers => { %{ bearer($U{reviewer}{access}) }, 'content-type' => $type }), 422, 'screenshot',
+          'a form whose PNG part says image/jpeg: 422');
+
+    # PATCH: only the author replaces or removes it
+    my $path = "/feedbacks/$f->{id}";
+    fails(call($U{editor}, PATCH => $path, { screenshot => data_url('image/jpeg', $jpg) }), 403, undef,
+          'another member replacing it: 403');
+    my $u = api($U{reviewer}, PATCH => $path, { screenshot => data_url('image/jpeg', $jpg) });
+    ok(http(GET => local_path($u->{screenshot_url}))->{body} eq $jpg, 'its author replaces it: the JPEG now');
+    my $file = grep { /\Q$f->{id}\E/ } storage_files('screenshots');
+    ok($file, 'its file is in the storage folder');
+    $u = api($U{reviewer}, PATCH => $path, { screenshot => undef });
+    is($u->{screenshot_url}, undef, 'screenshot null removes it');
+    fails(http(GET => "/api/v1/feedbacks/$f->{id}/screenshot", headers => bearer($U{viewer}{access})), 404, undef,
+          '... then 404');
+    ok(wait_for(5, sub { !grep { /\Q$f->{id}\E/ } storage_files('screenshots') }), '... and its file is gone');
 };
 
 # ==== 7. concurrency ====
