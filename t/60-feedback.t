@@ -5,8 +5,8 @@
 # rules; positions as seconds, frames and drop-frame timecodes on a real
 # 29.97 fps clip probed by vplanetd; the permission split of PATCH and
 # DELETE, soft deletion, bad input; screenshots as data URLs and form
-# parts; 20 parallel creates and updates;
-# carry-over between versions; the per-user creation limit.
+# parts; Idempotency-Key; 20 parallel creates and updates; carry-over
+# between versions (5 at once too); the per-user creation limit.
 # (Who may call each route is t/22-roles.t with t/roles.table.)
 #
 # The clips are made here by ffmpeg (64x48, x264 ultrafast: seconds to
