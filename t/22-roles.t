@@ -1,5 +1,6 @@
 # The role matrix of spec section 4: every /api/v1/projects route of
-# routes.c (and the /api/v1/videos routes of a project's videos), called
+# routes.c (and the /api/v1/videos and /api/v1/feedbacks routes of a
+# project's videos and feedback), called
 # by each kind of caller, and the status each must get.
 # The expected statuses are t/roles.table (which t/unit/test_access.c
 # asks of the policy too), a literal table written from the README
@@ -7,7 +8,9 @@
 # rules (vp_may): owner > admin > editor > reviewer > viewer; read is
 # viewer+, settings and members admin+, schedule, memos and videos editor+ (an
 # upload, a rename, a deletion; every member reads and plays them), delete,
-# restore and transfer owner only; a registered user who is not a member
+# restore and transfer owner only; feedback reviewer+ to write, its author
+# to edit, editor+ for status and carry-over, author or admin+ to delete
+# (spec section 6); a registered user who is not a member
 # gets 404 below /projects/{id}; a guest token is 401 invalid_token on
 # every project endpoint (for now; spec section 7: "every other route
 # answers 401 to a guest token"). Member-management rules (only the owner
@@ -142,6 +145,52 @@ my $gone;                                            # a deleted project, made o
 my $n = 0;
 my $video = setup(201, POST => "$S->{base}/videos", video_body("shared $tag"));
 
+# ---- feedback ----
+# A feedback's body on the shared video (0.5 s: within its second).
+sub feedback_body { { video_id => $video->{id}, timestamp => 0.5, content => $_[0] } }
+
+# as_member(WHO, STATUS, METHOD, PATH, BODY): a set-up request by member
+# WHO, which must succeed.
+sub as_member {
+    my ($who, $status, $method, $path, $body) = @_;
+    ($setup_ip, $setup_calls) = (new_ip(), 0) if ++$setup_calls > 300;
+    my $r = request($method => $path, $body,
+                    { %{ bearer($U{$who}{access}) }, 'x-forwarded-for' => $setup_ip });
+    die "set-up by $who: $method $path: expected $status, got $r->{status}: $r->{body}\n"
+        unless $r->{status} == $status;
+    return $r->{json}{data};
+}
+
+# authored_by(WHO): a new feedback on the shared project written by WHO
+# itself: the viewer while it was a reviewer (demoted since), the
+# outsider while it was a reviewer (removed since); a guest writes none
+# yet, so the owner's.
+sub authored_by {
+    my ($who) = @_;
+    my $F = "$S->{base}/feedbacks";
+    return setup(201, POST => $F, feedback_body('by the owner, for a guest')) if $GUEST_ROLE{$who};
+    if ($who eq 'viewer') {
+        setup(200, PATCH => "$S->{base}/members/$U{viewer}{id}", { role => 'reviewer' });
+        my $f = as_member(viewer => 201, POST => $F, feedback_body('by the viewer as a reviewer'));
+        setup(200, PATCH => "$S->{base}/members/$U{viewer}{id}", { role => 'viewer' });
+        return $f;
+    }
+    if ($who eq 'outsider') {
+        setup(201, POST => "$S->{base}/members", { user_id => $U{outsider}{id}, role => 'reviewer' });
+        my $f = as_member(outsider => 201, POST => $F, feedback_body('by the outsider as a reviewer'));
+        setup(200, DELETE => "$S->{base}/members/$U{outsider}{id}");
+        return $f;
+    }
+    return as_member($who => 201, POST => $F, feedback_body("by $who"));
+}
+
+my $feedback = setup(201, POST => "$S->{base}/feedbacks", feedback_body('shared'));
+my $by_reviewer = as_member(reviewer => 201, POST => "$S->{base}/feedbacks", feedback_body('the reviewer\'s'));
+# two versions of one title: carrying from version 1 to version 2
+my $carry_v1 = setup(201, POST => "$S->{base}/videos", video_body("carried $tag"));
+my $carry_v2 = setup(201, POST => "$S->{base}/videos", video_body("carried $tag"));
+die "set-up: the second upload is not version 2 of the first\n" unless $carry_v2->{version} == 2;
+
 my %HOW = (
     'GET projects'       => { call => sub { (GET => '/api/v1/projects') } },
     'POST projects'      => { call => sub { (POST => '/api/v1/projects',
@@ -226,6 +275,32 @@ my %HOW = (
         fresh => 1,
         # a guest names its own token's subject; it is refused before that counts
         call => sub { (DELETE => "$_[1]{base}/members/" . ($U{$_[0]} ? $U{$_[0]}{id} : uuid4())) } },
+    'GET feedbacks'      => { call => sub { (GET => "$_[1]{base}/feedbacks") } },
+    'POST feedbacks'     => { call => sub { (POST => "$_[1]{base}/feedbacks", feedback_body("posted by $_[0]")) } },
+    'GET feedback'       => { call => sub { (GET => "/api/v1/feedbacks/$feedback->{id}") } },
+    'PATCH feedback content (own)' => {
+        prep => sub { +{ %$S, feedback => authored_by($_[0])->{id} } },
+        call => sub { (PATCH => "/api/v1/feedbacks/$_[1]{feedback}", { content => "edited by $_[0]" }) } },
+    'PATCH feedback content (other)' => {
+        # the reviewer's feedback, or for the reviewer the owner's
+        call => sub { (PATCH => '/api/v1/feedbacks/' . ($_[0] eq 'reviewer' ? $feedback : $by_reviewer)->{id},
+                       { content => "edited by $_[0]" }) } },
+    'PATCH feedback status' => {
+        call => sub { (PATCH => "/api/v1/feedbacks/$feedback->{id}", { status => 'in_progress' }) } },
+    'DELETE feedback (own)' => {
+        prep => sub { +{ %$S, feedback => authored_by($_[0])->{id} } },
+        call => sub { (DELETE => "/api/v1/feedbacks/$_[1]{feedback}") } },
+    'DELETE feedback (another\'s)' => {
+        prep => sub { +{ %$S, feedback => ($_[0] eq 'reviewer' ? authored_by('owner') : authored_by('reviewer'))->{id} } },
+        call => sub { (DELETE => "/api/v1/feedbacks/$_[1]{feedback}") } },
+    'POST carry-feedback' => {
+        call => sub { (POST => "/api/v1/videos/$carry_v2->{id}/carry-feedback",
+                       { from_video_id => $carry_v1->{id} }) } },
+    # the file itself (a download), not an envelope
+    'GET feedback export (project)' => { download => 1,
+        call => sub { (GET => "$_[1]{base}/feedbacks/export?format=csv") } },
+    'GET feedback export (video)' => { download => 1,
+        call => sub { (GET => "/api/v1/videos/$video->{id}/feedbacks/export?format=edl") } },
     'GET project (deleted)' => {
         prep => sub { $gone //= do { my $p = project(); setup(200, DELETE => $p->{base}); $p } },
         call => sub { (GET => $_[1]{base}) } },
@@ -249,6 +324,8 @@ for my $row (@MATRIX) {
             my $ok = $r->{status} != $want
                        ? (ok(0, $label) || diag("got $r->{status}: " . ($r->{body} // '')))
                    : $want < 300 && $how->{media} ? is($r->{body}, $MP4, "$label: the file")
+                   : $want < 300 && $how->{download}
+                       ? like($r->{headers}{'content-disposition'} // '', qr/^attachment/, "$label: a download")
                    : $want < 300 ? envelope_ok($r, $want, $label)
                    : error_ok($r, $want, $want == 404 ? 'not_found'
                                          : $want == 401 ? 'invalid_token' : 'forbidden',
@@ -292,10 +369,19 @@ subtest 'no token or an expired token: 401 on every project route' => sub {
         [GET    => "/api/v1/videos/$video->{id}/versions"],
         [GET    => "/api/v1/videos/$video->{id}/content"],
         [GET    => "/api/v1/videos/$video->{id}/poster"],
+        [GET    => "$S->{base}/feedbacks"],
+        [POST   => "$S->{base}/feedbacks", feedback_body('unauthenticated')],
+        [GET    => "/api/v1/feedbacks/$feedback->{id}"],
+        [PATCH  => "/api/v1/feedbacks/$feedback->{id}", { status => 'closed' }],
+        [DELETE => "/api/v1/feedbacks/$feedback->{id}"],
+        [GET    => "/api/v1/feedbacks/$feedback->{id}/screenshot"],
+        [POST   => "/api/v1/videos/$carry_v2->{id}/carry-feedback", { from_video_id => $carry_v1->{id} }],
+        [GET    => "$S->{base}/feedbacks/export?format=csv"],
+        [GET    => "/api/v1/videos/$video->{id}/feedbacks/export?format=csv"],
     );
     {
         my %routes = map { ("$_->[0] $_->[1]" =~ s/[0-9a-f-]{36}/{id}/r) => 1 } @ROUTES;
-        is(scalar keys %routes, 27, 'the 401 list names all 27 project and video routes once');
+        is(scalar keys %routes, 36, 'the 401 list names all 36 project, video and feedback routes once');
     }
 
     # the owner's own claims, expired and re-signed; unchanged, they pass
@@ -326,6 +412,12 @@ subtest 'refused calls change nothing: the shared project keeps its members' => 
     is(psql("SELECT string_agg(substr(s.title, 13, strpos(substr(s.title, 13), ' ') - 1), ',' ORDER BY s.title)"
           . " FROM video_stacks s WHERE s.project_id = :'p' AND s.title LIKE 'uploaded by %'", "p=$S->{id}"),
        'admin,editor,owner', 'videos were uploaded by the owner, the admin and the editor alone');
+    is(psql("SELECT string_agg(substr(content, 11), ',' ORDER BY content) FROM feedbacks"
+          . " WHERE project_id = :'p' AND content LIKE 'posted by %'", "p=$S->{id}"),
+       'admin,editor,owner,reviewer', 'feedback was posted by the owner, the admin, the editor and the reviewer alone');
+    is(psql("SELECT string_agg(content, ',' ORDER BY content) FROM feedbacks WHERE id IN (:'a', :'b')",
+            "a=$feedback->{id}", "b=$by_reviewer->{id}"),
+       "shared,the reviewer's", 'nobody edited the content of a feedback not their own');
 };
 
 # ---- on failure: the whole matrix, got against expected ----
