@@ -529,6 +529,15 @@ subtest 'positions at 29.97 fps: drop-frame timecodes, frames, snapped seconds, 
     }
     is($at->(timestamp => 0)->{json}{data}{timecode}, '00:00:00;00', 'timestamp 0: 00:00:00;00');
 
+    # the clip's last frame: its stored duration (rounded to a millisecond)
+    # is the nearest whole number of frames
+    my $frames = int($v->{duration_s} * 30000 / 1001 + 0.5);
+    envelope_ok($at->(frame => $frames - 1), 201, "its last frame, $frames - 1");
+    fails($at->(frame => $frames), 422, 'frame', "frame $frames (one past the last)");
+    $r = $at->(timestamp => $v->{duration_s});
+    is($r->{json}{data}{frame}, $frames - 1, 'a timestamp at the very end is the last frame');
+    is($at->(frame => $frames - 10, end_frame => $frames)->{json}{data}{end_frame}, $frames,
+       'a range may end at the end of the video (an end is exclusive)');
     fails($at->(timestamp => 63), 422, 'timestamp', 'a timestamp past the duration');
     fails($at->(frame => 1900), 422, 'frame', 'a frame past the duration');
     fails($at->(timecode => '00:01:05;00'), 422, 'timecode', 'a timecode past the duration');
@@ -925,13 +934,22 @@ subtest 'carry-over: open and in-progress feedback to the next version, clamped,
     my @got = @{ list(viewer => "video_id=$v2->{id}&page_size=100")->{json}{data}{results} };
     is(scalar @got, scalar @carry, 'version 2 has that many');
     my %from = map { ($_->{carried_from} // '') => $_ } @got;
-    my $snap = sub { floor($_[0] * 25 + 1e-6) / 25 };   # the start of a 25 fps frame
+    # the start of a 25 fps frame of version 2: a start at most its last
+    # frame, an end (exclusive) at most the end of it
+    my $frames2 = int($d2 * 25 + 0.5);
+    my $snap = sub {
+        my ($t, $end) = @_;
+        my $f = floor(($t < $d2 ? $t : $d2) * 25 + 1e-6);
+        my $last = $end ? $frames2 : $frames2 - 1;
+        return ($f > $last ? $last : $f) / 25;
+    };
     for my $s (@carry) {
         my $c = $from{$s->{id}} or (fail("$s->{content}: not carried"), next);
-        my $ts = $snap->($s->{timestamp} < $d2 ? $s->{timestamp} : $d2);
+        my $ts = $snap->($s->{timestamp});
         ok(near($c->{timestamp}, $ts, 1e-6), "$s->{content}: timestamp $c->{timestamp} (clamped and snapped: $ts)");
         if (defined $s->{end_timestamp}) {
-            my $te = $snap->($s->{end_timestamp} < $d2 ? $s->{end_timestamp} : $d2);
+            # a range that began past version 2's end is a point
+            my $te = $s->{timestamp} < $d2 ? $snap->($s->{end_timestamp}, 1) : -1;
             if ($te > $ts) { ok(near($c->{end_timestamp} // -1, $te, 1e-6), "$s->{content}: end clamped to $te") }
             else { is($c->{end_timestamp}, undef, "$s->{content}: a range cut to nothing loses its end") }
         }

@@ -848,9 +848,9 @@ static int carried(vp_req_t *q, const PGresult *pair, json_t **out, json_t **eve
     n = PQntuples(src);
     for (i = 0; i < n; i++) {
         const char *sep = i ? "," : "", *e = cell(src, i, "end_timestamp_s");
-        double from = strtod(cell(src, i, "timestamp_s"), NULL), ts = clamp(&c, from, 0);
+        double began = strtod(cell(src, i, "timestamp_s"), NULL), ts = clamp(&c, began, 0);
         /* a range that began past this version's end is a point at its end */
-        double te = e && (c.duration < 0 || from < c.duration) ? clamp(&c, strtod(e, NULL), 1)
+        double te = e && (c.duration < 0 || began < c.duration) ? clamp(&c, strtod(e, NULL), 1)
                                                                : -1;
 
         ids = apr_pstrcat(p, ids, sep, cell(src, i, "id"), NULL);
