@@ -26,7 +26,7 @@ int vp_project_access(vp_req_t *q, vp_action_t action)
     int st;
 
     /* a guest's project actions are the policy's to allow */
-    if ((st = vp_identify(q)))
+    if (!q->who && (st = vp_identify(q)))
         return st;
     q->project_id = id;
     if ((st = check_role(q, VP_SQL_MEMBER_ROLE, action, NULL)))
@@ -76,8 +76,11 @@ int vp_project_tx(vp_req_t *q, vp_action_t action, int (*fn)(vp_req_t *q, void *
                   void *ctx)
 {
     struct project_tx t = {action, fn, ctx};
+    int st = vp_db_tx(q, locked_tx, &t);
 
-    return vp_db_tx(q, locked_tx, &t);
+    if (!st)    /* committed: remembered answers of the project are old */
+        vp_answers_changed(q, q->project_id);
+    return st;
 }
 
 int vp_restore_access(vp_req_t *q)

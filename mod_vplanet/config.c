@@ -23,7 +23,7 @@ void *vp_config_create(apr_pool_t *p, server_rec *s)
     vp_config_t *c = apr_pcalloc(p, sizeof *c);
     int i;
 
-    c->access_ttl = c->refresh_ttl = c->refresh_grace = c->session_cache = -1;
+    c->access_ttl = c->refresh_ttl = c->refresh_grace = c->session_cache = c->list_cache = -1;
     c->max_body = c->max_upload = -1;
     c->max_json_members = c->max_json_values = -1;
     c->diagnostics = -1;
@@ -50,6 +50,7 @@ void *vp_config_merge(apr_pool_t *p, void *base_, void *add_)
     MERGE_NUM(refresh_ttl);
     MERGE_NUM(refresh_grace);
     MERGE_NUM(session_cache);
+    MERGE_NUM(list_cache);
     MERGE_PTR(media_root);
     MERGE_PTR(public_url);
     MERGE_NUM(max_body);
@@ -191,10 +192,15 @@ static const char *set_ttl(cmd_parms *cmd, void *dummy, const char *arg)
             return "VPlanetRefreshReuseGrace must be seconds from 0 (off) to 300";
         c->refresh_grace = (int)v;
     }
-    else {
+    else if (cmd->info == (void *)3) {
         if (!number(arg, 0, 60, &v))
             return "VPlanetSessionCache must be seconds from 0 (off) to 60";
         c->session_cache = (int)v;
+    }
+    else {
+        if (!number(arg, 0, 60, &v))
+            return "VPlanetListCache must be seconds from 0 (off) to 60";
+        c->list_cache = (int)v;
     }
     return NULL;
 }
@@ -290,6 +296,10 @@ const command_rec vp_cmds[] = {
         "Seconds a child remembers that a session is live instead of asking the "
         "database on every request (default 0: always asks); revocations through "
         "this httpd are seen at once, others within these seconds"),
+    AP_INIT_TAKE1("VPlanetListCache", set_ttl, (void *)4, RSRC_CONF,
+        "Seconds a child remembers the answer of a polled list (a video's feedback) "
+        "for one session and query (default 0: built every time); writes of the "
+        "project through this httpd are seen at once, others within these seconds"),
     AP_INIT_TAKE3("VPlanetArgon2", set_argon2, NULL, RSRC_CONF,
         "argon2id cost of new password hashes: memory KiB, iterations, lanes "
         "(default 19456 2 1); weaker stored hashes are upgraded at login"),
@@ -333,6 +343,11 @@ int vp_config_access_ttl(const vp_config_t *c)
 int vp_config_refresh_ttl(const vp_config_t *c)
 {
     return c->refresh_ttl >= 0 ? c->refresh_ttl : VP_REFRESH_TTL_DEFAULT;
+}
+
+int vp_config_list_cache(const vp_config_t *c)
+{
+    return c->list_cache >= 0 ? c->list_cache : 0;
 }
 
 int vp_config_session_cache(const vp_config_t *c)

@@ -192,6 +192,7 @@ static void vp_register_hooks(apr_pool_t *p)
     ap_hook_handler(vp_handler, NULL, NULL, APR_HOOK_MIDDLE);
     vp_ratelimit_hooks();
     vp_sessions_hooks();
+    vp_answers_hooks();
     vp_wscap_hooks();
     vp_wsframe_hooks();
 }

@@ -284,6 +284,15 @@ int vp_respond(vp_req_t *q, int status)
     json_t *env = vp_json_pool(r->pool, vp_envelope(&e));
     const char *body = vp_json_dump(r->pool, env);
 
+    /* data kept as text (answers.c) goes in as it is */
+    if (q->data_text && !q->data && status < HTTP_BAD_REQUEST) {
+        const char *at = strstr(body, "\"data\":null");
+
+        if (at)
+            body = apr_pstrcat(r->pool, apr_pstrndup(r->pool, body, (apr_size_t)(at - body)),
+                               "\"data\":", q->data_text, at + strlen("\"data\":null"), NULL);
+    }
+
     r->status = status;
     if (status == HTTP_NO_CONTENT) {    /* headers only (the tus answers) */
         apr_table_setn(r->headers_out, "Cache-Control", "no-store");

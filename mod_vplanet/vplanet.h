@@ -39,6 +39,7 @@ typedef struct {
     int refresh_ttl;
     int refresh_grace;          /* seconds; 0: off */
     int session_cache;          /* seconds; 0: off */
+    int list_cache;             /* seconds; 0: off */
     const char *media_root;
     const char *public_url;     /* NULL: derived from the request */
     apr_off_t max_body;
@@ -82,6 +83,7 @@ struct vp_req {
     int sessions_changed;       /* a statement revoked sessions (sessions.c) */
     int anonymous;              /* the caller acts anonymously: its events name no actor */
     void *ctx;                  /* the handler's own state, for its vp_write_t hooks */
+    const char *data_text;      /* the answer's data as JSON text, instead of data */
 };
 
 /* ---- config.c ---- */
@@ -99,6 +101,7 @@ int vp_config_access_ttl(const vp_config_t *c);
 int vp_config_refresh_ttl(const vp_config_t *c);
 int vp_config_refresh_grace(const vp_config_t *c);
 int vp_config_session_cache(const vp_config_t *c);
+int vp_config_list_cache(const vp_config_t *c);
 vp_argon2_params_t vp_config_argon2(const vp_config_t *c);
 vp_limit_t vp_config_limit(const vp_config_t *c, vp_rl_kind_t kind);
 int vp_config_ws_max_per_client(const vp_config_t *c);
@@ -347,6 +350,24 @@ void vp_sessions_note(vp_req_t *q, vp_sql_id id);
 /* After such a request's work, before its answer: tells every child. */
 void vp_sessions_changed(vp_req_t *q);
 void vp_sessions_hooks(void);
+
+/* ---- answers.c ---- */
+/* A polled list's answer remembered per child (VPlanetListCache). */
+typedef struct {
+    const char *key;        /* NULL: not remembered */
+    int32_t version;        /* the project's write count, read first */
+} vp_answer_t;
+/* For an identified caller of a list of project_id: 1 when this child
+ * remembers the answer of this session and query under the project's
+ * current write count (q->data_text set: answer with vp_ok and no data);
+ * else 0, a filled in for vp_answer_keep. */
+int vp_answer_find(vp_req_t *q, const char *project_id, vp_answer_t *a);
+/* After the list answered 200 (q->data): remembers it under a. */
+void vp_answer_keep(vp_req_t *q, const vp_answer_t *a);
+/* After a committed write of project_id: answers remembered by every
+ * child before it are not used any more. */
+void vp_answers_changed(vp_req_t *q, const char *project_id);
+void vp_answers_hooks(void);
 
 /* ---- wscap.c ---- */
 /* r is a WebSocket upgrade that mod_proxy tunnels to vplanetd (/ws/). */

@@ -224,10 +224,16 @@ int vp_h_feedback_list(vp_req_t *q)
 {
     const char *video, *status, *priority, *author, *tag, *kind, *ordering;
     vp_page_t pg;
+    vp_answer_t remembered;
     PGresult *res;
     view_t v;
     int st, i;
 
+    /* a screen polling its list: the same answer while nothing was written */
+    if ((st = vp_identify(q)))
+        return st;
+    if (vp_answer_find(q, vp_param(&q->params, "id"), &remembered))
+        return vp_ok(q, HTTP_OK, "feedback", NULL);
     if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_list_page(q, &pg))
         || (st = arg(q, "video_id", NULL, 1, &video))
         || (st = arg(q, "status", vp_feedback_statuses, 0, &status))
@@ -249,8 +255,10 @@ int vp_h_feedback_list(vp_req_t *q)
                                   v.admin || (author && !strcasecmp(author, v.me)) ? "t" : "f",
                                   apr_ltoa(q->r->pool, pg.size), apr_ltoa(q->r->pool, pg.offset)))))
         return st;
-    return vp_list_ok_from(q, &pg, res, 5, stats_of(q, res), feedback_keys, "feedback",
-                           complete, &v);
+    if ((st = vp_list_ok_from(q, &pg, res, 5, stats_of(q, res), feedback_keys, "feedback",
+                              complete, &v)) == HTTP_OK)
+        vp_answer_keep(q, &remembered);
+    return st;
 }
 
 int vp_h_feedback_get(vp_req_t *q)

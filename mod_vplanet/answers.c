@@ -1,0 +1,135 @@
+/* Answers of the lists a client polls (a video's feedback), remembered per
+ * child for VPlanetListCache seconds (0, the default: built every time),
+ * for one caller's session and one query.
+ *
+ * Every write of a project through this httpd (vp_project_tx) moves the
+ * project's counter in the shared cache of the rate limits after its
+ * commit; an answer remembered under another count is not used, and the
+ * count is read before the database is asked, so an answer never outlives
+ * a write made while it was being built. Membership and role changes are
+ * such writes; a revoked session is refused before the lookup (the key
+ * holds the session). What changes behind this httpd's back (vplanetd's
+ * probe of a video, an account's nickname, SQL, another Apache node) shows
+ * within the seconds: README "Configuration". */
+#include "vplanet.h"
+
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <http_config.h>
+#include <stdlib.h>
+
+#define VERSION_TTL 3600            /* > the longest cache time (60 s) */
+#define MAX_ENTRIES 2000
+#define MAX_BYTES (512 * 1024)      /* a larger answer is built every time */
+
+typedef struct {
+    char *data;             /* the answer's data as JSON text (malloc) */
+    apr_time_t until;
+    int32_t version;        /* the project's write count it was built under */
+} entry_t;
+
+static apr_pool_t *pool;        /* this child's entries and their keys */
+static apr_thread_mutex_t *lock;
+static apr_hash_t *entries;
+
+static void forget_all(void)
+{
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(NULL, entries); hi; hi = apr_hash_next(hi))
+        free(((entry_t *)apr_hash_this_val(hi))->data);
+    apr_pool_clear(pool);
+    entries = apr_hash_make(pool);
+}
+
+static void answers_child_init(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    if (apr_pool_create(&pool, p) != APR_SUCCESS
+        || apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
+        lock = NULL;    /* no cache: every answer is built */
+        return;
+    }
+    entries = apr_hash_make(pool);
+}
+
+void vp_answers_hooks(void)
+{
+    ap_hook_child_init(answers_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+static const char *version_key(apr_pool_t *p, const char *project_id)
+{
+    char *id = apr_pstrdup(p, project_id);
+
+    ap_str_tolower(id);     /* a path may spell it in either case */
+    return apr_pstrcat(p, "vplanet:project-writes:", id, NULL);
+}
+
+int vp_answer_find(vp_req_t *q, const char *project_id, vp_answer_t *a)
+{
+    apr_time_t now = apr_time_now();
+    entry_t *e;
+
+    a->key = NULL;
+    if (!vp_config_list_cache(q->cfg) || !lock || !q->who || q->who->kind != VP_KIND_USER
+        || !q->who->sid
+        || vp_shared_read(q->r->server, q->r->pool, version_key(q->r->pool, project_id),
+                          &a->version) != APR_SUCCESS)
+        return 0;
+    a->key = apr_pstrcat(q->r->pool, q->who->id, "/", q->who->sid, " ", q->r->uri, "?",
+                         q->r->args ? q->r->args : "", NULL);
+    apr_thread_mutex_lock(lock);
+    e = apr_hash_get(entries, a->key, APR_HASH_KEY_STRING);
+    if (e && e->data && e->until > now && e->version == a->version)
+        q->data_text = apr_pstrdup(q->r->pool, e->data);
+    apr_thread_mutex_unlock(lock);
+    return q->data_text != NULL;
+}
+
+void vp_answer_keep(vp_req_t *q, const vp_answer_t *a)
+{
+    const char *text;
+    char *copy;
+    entry_t *e;
+
+    if (!a->key || !q->data)
+        return;
+    text = vp_json_dump(q->r->pool, q->data);
+    if (strlen(text) > MAX_BYTES || !(copy = strdup(text)))
+        return;
+    apr_thread_mutex_lock(lock);
+    if (apr_hash_count(entries) >= MAX_ENTRIES)
+        forget_all();
+    if (!(e = apr_hash_get(entries, a->key, APR_HASH_KEY_STRING))) {
+        e = apr_pcalloc(pool, sizeof *e);
+        apr_hash_set(entries, apr_pstrdup(pool, a->key), APR_HASH_KEY_STRING, e);
+    }
+    free(e->data);
+    e->data = copy;
+    e->until = apr_time_now() + apr_time_from_sec(vp_config_list_cache(q->cfg));
+    e->version = a->version;
+    apr_thread_mutex_unlock(lock);
+}
+
+void vp_answers_changed(vp_req_t *q, const char *project_id)
+{
+    int allowed;
+    apr_status_t rv;
+
+    if (!vp_config_list_cache(q->cfg))
+        return;
+    rv = vp_shared_count(q->r->server, q->r->pool, version_key(q->r->pool, project_id), 1,
+                         INT32_MAX, VERSION_TTL, &allowed);
+    if (rv == APR_SUCCESS || rv == APR_EINIT)   /* (no shared cache: nothing is cached) */
+        return;
+    /* other children may keep answering from memory for the cache's
+     * seconds; this one at least forgets */
+    VP_LOG(q, APLOG_ERR, "VP0406: the project's write count could not be moved (%d)", rv);
+    if (lock) {
+        apr_thread_mutex_lock(lock);
+        forget_all();
+        apr_thread_mutex_unlock(lock);
+    }
+}

@@ -1,0 +1,117 @@
+# VPlanetListCache (README "Configuration"): an httpd that remembers the
+# answer of a video's feedback list per child, session and query still
+# answers every write of the project made through it at once, whichever
+# child answers (a new feedback, a status change, a member removed, a
+# logout), keeps each caller's view of anonymous authors apart, and sees a
+# change made behind its back (here: through the suite's own httpd, which
+# shares the database but not this one's counters) within the cache's
+# seconds and not before.
+use strict;
+use warnings;
+use Test::More;
+use VP;
+use VPVideo;
+
+my ($base, $dir) = httpd_variant('list-cache', "VPlanetListCache 4\n");
+ok($base, 'an httpd with VPlanetListCache 4 starts') or BAIL_OUT($dir);
+
+my $tag = sprintf '%x%x', $$, time;
+my %U = map { $_ => new_user() } qw(owner admin reviewer viewer);
+my $pid = new_project($U{owner}, "List cache $tag");
+api($U{owner}, POST => "/projects/$pid/members", { user_id => $U{$_}{id}, role => $_ })
+    for qw(admin reviewer viewer);
+my $up = upload($U{owner}, $pid, title => "clip $tag");
+die "upload: $up->{status}\n" unless $up->{status} == 201;
+my $vid = $up->{json}{data}{id};
+my $LIST = "/api/v1/projects/$pid/feedbacks?video_id=$vid";
+
+# here(WHO, METHOD, PATH, BODY): a request to the variant
+sub here {
+    my ($who, $method, $path, $body) = @_;
+    return http($method, $path, base => $base, headers => bearer($U{$who}{access}),
+                defined $body ? (json => $body) : ());
+}
+
+# seen(WHO, N): N reads of the list on new connections (several children
+# and threads answer): "STATUS:COUNT:OPEN" of each, sorted and unique
+sub seen {
+    my ($who, $n) = @_;
+    my %s;
+    for (1 .. $n // 12) {
+        my $r = http(GET => $LIST, base => $base, headers => bearer($U{$who}{access}), fresh => 1);
+        my $d = $r->{json}{data} // {};
+        $s{ join ':', $r->{status}, $d->{count} // '-', ($d->{stats} // {})->{open} // '-' } = 1;
+    }
+    return join ',', sort keys %s;
+}
+
+sub create_here {
+    my ($body) = @_;
+    my $r = here(reviewer => POST => "/api/v1/projects/$pid/feedbacks",
+                 { video_id => $vid, timestamp => 0.2, content => "cached $tag", %$body });
+    die "create: $r->{status} $r->{body}\n" unless $r->{status} == 201;
+    return $r->{json}{data};
+}
+
+subtest 'writes through this httpd are answered at once by every child' => sub {
+    is(seen('viewer'), '200:0:0', 'an empty list (and remembered)');
+    my $f = create_here({});
+    is(seen('viewer'), '200:1:1', 'a new feedback: every child lists it at once');
+    my $r = here(owner => PATCH => "/api/v1/feedbacks/$f->{id}", { status => 'resolved' });
+    is($r->{status}, 200, 'a status change');
+    is(seen('viewer'), '200:1:0', 'the totals change at once');
+    $r = here(reviewer => DELETE => "/api/v1/feedbacks/$f->{id}");
+    is($r->{status}, 200, 'a deletion');
+    is(seen('viewer'), '200:0:0', 'gone at once');
+};
+
+subtest 'each caller keeps its own view of an anonymous author' => sub {
+    my $f = create_here({ display_mode => 'anonymous' });
+    for (1 .. 2) {      # the second round from memory
+        my $admin = here(admin => GET => $LIST)->{json}{data}{results};
+        my $viewer = here(viewer => GET => $LIST)->{json}{data}{results};
+        my ($a) = grep { $_->{id} eq $f->{id} } @$admin;
+        my ($v) = grep { $_->{id} eq $f->{id} } @$viewer;
+        is($a && $a->{author}{id}, $U{reviewer}{id}, "round $_: the admin sees the author");
+        ok($v && !defined $v->{author}, "round $_: the viewer does not");
+    }
+};
+
+subtest 'a member removed through this httpd is refused at once' => sub {
+    my $extra = new_user();
+    api($U{owner}, POST => "/projects/$pid/members", { user_id => $extra->{id}, role => 'viewer' });
+    $U{extra} = $extra;
+    like(seen('extra'), qr/^200:/, 'the new member reads the list (remembered)');
+    my $r = here(owner => DELETE => "/api/v1/projects/$pid/members/$extra->{id}");
+    is($r->{status}, 200, 'removed through this httpd');
+    is(seen('extra'), '404:-:-', 'refused at once, whichever child answers');
+};
+
+subtest 'a logout through this httpd refuses at once' => sub {
+    my $u = $U{viewer};
+    my $s = login($u->{email}, $u->{password}, base => $base)->{json}{data};
+    local $U{viewer}{access} = $s->{access_token};
+    like(seen('viewer'), qr/^200:/, 'a new session reads (remembered)');
+    my $r = http(POST => '/api/v1/auth/logout', base => $base, json => { refresh_token => $s->{refresh_token} });
+    is($r->{status}, 200, 'logout');
+    is(seen('viewer'), '401:-:-', 'refused at once');
+};
+
+subtest 'a write behind its back shows within the seconds, not before' => sub {
+    my $before = seen('viewer', 16);
+    like($before, qr/^200:\d+:\d+$/, "the list as remembered: $before");
+    my ($count) = $before =~ /^200:(\d+):/;
+    # through the suite's own httpd: the same database, not this one's counters
+    my $r = call($U{reviewer}, POST => "/projects/$pid/feedbacks",
+                 { video_id => $vid, timestamp => 0.4, content => "behind its back $tag" });
+    is($r->{status}, 201, 'a feedback created through the other httpd');
+    my $t0 = time;
+    my $now = seen('viewer', 6);
+    ok(time - $t0 >= 4 || $now eq $before, "still the remembered answer within the 4 s ($now)");
+    sleep 5;
+    is(seen('viewer'), '200:' . ($count + 1) . ':' . (($before =~ /:(\d+)$/)[0] + 1),
+       'after the seconds, every child answers the new list');
+};
+
+httpd_variant_stop($dir);
+done_testing;
