@@ -13,9 +13,7 @@
  * within the seconds: README "Configuration". */
 #include "vplanet.h"
 
-#include <apr_hash.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
 #include <http_config.h>
 #include <stdlib.h>
 
@@ -29,29 +27,17 @@ typedef struct {
     int32_t version;        /* the project's write count it was built under */
 } entry_t;
 
-static apr_pool_t *pool;        /* this child's entries and their keys */
-static apr_thread_mutex_t *lock;
-static apr_hash_t *entries;
+static vp_store_t *store;        /* NULL: no cache, every answer is built */
 
-static void forget_all(void)
+static void drop(void *entry)
 {
-    apr_hash_index_t *hi;
-
-    for (hi = apr_hash_first(NULL, entries); hi; hi = apr_hash_next(hi))
-        free(((entry_t *)apr_hash_this_val(hi))->data);
-    apr_pool_clear(pool);
-    entries = apr_hash_make(pool);
+    free(((entry_t *)entry)->data);
 }
 
 static void answers_child_init(apr_pool_t *p, server_rec *s)
 {
     (void)s;
-    if (apr_pool_create(&pool, p) != APR_SUCCESS
-        || apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
-        lock = NULL;    /* no cache: every answer is built */
-        return;
-    }
-    entries = apr_hash_make(pool);
+    store = vp_store_create(p, MAX_ENTRIES, drop);
 }
 
 void vp_answers_hooks(void)
@@ -73,18 +59,18 @@ int vp_answer_find(vp_req_t *q, const char *project_id, vp_answer_t *a)
     entry_t *e;
 
     a->key = NULL;
-    if (!vp_config_list_cache(q->cfg) || !lock || !q->who || q->who->kind != VP_KIND_USER
+    if (!vp_config_list_cache(q->cfg) || !store || !q->who || q->who->kind != VP_KIND_USER
         || !q->who->sid
         || vp_shared_read(q->r->server, q->r->pool, version_key(q->r->pool, project_id),
                           &a->version) != APR_SUCCESS)
         return 0;
     a->key = apr_pstrcat(q->r->pool, q->who->id, "/", q->who->sid, " ", q->r->uri, "?",
                          q->r->args ? q->r->args : "", NULL);
-    apr_thread_mutex_lock(lock);
-    e = apr_hash_get(entries, a->key, APR_HASH_KEY_STRING);
+    vp_store_lock(store);
+    e = vp_store_get(store, a->key);
     if (e && e->data && e->until > now && e->version == a->version)
         q->data_text = apr_pstrdup(q->r->pool, e->data);
-    apr_thread_mutex_unlock(lock);
+    vp_store_unlock(store);
     return q->data_text != NULL;
 }
 
@@ -99,18 +85,13 @@ void vp_answer_keep(vp_req_t *q, const vp_answer_t *a)
     text = vp_json_dump(q->r->pool, q->data);
     if (strlen(text) > MAX_BYTES || !(copy = strdup(text)))
         return;
-    apr_thread_mutex_lock(lock);
-    if (apr_hash_count(entries) >= MAX_ENTRIES)
-        forget_all();
-    if (!(e = apr_hash_get(entries, a->key, APR_HASH_KEY_STRING))) {
-        e = apr_pcalloc(pool, sizeof *e);
-        apr_hash_set(entries, apr_pstrdup(pool, a->key), APR_HASH_KEY_STRING, e);
-    }
+    vp_store_lock(store);
+    e = vp_store_slot(store, a->key, sizeof *e);
     free(e->data);
     e->data = copy;
     e->until = apr_time_now() + apr_time_from_sec(vp_config_list_cache(q->cfg));
     e->version = a->version;
-    apr_thread_mutex_unlock(lock);
+    vp_store_unlock(store);
 }
 
 void vp_answers_changed(vp_req_t *q, const char *project_id)
@@ -127,9 +108,9 @@ void vp_answers_changed(vp_req_t *q, const char *project_id)
     /* other children may keep answering from memory for the cache's
      * seconds; this one at least forgets */
     VP_LOG(q, APLOG_ERR, "VP0406: the project's write count could not be moved (%d)", rv);
-    if (lock) {
-        apr_thread_mutex_lock(lock);
-        forget_all();
-        apr_thread_mutex_unlock(lock);
+    if (store) {
+        vp_store_lock(store);
+        vp_store_forget(store);
+        vp_store_unlock(store);
     }
 }

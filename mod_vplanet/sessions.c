@@ -13,9 +13,7 @@
 #include "vplanet.h"
 #include "db.h"
 
-#include <apr_hash.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
 #include <http_config.h>
 
 #define EPOCH_KEY "vplanet:session-revocations"
@@ -28,29 +26,17 @@ typedef struct {
     int32_t epoch;          /* the revocation count it was read under */
 } entry_t;
 
-static apr_pool_t *pool;        /* this child's entries and their keys */
-static apr_thread_mutex_t *lock;
-static apr_hash_t *entries;
+static vp_store_t *store;        /* NULL: no cache, every request asks */
 
-static void forget_all(void)
+static void drop(void *entry)
 {
-    apr_hash_index_t *hi;
-
-    for (hi = apr_hash_first(NULL, entries); hi; hi = apr_hash_next(hi))
-        PQclear(((entry_t *)apr_hash_this_val(hi))->row);
-    apr_pool_clear(pool);
-    entries = apr_hash_make(pool);
+    PQclear(((entry_t *)entry)->row);
 }
 
 static void sessions_child_init(apr_pool_t *p, server_rec *s)
 {
-    if (apr_pool_create(&pool, p) != APR_SUCCESS
-        || apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
-        lock = NULL;    /* no cache: every request asks the database */
-        return;
-    }
-    /* (the entries go with the child process) */
-    entries = apr_hash_make(pool);
+    (void)s;
+    store = vp_store_create(p, MAX_ENTRIES, drop);
 }
 
 void vp_sessions_hooks(void)
@@ -68,33 +54,28 @@ PGresult *vp_session_check(vp_req_t *q, const char *const *params, int *st)
     entry_t *e;
 
     *st = 0;
-    if (!ttl || !lock || !params[1] || vp_shared_read(q->r->server, q->r->pool, EPOCH_KEY,
+    if (!ttl || !store || !params[1] || vp_shared_read(q->r->server, q->r->pool, EPOCH_KEY,
                                                       &epoch) != APR_SUCCESS)
         return (*st = vp_db_run(q, VP_SQL_USER_ACTIVE, &res, 2, params)) ? NULL : res;
     key = apr_pstrcat(q->r->pool, params[0], "/", params[1], NULL);
-    apr_thread_mutex_lock(lock);
-    e = apr_hash_get(entries, key, APR_HASH_KEY_STRING);
+    vp_store_lock(store);
+    e = vp_store_get(store, key);
     if (e && e->row && e->until > now && e->epoch == epoch)
         res = PQcopyResult(e->row, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-    apr_thread_mutex_unlock(lock);
+    vp_store_unlock(store);
     if (res)
         return vp_db_keep(q, res);
     if ((*st = vp_db_run(q, VP_SQL_USER_ACTIVE, &res, 2, params)))
         return NULL;
     if (PQntuples(res) != 1 || !(copy = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES)))
         return res;     /* a refusal is not remembered: it is asked again */
-    apr_thread_mutex_lock(lock);
-    if (apr_hash_count(entries) >= MAX_ENTRIES)
-        forget_all();
-    if (!(e = apr_hash_get(entries, key, APR_HASH_KEY_STRING))) {
-        e = apr_pcalloc(pool, sizeof *e);
-        apr_hash_set(entries, apr_pstrdup(pool, key), APR_HASH_KEY_STRING, e);
-    }
+    vp_store_lock(store);
+    e = vp_store_slot(store, key, sizeof *e);
     PQclear(e->row);
     e->row = copy;
     e->until = now + apr_time_from_sec(ttl);
     e->epoch = epoch;
-    apr_thread_mutex_unlock(lock);
+    vp_store_unlock(store);
     return res;
 }
 
@@ -116,9 +97,9 @@ void vp_sessions_changed(vp_req_t *q)
     /* other children may keep using what they remember for the cache's
      * seconds; this one at least forgets */
     VP_LOG(q, APLOG_ERR, "VP0405: the session revocation count could not be moved (%d)", rv);
-    if (lock) {
-        apr_thread_mutex_lock(lock);
-        forget_all();
-        apr_thread_mutex_unlock(lock);
+    if (store) {
+        vp_store_lock(store);
+        vp_store_forget(store);
+        vp_store_unlock(store);
     }
 }

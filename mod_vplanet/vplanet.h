@@ -351,6 +351,22 @@ void vp_sessions_note(vp_req_t *q, vp_sql_id id);
 void vp_sessions_changed(vp_req_t *q);
 void vp_sessions_hooks(void);
 
+/* ---- store.c ---- */
+/* A cache of one child: entries by key, under its lock. */
+typedef struct vp_store vp_store_t;
+/* At child_init: a store of at most max entries, each dropped with drop
+ * (what an entry holds outside the store's pool); NULL on failure. */
+vp_store_t *vp_store_create(apr_pool_t *p, unsigned max, void (*drop)(void *entry));
+void vp_store_lock(vp_store_t *s);
+void vp_store_unlock(vp_store_t *s);
+/* Under the lock: the entry of key, or NULL. */
+void *vp_store_get(vp_store_t *s, const char *key);
+/* Under the lock: the entry of key, made (size bytes of zeros) when
+ * missing; a full store forgets everything first. */
+void *vp_store_slot(vp_store_t *s, const char *key, apr_size_t size);
+/* Under the lock: every entry dropped. */
+void vp_store_forget(vp_store_t *s);
+
 /* ---- answers.c ---- */
 /* A polled list's answer remembered per child (VPlanetListCache). */
 typedef struct {

@@ -10,6 +10,7 @@ use strict;
 use warnings;
 use Test::More;
 use VP;
+use VPVideo;
 use VPWS;
 use File::Temp ();
 use JSON::PP ();
@@ -22,12 +23,6 @@ my $owner = new_user();
 my $pid = new_project($owner, "Encoding $tag");
 
 # ---- fixtures ----
-sub ff {
-    my ($name, @args) = @_;
-    system('ffmpeg', '-nostdin', '-v', 'error', '-y', @args, "$dir/$name") == 0
-        or BAIL_OUT("ffmpeg could not make the fixture $name");
-    return "$dir/$name";
-}
 sub lavfi_av {
     my ($size, $rate, $seconds) = @_;
     return ('-f', 'lavfi', '-i', "testsrc=size=$size:rate=$rate:duration=$seconds",

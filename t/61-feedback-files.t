@@ -26,7 +26,6 @@ use VPVideo;
 my $js = JSON::PP->new->utf8->canonical;
 binmode($_, ':encoding(UTF-8)') for Test::More->builder->output, Test::More->builder->failure_output,
                                    Test::More->builder->todo_output;
-my $dir = File::Temp->newdir;
 my $tag = sprintf '%x%x', $$, time;
 my $PY = '/usr/bin/python3';     # Debian's (python3-minimal), not any other on the PATH
 
@@ -44,12 +43,6 @@ for my $p ($P1, $P2) {
 # ---- helpers ----
 sub local_path { $_[0] =~ s{^https?://[^/]+}{}r }
 
-sub ff {
-    my ($name, @args) = @_;
-    system('ffmpeg', '-nostdin', '-v', 'error', '-y', @args, "$dir/$name") == 0
-        or BAIL_OUT("ffmpeg could not make $name");
-    return "$dir/$name";
-}
 
 # upload(WHO, PROJECT, TITLE, PATH): the video of the answer (dies unless 201)
 sub upload_file {
@@ -196,8 +189,9 @@ my %img = (
     webp => slurp(ff('shot.webp', qw(-f lavfi -i testsrc=size=32x24:rate=1 -frames:v 1 -c:v libwebp -f webp))),
     gif  => slurp(ff('shot.gif', qw(-f lavfi -i testsrc=size=32x24:rate=1 -frames:v 1 -f gif))),
 );
-ff('s%02d.png', qw(-f lavfi -i testsrc=size=32x24:rate=25:duration=1 -frames:v 20 -c:v png -f image2));
-my @pngs = map { slurp(sprintf "$dir/s%02d.png", $_) } 1 .. 20;
+my $pattern = ff('s%02d.png', qw(-f lavfi -i testsrc=size=32x24:rate=25:duration=1 -frames:v 20
+                                  -c:v png -f image2));
+my @pngs = map { slurp(sprintf $pattern, $_) } 1 .. 20;
 is(scalar(keys %{ { map { $_ => 1 } @pngs } }), 20, '20 different PNG fixtures');
 
 # the videos, uploaded at once and probed meanwhile

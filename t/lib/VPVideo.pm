@@ -12,7 +12,7 @@ use Digest::SHA qw(sha256 hmac_sha256);
 use MIME::Base64 qw(encode_base64url);
 use VP;
 
-our @EXPORT = qw(fixture multipart upload storage_files media_root media_sign);
+our @EXPORT = qw(fixture ff multipart upload storage_files media_root media_sign);
 
 my $dir = File::Temp::tempdir(CLEANUP => 1);
 my %made;
@@ -41,6 +41,15 @@ sub fixture {
             or die "ffmpeg could not make the $kind fixture\n";
         VP::slurp($out);
     };
+}
+
+# ff(NAME, ARGS...): runs ffmpeg with ARGS writing NAME in this file's
+# temporary folder (bails out when it fails); the file's path.
+sub ff {
+    my ($name, @args) = @_;
+    system('ffmpeg', '-nostdin', '-v', 'error', '-y', @args, "$dir/$name") == 0
+        or Test::More::BAIL_OUT("ffmpeg could not make $name");
+    return "$dir/$name";
 }
 
 # multipart(PARTS): (body, content type) of a multipart/form-data body of
