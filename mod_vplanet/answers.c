@@ -21,10 +21,13 @@
 #define MAX_ENTRIES 2000
 #define MAX_BYTES (512 * 1024)      /* a larger answer is built every time */
 
+#define REBUILD_TIME apr_time_from_sec(1)
+
 typedef struct {
     char *data;             /* the answer's data as JSON text (malloc) */
     apr_time_t until;
     int32_t version;        /* the project's write count it was built under */
+    apr_time_t rebuilt;     /* when a thread began building it again, or 0 */
 } entry_t;
 
 static vp_store_t *store;        /* NULL: no cache, every answer is built */
@@ -68,8 +71,15 @@ int vp_answer_find(vp_req_t *q, const char *project_id, vp_answer_t *a)
                          q->r->args ? q->r->args : "", NULL);
     vp_store_lock(store);
     e = vp_store_get(store, a->key);
-    if (e && e->data && e->until > now && e->version == a->version)
-        q->data_text = apr_pstrdup(q->r->pool, e->data);
+    if (e && e->data && e->version == a->version) {
+        /* once its time is up, one thread builds it again while the others
+         * answer what it was (with no write since) instead of all asking
+         * the database at once */
+        if (e->until > now || (e->rebuilt && now - e->rebuilt < REBUILD_TIME))
+            q->data_text = apr_pstrdup(q->r->pool, e->data);
+        else
+            e->rebuilt = now;
+    }
     vp_store_unlock(store);
     return q->data_text != NULL;
 }
@@ -91,6 +101,7 @@ void vp_answer_keep(vp_req_t *q, const vp_answer_t *a)
     e->data = copy;
     e->until = apr_time_now() + apr_time_from_sec(vp_config_list_cache(q->cfg));
     e->version = a->version;
+    e->rebuilt = 0;
     vp_store_unlock(store);
 }
 
