@@ -1,10 +1,12 @@
-/* Answers of the lists a client polls (a video's feedback), remembered per
+/* Answers of the lists a client polls (a video's feedback, one's
+ * projects), remembered per
  * child for VPlanetListCache seconds (0, the default: built every time),
  * for one caller's session and one query.
  *
- * Every write of a project through this httpd (vp_project_tx) moves the
- * project's counter in the shared cache of the rate limits after its
- * commit; an answer remembered under another count is not used, and the
+ * Every write of a project through this httpd (vp_project_tx, and a
+ * project's creation and restoration) moves the project's counter, and
+ * the counter of all projects, in the shared cache of the rate limits
+ * after its commit; an answer remembered under another count is not used, and the
  * count is read before the database is asked, so an answer never outlives
  * a write made while it was being built. Membership and role changes are
  * such writes; a revoked session is refused before the lookup (the key
@@ -48,9 +50,11 @@ void vp_answers_hooks(void)
     ap_hook_child_init(answers_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
+/* The counter of one project's writes, or (NULL) of every project's: a
+ * caller's list of projects changes with a write of any of them. */
 static const char *version_key(apr_pool_t *p, const char *project_id)
 {
-    char *id = apr_pstrdup(p, project_id);
+    char *id = apr_pstrdup(p, project_id ? project_id : "*");
 
     ap_str_tolower(id);     /* a path may spell it in either case */
     return apr_pstrcat(p, "vplanet:project-writes:", id, NULL);
@@ -114,6 +118,9 @@ void vp_answers_changed(vp_req_t *q, const char *project_id)
         return;
     rv = vp_shared_count(q->r->server, q->r->pool, version_key(q->r->pool, project_id), 1,
                          INT32_MAX, VERSION_TTL, &allowed);
+    if (rv == APR_SUCCESS)
+        rv = vp_shared_count(q->r->server, q->r->pool, version_key(q->r->pool, NULL), 1,
+                             INT32_MAX, VERSION_TTL, &allowed);
     if (rv == APR_SUCCESS || rv == APR_EINIT)   /* (no shared cache: nothing is cached) */
         return;
     /* other children may keep answering from memory for the cache's

@@ -373,10 +373,11 @@ typedef struct {
     const char *key;        /* NULL: not remembered */
     int32_t version;        /* the project's write count, read first */
 } vp_answer_t;
-/* For an identified caller of a list of project_id: 1 when this child
- * remembers the answer of this session and query under the project's
- * current write count (q->data_text set: answer with vp_ok and no data);
- * else 0, a filled in for vp_answer_keep. */
+/* For an identified caller of a list of project_id (NULL: of all its
+ * projects): 1 when this child remembers the answer of this session and
+ * query under the current write count of that project (of every project)
+ * (q->data_text set: answer with vp_ok and no data); else 0, a filled in
+ * for vp_answer_keep. */
 int vp_answer_find(vp_req_t *q, const char *project_id, vp_answer_t *a);
 /* After the list answered 200 (q->data): remembers it under a. */
 void vp_answer_keep(vp_req_t *q, const vp_answer_t *a);

@@ -1,5 +1,6 @@
 # VPlanetListCache (README "Configuration"): an httpd that remembers the
-# answer of a video's feedback list per child, session and query still
+# answer of a video's feedback list (and of one's projects) per child,
+# session and query still
 # answers every write of the project made through it at once, whichever
 # child answers (a new feedback, a status change, a member removed, a
 # logout), keeps each caller's view of anonymous authors apart, and sees a
@@ -11,6 +12,7 @@ use warnings;
 use Test::More;
 use VP;
 use VPVideo;
+use Time::HiRes ();
 
 my ($base, $dir) = httpd_variant('list-cache', "VPlanetListCache 4\n");
 ok($base, 'an httpd with VPlanetListCache 4 starts') or BAIL_OUT($dir);
@@ -98,6 +100,8 @@ subtest 'a logout through this httpd refuses at once' => sub {
 };
 
 subtest 'a write behind its back shows within the seconds, not before' => sub {
+    # remembered from $t0 on: for 4 s, unless it is written through this httpd
+    my $t0 = Time::HiRes::time();
     my $before = seen('viewer', 16);
     like($before, qr/^200:\d+:\d+$/, "the list as remembered: $before");
     my ($count) = $before =~ /^200:(\d+):/;
@@ -105,12 +109,59 @@ subtest 'a write behind its back shows within the seconds, not before' => sub {
     my $r = call($U{reviewer}, POST => "/projects/$pid/feedbacks",
                  { video_id => $vid, timestamp => 0.4, content => "behind its back $tag" });
     is($r->{status}, 201, 'a feedback created through the other httpd');
-    my $t0 = time;
     my $now = seen('viewer', 6);
-    ok(time - $t0 >= 4 || $now eq $before, "still the remembered answer within the 4 s ($now)");
+    ok(Time::HiRes::time() - $t0 >= 4 || $now eq $before,
+       "still the remembered answer within the 4 s ($now)");
     sleep 5;
     is(seen('viewer'), '200:' . ($count + 1) . ':' . (($before =~ /:(\d+)$/)[0] + 1),
        'after the seconds, every child answers the new list');
+};
+
+# projects(WHO, N): N reads of WHO's project list on new connections:
+# "STATUS:COUNT:NAMES" of each, sorted and unique
+sub projects {
+    my ($who, $n) = @_;
+    my %s;
+    for (1 .. $n // 12) {
+        my $r = http(GET => '/api/v1/projects?ordering=name', base => $base,
+                     headers => bearer($U{$who}{access}), fresh => 1);
+        my $d = $r->{json}{data} // {};
+        $s{ join ':', $r->{status}, $d->{count} // '-',
+                join('|', map { $_->{name} } @{ $d->{results} // [] }) } = 1;
+    }
+    return join ',', sort keys %s;
+}
+
+subtest 'the list of one\'s projects: writes through this httpd at once, others within the seconds' => sub {
+    my $u = $U{solo} = new_user();
+    is(projects('solo'), '200:0:', 'no projects (remembered)');
+    my $r = http(POST => '/api/v1/projects', base => $base, headers => bearer($u->{access}),
+                 json => { name => "alpha $tag" });
+    is($r->{status}, 201, 'a project created through this httpd');
+    my $p = $r->{json}{data}{id};
+    is(projects('solo'), "200:1:alpha $tag", 'listed at once by every child');
+    $r = http(PATCH => "/api/v1/projects/$p", base => $base, headers => bearer($u->{access}),
+              json => { name => "beta $tag" });
+    is($r->{status}, 200, 'renamed through this httpd');
+    is(projects('solo'), "200:1:beta $tag", 'the new name at once');
+    is(projects('viewer') =~ /beta \Q$tag\E/ ? 'listed' : 'not listed', 'not listed',
+       'another user\'s list does not have it');
+    $r = http(POST => "/api/v1/projects/$p/members", base => $base, headers => bearer($u->{access}),
+              json => { user_id => $U{viewer}{id}, role => 'viewer' });
+    is($r->{status}, 201, 'the viewer added through this httpd');
+    like(projects('viewer'), qr/beta \Q$tag\E/, 'in the viewer\'s list at once');
+
+    # (the viewer's addition was a write: remembered again first)
+    my $t0 = Time::HiRes::time();
+    is(projects('solo', 16), "200:1:beta $tag", 'the list again (remembered)');
+    # through the suite's own httpd: the same database, not this one's counters
+    is(call($u, PATCH => "/projects/$p", { name => "gamma $tag" })->{status}, 200,
+       'renamed through the other httpd');
+    my $now = projects('solo', 6);
+    ok(Time::HiRes::time() - $t0 >= 4 || $now eq "200:1:beta $tag",
+       "still the remembered list within the 4 s ($now)");
+    sleep 5;
+    is(projects('solo'), "200:1:gamma $tag", 'after the seconds, the new name everywhere');
 };
 
 httpd_variant_stop($dir);

@@ -51,10 +51,15 @@ int vp_h_project_list(vp_req_t *q)
     const char *status = NULL, *archived = "false", *ordering = "-updated_at";
     const char *term = apr_table_get(q->args, "q"), *pattern = NULL;
     vp_page_t pg;
+    vp_answer_t remembered;
     PGresult *res;
     int st, i;
 
-    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT)) || (st = vp_list_page(q, &pg))
+    if ((st = vp_authenticate(q, VP_ACT_ACCOUNT)))
+        return st;
+    if (vp_answer_find(q, NULL, &remembered))
+        return vp_ok(q, HTTP_OK, "projects", NULL);
+    if ((st = vp_list_page(q, &pg))
         || (st = arg_choice(q, "status", vp_project_statuses, &status))
         || (st = arg_choice(q, "archived", archived_choices, &archived))
         || (st = arg_choice(q, "ordering", orderings, &ordering)))
@@ -69,7 +74,9 @@ int vp_h_project_list(vp_req_t *q)
                         VP_PARAMS(q->who->id, status, archived, pattern,
                                   apr_ltoa(q->r->pool, pg.size), apr_ltoa(q->r->pool, pg.offset)))))
         return st;
-    return vp_list_ok(q, &pg, res, project_keys, "projects");
+    if ((st = vp_list_ok(q, &pg, res, project_keys, "projects")) == HTTP_OK)
+        vp_answer_keep(q, &remembered);
+    return st;
 }
 
 /* process [{key, startDate, endDate}] as schedule phases; 422 on a phase
@@ -157,6 +164,7 @@ int vp_h_project_create(vp_req_t *q)
         return st;
     if ((st = vp_db_tx(q, create_tx, &t)))
         return st;
+    vp_answers_changed(q, q->project_id);
     return vp_ok(q, HTTP_CREATED, CREATED, json_incref(t.out));
 }
 
@@ -227,6 +235,7 @@ int vp_h_project_restore(vp_req_t *q)
         || (st = vp_param_uuid(q, "id", "no such project", &q->project_id))
         || (st = vp_db_tx(q, restore_tx, &t)))
         return st;
+    vp_answers_changed(q, q->project_id);
     return vp_ok(q, HTTP_OK, "project restored", json_incref(t.out));
 }
 
