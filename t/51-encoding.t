@@ -10,7 +10,7 @@ use strict;
 use warnings;
 use Test::More;
 use VP;
-use VPVideo;
+use VPVideo qw(ff);
 use VPWS;
 use File::Temp ();
 use JSON::PP ();
