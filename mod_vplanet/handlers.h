@@ -89,6 +89,25 @@ int vp_h_feedback_carry(vp_req_t *q);
  * pool-owned array. */
 json_t *vp_feedback_items(vp_req_t *q, const PGresult *res);
 
+/* handlers/screenshots.c: the image a feedback write brings */
+typedef struct {
+    const unsigned char *bytes;
+    size_t len;
+    const char *type;       /* NULL: none; "": removed (PATCH with null); else sniffed */
+} vp_shot_t;
+/* The body of a feedback write (JSON with a data URL, or a form with data
+ * and screenshot parts) validated against fields, and its screenshot;
+ * 0 or an error recorded. */
+int vp_shot_read(vp_req_t *q, const vp_field_t *fields, json_t **body, vp_shot_t *shot);
+/* The screenshot's column (screenshot_type) of the write's row; 503 when
+ * an image comes and no storage is configured. */
+int vp_shot_column(vp_req_t *q, const vp_shot_t *shot, json_t *row);
+/* Inside the write's transaction: puts the bytes under the feedback id,
+ * or removes its file (type ""). */
+int vp_shot_store(vp_req_t *q, const vp_shot_t *shot, const char *id);
+/* The signed URL of a feedback's screenshot for the caller, or null. */
+json_t *vp_shot_url(vp_req_t *q, const char *id, int has);
+
 /* handlers/exports.c */
 int vp_h_feedback_export_project(vp_req_t *q);
 int vp_h_feedback_export_video(vp_req_t *q);

@@ -373,8 +373,9 @@ sub check_form {
        && !$schema->{additionalProperties}, "$k: the form schema sets additionalProperties false");
     my ($cb) = $code =~ /\bvp_multipart_new\([^;]*?&(\w+)/;
     ok($cb, "$k: $fn reads the body with vp_multipart_new") or return;
-    my ($file) = grep { slurp($_) =~ /^int\s+\Q$fn\E\s*\(/m } glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c");
-    my ($begin) = slurp($file) =~ /vp_multipart_cb_t\s+\Q$cb\E\s*=\s*\{\s*(\w+)/;
+    # (the callbacks are where the reader is: the handler's file or a helper's)
+    my ($file) = grep { slurp($_) =~ /vp_multipart_cb_t\s+\Q$cb\E\s*=/ } glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c");
+    my ($begin) = $file ? slurp($file) =~ /vp_multipart_cb_t\s+\Q$cb\E\s*=\s*\{\s*(\w+)/ : ();
     my $begin_code = $begin ? static_body($file, $begin) : undef;
     ok($begin_code, "$k: the part callback of $cb is in $file") or return;
     my %parts = map { $_ => 1 } $begin_code =~ /\bstrcmp\(\s*name\s*,\s*"(\w+)"\s*\)/g;
@@ -470,21 +471,34 @@ sub static_body {
     return $body;
 }
 
-# handler_code(FN): handler_body(FN) and the bodies of the static functions
-# of its file it calls, and those they call (what the handler does through
-# its own helpers), or undef
+# handler_code(FN): handler_body(FN) and the bodies of the functions it
+# calls that its file defines (static) or another handler file does (a
+# helper shared by handlers, e.g. the feedback body reader of
+# screenshots.c), and those they call, each looked up in its own file
+# (what the handler does through its helpers), or undef
 sub handler_code {
     my ($fn) = @_;
     my $code = handler_body($fn) // return undef;
-    my ($file) = grep { slurp($_) =~ /^int\s+\Q$fn\E\s*\(/m } glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c");
-    my %static = map { $_ => 1 } slurp($file) =~ /^static\s+[^;{}=]*?\b(\w+)\s*\([^)]*\)\s*\{/mg;
-    my (%seen, @todo);
-    my $add = sub { push @todo, grep { $static{$_} && !$seen{$_}++ } $_[0] =~ /\b(\w+)\s*\(/g };
-    $add->($code);
-    while (my $f = shift @todo) {
-        my $body = static_body($file, $f) // next;
+    my @files = glob("$ENV{VP_SRC}/mod_vplanet/handlers/*.c");
+    my ($file) = grep { slurp($_) =~ /^int\s+\Q$fn\E\s*\(/m } @files;
+    my (%where, %seen, @todo);
+    # a file's own statics first, then what any handler file exports
+    for my $f (@files) {
+        $where{$_} //= [$f, ''] for slurp($f) =~ /^(?!static)\w[^;{}=()]*?\b(vp_\w+)\s*\([^)]*\)\s*\{/mg;
+    }
+    my $add = sub {
+        my ($text, $in) = @_;
+        my %static = map { $_ => [$in, undef] } slurp($in) =~ /^static\s+[^;{}=]*?\b(\w+)\s*\([^)]*\)\s*\{/mg;
+        push @todo, map { $static{$_} // $where{$_} ? [$_, @{ $static{$_} // $where{$_} }] : () }
+                    grep { !$seen{$_}++ } $text =~ /\b(\w+)\s*\(/g;
+    };
+    $add->($code, $file);
+    while (my $t = shift @todo) {
+        my ($f, $in, $prefix) = @$t;
+        next if $f eq $fn;
+        my $body = static_body($in, $f, $prefix) // next;
         $code .= "\n$body";
-        $add->($body);
+        $add->($body, $in);
     }
     return $code;
 }
