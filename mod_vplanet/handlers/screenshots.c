@@ -29,7 +29,7 @@ struct form {
     enum { PART_NONE, PART_DATA, PART_SHOT } part;
     char *data, *shot;
     apr_size_t data_len, shot_len;
-    const char *vp_shot_type;      /* as declared */
+    const char *declared;       /* the part's type */
     apr_off_t data_max;
 };
 
@@ -46,7 +46,7 @@ static int form_begin(void *ctx, const char *name, const char *filename, const c
     if (!strcmp(name, "screenshot") && !f->shot) {
         f->shot = apr_palloc(f->q->r->pool, VP_SCREENSHOT_MAX);
         /* a generic type says nothing: the bytes decide */
-        f->vp_shot_type = type && strncasecmp(type, "application/octet-stream", 24)
+        f->declared = type && strncasecmp(type, "application/octet-stream", 24)
                        ? apr_pstrdup(f->q->r->pool, type) : NULL;
         f->part = PART_SHOT;
         return 0;
@@ -121,7 +121,7 @@ static int read_form(vp_req_t *q, const vp_field_t *fields, json_t **body, vp_sh
     if (f.shot && json_object_get(*body, "screenshot"))
         return vp_fail_field(q, HTTP_BAD_REQUEST, "screenshot", "is given twice");
     if (f.shot) {
-        const char *why = vp_image_check(q->r->pool, f.vp_shot_type, (unsigned char *)f.shot,
+        const char *why = vp_image_check(q->r->pool, f.declared, (unsigned char *)f.shot,
                                          f.shot_len, &shot->type);
 
         if (why)
@@ -190,7 +190,7 @@ int vp_shot_column(vp_req_t *q, const vp_shot_t *shot, json_t *row)
     if (shot->type && shot->type[0] && (st = vp_video_storage(q)))
         return st;
     if (shot->type)
-        json_object_set_new(row, "screenvp_shot_type",
+        json_object_set_new(row, "screenshot_type",
                             shot->type[0] ? json_string(shot->type) : json_null());
     return 0;
 }
