@@ -97,6 +97,9 @@ void vp_answer_keep(vp_req_t *q, const vp_answer_t *a)
     if (!a->key || !q->data)
         return;
     text = vp_json_dump(q->r->pool, q->data);
+    /* the envelope takes the text: the data is written out once */
+    q->data_text = text;
+    q->data = NULL;
     if (strlen(text) > MAX_BYTES || !(copy = strdup(text)))
         return;
     vp_store_lock(store);
@@ -111,24 +114,11 @@ void vp_answer_keep(vp_req_t *q, const vp_answer_t *a)
 
 void vp_answers_changed(vp_req_t *q, const char *project_id)
 {
-    int allowed;
     apr_status_t rv;
 
     if (!vp_config_list_cache(q->cfg))
         return;
-    rv = vp_shared_count(q->r->server, q->r->pool, version_key(q->r->pool, project_id), 1,
-                         INT32_MAX, VERSION_TTL, &allowed);
-    if (rv == APR_SUCCESS)
-        rv = vp_shared_count(q->r->server, q->r->pool, version_key(q->r->pool, NULL), 1,
-                             INT32_MAX, VERSION_TTL, &allowed);
-    if (rv == APR_SUCCESS || rv == APR_EINIT)   /* (no shared cache: nothing is cached) */
-        return;
-    /* other children may keep answering from memory for the cache's
-     * seconds; this one at least forgets */
-    VP_LOG(q, APLOG_ERR, "VP0406: the project's write count could not be moved (%d)", rv);
-    if (store) {
-        vp_store_lock(store);
-        vp_store_forget(store);
-        vp_store_unlock(store);
-    }
+    if ((rv = vp_store_outdate(q, store, version_key(q->r->pool, project_id), VERSION_TTL))
+        || (rv = vp_store_outdate(q, store, version_key(q->r->pool, NULL), VERSION_TTL)))
+        VP_LOG(q, APLOG_ERR, "VP0406: the project's write count could not be moved (%d)", rv);
 }

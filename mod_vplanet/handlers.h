@@ -5,6 +5,7 @@
 
 #include "vplanet.h"
 #include "vpcore/vp_fields.h"
+#include "vpcore/vp_timecode.h"
 
 /* handlers/health.c */
 int vp_h_health(vp_req_t *q);
@@ -88,6 +89,14 @@ int vp_h_feedback_carry(vp_req_t *q);
 /* The feedback of res (FEEDBACK_COLS rows) as the caller sees it: a
  * pool-owned array. */
 json_t *vp_feedback_items(vp_req_t *q, const PGresult *res);
+
+/* A video's rate (num 0: unknown) and length (< 0: unknown) from the
+ * columns fps_num, fps_den and duration_s of row i (those present). */
+typedef struct {
+    vp_rate_t rate;
+    double duration;
+} vp_clip_t;
+vp_clip_t vp_clip_of(const PGresult *res, int i);
 
 /* handlers/screenshots.c: the image a feedback write brings */
 typedef struct {

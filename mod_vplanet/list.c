@@ -15,6 +15,25 @@ int vp_list_page(vp_req_t *q, vp_page_t *pg)
     return st ? vp_fail(q, st, NULL, "invalid pagination parameters", details) : 0;
 }
 
+int vp_list_arg(vp_req_t *q, const char *name, const char *const *choices, int uuid,
+                const char **out)
+{
+    const char *v = apr_table_get(q->args, name);
+
+    if (!v)
+        return 0;
+    if (choices ? !vp_in_enum(v, choices) : uuid && !vp_is_uuid(v))
+        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, name,
+                             uuid ? "must be a UUID" : "is not one of the accepted values");
+    *out = v;
+    return 0;
+}
+
+int vp_list_wanted(const json_t *keep, const char *key)
+{
+    return !keep || json_object_get(keep, key);
+}
+
 int vp_list_ok(vp_req_t *q, const vp_page_t *pg, PGresult *res,
                const char *const *allowed, const char *message)
 {

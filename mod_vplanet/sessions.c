@@ -88,18 +88,8 @@ void vp_sessions_note(vp_req_t *q, vp_sql_id id)
 
 void vp_sessions_changed(vp_req_t *q)
 {
-    int allowed;
-    apr_status_t rv = vp_shared_count(q->r->server, q->r->pool, EPOCH_KEY, 1, INT32_MAX,
-                                      EPOCH_TTL, &allowed);
+    apr_status_t rv = vp_store_outdate(q, store, EPOCH_KEY, EPOCH_TTL);
 
-    if (rv == APR_SUCCESS || rv == APR_EINIT)   /* (no shared cache: nothing is cached) */
-        return;
-    /* other children may keep using what they remember for the cache's
-     * seconds; this one at least forgets */
-    VP_LOG(q, APLOG_ERR, "VP0405: the session revocation count could not be moved (%d)", rv);
-    if (store) {
-        vp_store_lock(store);
-        vp_store_forget(store);
-        vp_store_unlock(store);
-    }
+    if (rv != APR_SUCCESS)
+        VP_LOG(q, APLOG_ERR, "VP0405: the session revocation count could not be moved (%d)", rv);
 }

@@ -53,6 +53,23 @@ void vp_store_forget(vp_store_t *s)
     s->entries = apr_hash_make(s->pool);
 }
 
+apr_status_t vp_store_outdate(vp_req_t *q, vp_store_t *s, const char *key, int ttl)
+{
+    int allowed;
+    apr_status_t rv = vp_shared_count(q->r->server, q->r->pool, key, 1, INT32_MAX, ttl, &allowed);
+
+    if (rv == APR_SUCCESS || rv == APR_EINIT)   /* (no shared cache: nothing is remembered) */
+        return APR_SUCCESS;
+    /* other children may keep using what they remember for their seconds;
+     * this one at least forgets */
+    if (s) {
+        vp_store_lock(s);
+        vp_store_forget(s);
+        vp_store_unlock(s);
+    }
+    return rv;
+}
+
 void *vp_store_slot(vp_store_t *s, const char *key, apr_size_t size)
 {
     void *e = vp_store_get(s, key);

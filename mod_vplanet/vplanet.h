@@ -284,6 +284,13 @@ int vp_write_run(vp_req_t *q, const vp_write_t *w, json_t *data, vp_sql_id id, i
 /* ---- list.c ---- */
 /* Reads ?page and ?page_size; 0, or 400/422 recorded. */
 int vp_list_page(vp_req_t *q, vp_page_t *pg);
+/* An optional query argument of a list: one of choices (when not NULL),
+ * a UUID (uuid), or any text; *out is set when it is given (and keeps its
+ * default otherwise). 0, or a 422 naming it. */
+int vp_list_arg(vp_req_t *q, const char *name, const char *const *choices, int uuid,
+                const char **out);
+/* 1 when ?fields= (keep, from vp_fields_parse; NULL: all) asks for key. */
+int vp_list_wanted(const json_t *keep, const char *key);
 /* Answers a list from the rows of a VP_SQL_PAGE statement (column 0 the
  * count of all, the item from column 1 on), applying ?fields= against
  * allowed while writing each item. */
@@ -366,6 +373,11 @@ void *vp_store_get(vp_store_t *s, const char *key);
 void *vp_store_slot(vp_store_t *s, const char *key, apr_size_t size);
 /* Under the lock: every entry dropped. */
 void vp_store_forget(vp_store_t *s);
+/* Not under the lock: moves the shared counter key (the VPlanetRateLimitCache
+ * socache, kept ttl seconds) by which every child's entries of s are
+ * known to be old. APR_SUCCESS (also without a shared cache: nothing is
+ * remembered then), or its error after s (may be NULL) forgot everything. */
+apr_status_t vp_store_outdate(vp_req_t *q, vp_store_t *s, const char *key, int ttl);
 
 /* ---- answers.c ---- */
 /* A polled list's answer remembered per child (VPlanetListCache). */
@@ -379,7 +391,8 @@ typedef struct {
  * (q->data_text set: answer with vp_ok and no data); else 0, a filled in
  * for vp_answer_keep. */
 int vp_answer_find(vp_req_t *q, const char *project_id, vp_answer_t *a);
-/* After the list answered 200 (q->data): remembers it under a. */
+/* After the list answered 200 (q->data): remembers it under a (when a
+ * has a key), its data then kept as the answer's text (q->data_text). */
 void vp_answer_keep(vp_req_t *q, const vp_answer_t *a);
 /* After a committed write of project_id: answers remembered by every
  * child before it are not used any more. */

@@ -143,13 +143,13 @@ subtest 'every route of routes.c is documented with the parameters its handler r
         # the query arguments the handler reads (itself, through the static
         # functions of its file it calls, or through the list
         # helpers: vp_list_page reads page and page_size, vp_list_ok (and
-        # its _each and _from forms) fields; arg(q, "name", ...) or
-        # arg_*(q, "name", ...), the files' own readers of one argument;
+        # its _each and _from forms) fields; vp_list_arg(q, "name", ...),
+        # arg(q, "name", ...) or arg_*(q, "name", ...), readers of one argument;
         # or through vp_media_caller of mod_vplanet/media.c: what it reads)
         my $fn = $handler{$k};
         my $code = handler_code($fn);
         ok(defined $code, "$k: the handler $fn is defined in mod_vplanet/handlers/") or next;
-        my %read = map { $_ => 1 } $code =~ /(?:apr_table_get\(\s*q->args\s*,|\barg(?:_\w+)?\(\s*q\s*,)\s*"(\w+)"/g;
+        my %read = map { $_ => 1 } $code =~ /(?:apr_table_get\(\s*q->args\s*,|\b(?:vp_list_)?arg(?:_\w+)?\(\s*q\s*,)\s*"(\w+)"/g;
         @read{qw(page page_size)} = (1, 1) if $code =~ /\bvp_list_page\(/;
         $read{fields} = 1 if $code =~ /\bvp_list_ok(?:_each|_from)?\(/;
         if ($code =~ /\bvp_media_caller\(/) {

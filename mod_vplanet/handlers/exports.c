@@ -97,9 +97,10 @@ int vp_h_feedback_export_project(vp_req_t *q)
 
 int vp_h_feedback_export_video(vp_req_t *q)
 {
-    const char *id, *num, *den;
+    const char *id;
     const format_t *f = formats;
     vp_export_video_t clip = {0};
+    vp_clip_t c;
     PGresult *res, *rows;
     json_t *items;
     char *text = NULL, *name;
@@ -116,13 +117,9 @@ int vp_h_feedback_export_video(vp_req_t *q)
         return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_VIDEO, NULL);
     clip.title = PQgetvalue(res, 0, 0);
     clip.version = atoi(PQgetvalue(res, 0, 1));
-    num = PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2);
-    den = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3);
-    if (num && den) {
-        clip.rate.num = strtoll(num, NULL, 10);
-        clip.rate.den = strtoll(den, NULL, 10);
-    }
-    clip.duration = PQgetisnull(res, 0, 4) ? -1 : strtod(PQgetvalue(res, 0, 4), NULL);
+    c = vp_clip_of(res, 0);
+    clip.rate = c.rate;
+    clip.duration = c.duration;
     clip.width = atoi(PQgetvalue(res, 0, 5));     /* "" for NULL: 0, unknown */
     clip.height = atoi(PQgetvalue(res, 0, 6));
     clip.file_name = PQgetvalue(res, 0, 7);
@@ -142,8 +139,12 @@ int vp_h_feedback_export_video(vp_req_t *q)
         text = as_json(q, vp_json_pool(q->r->pool,
                                        json_pack("{s:s, s:s, s:i, s:s?, s:o, s:s}", "video_id", id,
                                                  "title", clip.title, "version", clip.version,
-                                                 "fps", num ? apr_pstrcat(q->r->pool, num, "/",
-                                                                          den, NULL) : NULL,
+                                                 "fps", c.rate.num > 0
+                                                 ? apr_psprintf(q->r->pool, "%" APR_INT64_T_FMT "/%"
+                                                                APR_INT64_T_FMT,
+                                                                (apr_int64_t)c.rate.num,
+                                                                (apr_int64_t)c.rate.den)
+                                                 : NULL,
                                                  "duration_s", clip.duration < 0 ? json_null()
                                                  : json_real(clip.duration), "exported_at",
                                                  now_rfc3339(q->r->pool))),

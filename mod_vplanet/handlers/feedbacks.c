@@ -63,11 +63,6 @@ static view_t caller_view(const vp_req_t *q)
 
 static const view_t event_view = {0, NULL};
 
-static int wanted(const json_t *keep, const char *key)
-{
-    return !keep || json_object_get(keep, key);
-}
-
 static const char *cell(const PGresult *res, int i, const char *name)
 {
     int col = PQfnumber(res, name);
@@ -75,18 +70,11 @@ static const char *cell(const PGresult *res, int i, const char *name)
     return col < 0 || PQgetisnull(res, i, col) ? NULL : PQgetvalue(res, i, col);
 }
 
-/* A video's rate (known: num > 0) and length (< 0: unknown) from the
- * columns fps_num, fps_den and duration_s (when res has it). */
-typedef struct {
-    vp_rate_t rate;
-    double duration;
-} clip_t;
-
-static clip_t clip_of(const PGresult *res, int i)
+vp_clip_t vp_clip_of(const PGresult *res, int i)
 {
     const char *num = cell(res, i, "fps_num"), *den = cell(res, i, "fps_den"),
                *dur = cell(res, i, "duration_s");
-    clip_t c = {{0, 0}, dur ? strtod(dur, NULL) : -1};
+    vp_clip_t c = {{0, 0}, dur ? strtod(dur, NULL) : -1};
 
     if (num && den) {
         c.rate.num = strtoll(num, NULL, 10);
@@ -96,16 +84,16 @@ static clip_t clip_of(const PGresult *res, int i)
 }
 
 /* frame and timecode of a position (null without a rate or a position) */
-static void frame_fields(apr_pool_t *p, json_t *item, const clip_t *c, const char *ts_key,
+static void frame_fields(apr_pool_t *p, json_t *item, const vp_clip_t *c, const char *ts_key,
                          const char *frame_key, const char *tc_key, const json_t *keep)
 {
     json_t *t = json_object_get(item, ts_key);
     int known = c->rate.num > 0 && json_is_number(t);
     int64_t f = known ? vp_frame_at(c->rate, json_number_value(t)) : 0;
 
-    if (wanted(keep, frame_key))
+    if (vp_list_wanted(keep, frame_key))
         json_object_set_new(item, frame_key, known ? json_integer(f) : json_null());
-    if (wanted(keep, tc_key))
+    if (vp_list_wanted(keep, tc_key))
         json_object_set_new(item, tc_key,
                             known ? json_string(vp_timecode(p, c->rate, f, 1)) : json_null());
 }
@@ -118,11 +106,11 @@ static void complete(vp_req_t *q, const PGresult *res, int i, json_t *item, cons
     const char *mode = cell(res, i, "display_mode"), *author = cell(res, i, "author.id");
     int anonymous = strcmp(mode, "anonymous") == 0;
     int hidden = anonymous && !v->admin && !(author && v->me && strcasecmp(author, v->me) == 0);
-    clip_t c = clip_of(res, i);
+    vp_clip_t c = vp_clip_of(res, i);
 
-    if (hidden && wanted(keep, "author"))
+    if (hidden && vp_list_wanted(keep, "author"))
         json_object_set_new(item, "author", json_null());
-    if (wanted(keep, "author_name")) {
+    if (vp_list_wanted(keep, "author_name")) {
         const char *nick = cell(res, i, "author.nickname");
         const char *name = hidden ? ANONYMOUS
                            : anonymous ? apr_pstrcat(q->r->pool, nick ? nick : "?",
@@ -133,8 +121,8 @@ static void complete(vp_req_t *q, const PGresult *res, int i, json_t *item, cons
         json_object_set_new(item, "author_name", name ? json_string(name) : json_null());
     }
     /* times need their timestamps: computed before ?fields= drops them */
-    if (keep && !json_object_get(item, "timestamp") && (wanted(keep, "frame")
-                                                        || wanted(keep, "timecode")))
+    if (keep && !json_object_get(item, "timestamp") && (vp_list_wanted(keep, "frame")
+                                                        || vp_list_wanted(keep, "timecode")))
         json_object_set_new(item, "timestamp", json_real(strtod(cell(res, i, "timestamp"), NULL)));
     frame_fields(q->r->pool, item, &c, "timestamp", "frame", "timecode", keep);
     if (keep && !json_object_get(item, "end_timestamp") && cell(res, i, "end_timestamp"))
@@ -142,16 +130,16 @@ static void complete(vp_req_t *q, const PGresult *res, int i, json_t *item, cons
                             json_real(strtod(cell(res, i, "end_timestamp"), NULL)));
     frame_fields(q->r->pool, item, &c, "end_timestamp", "end_frame", "end_timecode", keep);
     if (keep) {
-        if (!wanted(keep, "timestamp"))
+        if (!vp_list_wanted(keep, "timestamp"))
             json_object_del(item, "timestamp");
-        if (!wanted(keep, "end_timestamp"))
+        if (!vp_list_wanted(keep, "end_timestamp"))
             json_object_del(item, "end_timestamp");
     }
-    if (wanted(keep, "screenshot_url"))
+    if (vp_list_wanted(keep, "screenshot_url"))
         json_object_set_new(item, "screenshot_url",
                             vp_shot_url(q, cell(res, i, "id"),
                                            cell(res, i, "screenshot_type") && v->me));
-    if (wanted(keep, "reactions"))      /* reactions come with the discussion */
+    if (vp_list_wanted(keep, "reactions"))      /* reactions come with the discussion */
         json_object_set_new(item, "reactions", json_object());
     json_object_del(item, "screenshot_type");
     json_object_del(item, "fps_num");
@@ -180,20 +168,6 @@ json_t *vp_feedback_items(vp_req_t *q, const PGresult *res)
 
 /* ---- reads ---- */
 
-/* An optional query argument: a uuid (field names it in the 422), one of
- * choices (when not NULL), or any text. */
-static int arg(vp_req_t *q, const char *name, const char *const *choices, int uuid,
-               const char **out)
-{
-    const char *v = apr_table_get(q->args, name);
-
-    *out = v;
-    if (!v || (choices ? vp_in_enum(v, choices) : !uuid || vp_is_uuid(v)))
-        return 0;
-    return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, name,
-                         uuid ? "must be a UUID" : "is not one of the accepted values");
-}
-
 /* {stats: {open, in_progress, resolved, closed}} from the count part's
  * columns 1 to 4 ("stats.open"...) */
 static json_t *stats_of(vp_req_t *q, const PGresult *res)
@@ -209,7 +183,8 @@ static json_t *stats_of(vp_req_t *q, const PGresult *res)
 
 int vp_h_feedback_list(vp_req_t *q)
 {
-    const char *video, *status, *priority, *author, *tag, *kind, *ordering;
+    const char *video = NULL, *status = NULL, *priority = NULL, *author = NULL, *tag = NULL;
+    const char *kind = NULL, *ordering = NULL;
     vp_page_t pg;
     vp_answer_t remembered;
     PGresult *res;
@@ -222,13 +197,13 @@ int vp_h_feedback_list(vp_req_t *q)
     if (vp_answer_find(q, vp_param(&q->params, "id"), &remembered))
         return vp_ok(q, HTTP_OK, "feedback", NULL);
     if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_list_page(q, &pg))
-        || (st = arg(q, "video_id", NULL, 1, &video))
-        || (st = arg(q, "status", vp_feedback_statuses, 0, &status))
-        || (st = arg(q, "priority", vp_feedback_priorities, 0, &priority))
-        || (st = arg(q, "author", NULL, 1, &author))
-        || (st = arg(q, "tag", NULL, 0, &tag))
-        || (st = arg(q, "kind", kinds, 0, &kind))
-        || (st = arg(q, "ordering", orderings, 0, &ordering)))
+        || (st = vp_list_arg(q, "video_id", NULL, 1, &video))
+        || (st = vp_list_arg(q, "status", vp_feedback_statuses, 0, &status))
+        || (st = vp_list_arg(q, "priority", vp_feedback_priorities, 0, &priority))
+        || (st = vp_list_arg(q, "author", NULL, 1, &author))
+        || (st = vp_list_arg(q, "tag", NULL, 0, &tag))
+        || (st = vp_list_arg(q, "kind", kinds, 0, &kind))
+        || (st = vp_list_arg(q, "ordering", orderings, 0, &ordering)))
         return st;
     if (tag && (vp_utf8_len(tag) < 1 || vp_utf8_len(tag) > TAG_MAX))
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "tag", "must be 1 to 30 characters");
@@ -272,12 +247,12 @@ typedef enum { POS_ABSENT, POS_NULL, POS_SET } pos_given_t;
 
 /* The last frame a position may name on clip c (rate and length known):
  * a start its last frame, an end (exclusive) the end of it. */
-static int64_t last_frame(const clip_t *c, int end)
+static int64_t last_frame(const vp_clip_t *c, int end)
 {
     return vp_frame_count(c->rate, c->duration) - (end ? 0 : 1);
 }
 
-static int past_end(vp_req_t *q, const char *field, const clip_t *c)
+static int past_end(vp_req_t *q, const char *field, const vp_clip_t *c)
 {
     return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, field,
                          c->rate.num > 0
@@ -290,7 +265,7 @@ static int past_end(vp_req_t *q, const char *field, const clip_t *c)
 
 /* The position body gives under prefix ("" or "end_") as the start of its
  * frame on clip c: *given and *t; 0, or a 422 recorded. */
-static int position(vp_req_t *q, json_t *body, const char *prefix, const clip_t *c,
+static int position(vp_req_t *q, json_t *body, const char *prefix, const vp_clip_t *c,
                     pos_given_t *given, double *t)
 {
     apr_pool_t *p = q->r->pool;
@@ -350,7 +325,7 @@ static int position(vp_req_t *q, json_t *body, const char *prefix, const clip_t 
 /* The positions of body into row (timestamp_s, end_timestamp_s), the
  * start required when creating; start and end: the stored ones (end < 0:
  * none) for an update. 0 or a 422 recorded. */
-static int positions(vp_req_t *q, json_t *body, const clip_t *c, int create, double start,
+static int positions(vp_req_t *q, json_t *body, const vp_clip_t *c, int create, double start,
                      double end, json_t *row)
 {
     pos_given_t gs, ge;
@@ -476,7 +451,7 @@ int vp_h_feedback_create(vp_req_t *q)
     const char *video;
     vp_shot_t *shot = apr_pcalloc(q->r->pool, sizeof *shot);
     PGresult *res;
-    clip_t c;
+    vp_clip_t c;
     int st;
 
     if ((st = vp_project_access(q, VP_ACT_FEEDBACK))
@@ -492,7 +467,7 @@ int vp_h_feedback_create(vp_req_t *q)
     if (!PQntuples(res))
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "video_id",
                              "names no video of this project");
-    c = clip_of(res, 0);
+    c = vp_clip_of(res, 0);
     if ((st = positions(q, body, &c, 1, 0, -1, row))
         /* only feedback that would be created counts against the limit */
         || (st = vp_rate_limit(q, VP_RL_FEEDBACK, q->who->id)))
@@ -530,7 +505,7 @@ int vp_h_feedback_update(vp_req_t *q)
     json_t *body, *row;
     vp_shot_t *shot = apr_pcalloc(q->r->pool, sizeof *shot);
     PGresult *acc;
-    clip_t c;
+    vp_clip_t c;
     int st, triage, content;
     void *it;
 
@@ -551,7 +526,7 @@ int vp_h_feedback_update(vp_req_t *q)
     if (content && !(is_author(q, acc) && vp_may(q->who->kind, q->role, VP_ACT_FEEDBACK)))
         return vp_fail(q, HTTP_FORBIDDEN, NULL, "only its author edits a feedback", NULL);
     row = vp_json_pool(q->r->pool, json_object());
-    c = clip_of(acc, 0);
+    c = vp_clip_of(acc, 0);
     q->anonymous = is_author(q, acc) && is_anonymous(body, acc);
     end = cell(acc, 0, "end_timestamp_s");
     if ((st = vp_shot_column(q, shot, row)) || (st = content_of(q, body, row))
@@ -595,7 +570,7 @@ int vp_h_feedback_delete(vp_req_t *q)
 
 /* t on clip c: at the start of its frame, at most the last one a start
  * (end 0) or an end may name */
-static double clamp(const clip_t *c, double t, int end)
+static double clamp(const vp_clip_t *c, double t, int end)
 {
     int64_t f;
 
@@ -614,7 +589,7 @@ static int carried(vp_req_t *q, const PGresult *pair, json_t **out, json_t **eve
     apr_pool_t *p = q->r->pool;
     const char *target = vp_param(&q->params, "id"), *from = q->ctx;
     const char *ids = "{", *starts = "{", *ends = "{", *made = "{";
-    clip_t c = clip_of(pair, 0);
+    vp_clip_t c = vp_clip_of(pair, 0);
     PGresult *src, *ins, *rows;
     view_t v = event_view;
     int st, i, n;

@@ -32,20 +32,6 @@ _Static_assert(sizeof ordered_lists / sizeof *ordered_lists + 1
 
 static const char *const archived_choices[] = {"false", "true", "all", NULL};
 
-/* An optional query argument that must be one of choices (422 otherwise). */
-static int arg_choice(vp_req_t *q, const char *name, const char *const *choices,
-                      const char **out)
-{
-    const char *v = apr_table_get(q->args, name);
-
-    if (v && !vp_in_enum(v, choices))
-        return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, name,
-                             "is not one of the accepted values");
-    if (v)
-        *out = v;
-    return 0;
-}
-
 int vp_h_project_list(vp_req_t *q)
 {
     const char *status = NULL, *archived = "false", *ordering = "-updated_at";
@@ -60,9 +46,9 @@ int vp_h_project_list(vp_req_t *q)
     if (vp_answer_find(q, NULL, &remembered))
         return vp_ok(q, HTTP_OK, "projects", NULL);
     if ((st = vp_list_page(q, &pg))
-        || (st = arg_choice(q, "status", vp_project_statuses, &status))
-        || (st = arg_choice(q, "archived", archived_choices, &archived))
-        || (st = arg_choice(q, "ordering", orderings, &ordering)))
+        || (st = vp_list_arg(q, "status", vp_project_statuses, 0, &status))
+        || (st = vp_list_arg(q, "archived", archived_choices, 0, &archived))
+        || (st = vp_list_arg(q, "ordering", orderings, 0, &ordering)))
         return st;
     if (term && (vp_utf8_len(term) < 1 || vp_utf8_len(term) > 100))
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "q", "must be 1 to 100 characters");

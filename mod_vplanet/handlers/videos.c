@@ -38,11 +38,6 @@ static const char *media_url(vp_req_t *q, const char *video_id, const char *obje
                                   : "");
 }
 
-static int wanted(const json_t *keep, const char *key)
-{
-    return !keep || json_object_get(keep, key);
-}
-
 /* The renditions of the videos of rows (column from on) by video id:
  * arrays of {name, width, height, size_bytes}. */
 static json_t *renditions_of(vp_req_t *q, const PGresult *rows, int from)
@@ -80,12 +75,12 @@ static void complete(vp_req_t *q, const PGresult *res, int i, json_t *item, cons
     json_t *list = ctx ? json_object_get(ctx, id) : NULL;
 
     json_object_del(item, "has_poster");
-    if (wanted(keep, "content_url"))
+    if (vp_list_wanted(keep, "content_url"))
         json_object_set_new(item, "content_url", json_string(media_url(q, id, "content")));
-    if (wanted(keep, "poster_url"))
+    if (vp_list_wanted(keep, "poster_url"))
         json_object_set_new(item, "poster_url",
                             poster ? json_string(media_url(q, id, "poster")) : json_null());
-    if (wanted(keep, "renditions")) {
+    if (vp_list_wanted(keep, "renditions")) {
         json_t *out = json_array(), *r;
         size_t k;
 
