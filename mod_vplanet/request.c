@@ -283,15 +283,12 @@ int vp_respond(vp_req_t *q, int status)
     };
     json_t *env = vp_json_pool(r->pool, vp_envelope(&e));
     const char *body = vp_json_dump(r->pool, env);
-
-    /* data kept as text (answers.c) goes in as it is */
-    if (q->data_text && !q->data && status < HTTP_BAD_REQUEST) {
-        const char *at = strstr(body, "\"data\":null");
-
-        if (at)
-            body = apr_pstrcat(r->pool, apr_pstrndup(r->pool, body, (apr_size_t)(at - body)),
-                               "\"data\":", q->data_text, at + strlen("\"data\":null"), NULL);
-    }
+    /* data kept as text (answers.c) is written in place of the null, as
+     * it is: head, the text, then the rest of the envelope */
+    const char *at = q->data_text && !q->data && status < HTTP_BAD_REQUEST
+                     ? strstr(body, "\"data\":null") : NULL;
+    apr_size_t head = at ? (apr_size_t)(at - body) + strlen("\"data\":") : strlen(body);
+    const char *tail = at ? at + strlen("\"data\":null") : "";
 
     r->status = status;
     if (status == HTTP_NO_CONTENT) {    /* headers only (the tus answers) */
@@ -310,8 +307,13 @@ int vp_respond(vp_req_t *q, int status)
                        q->error_code && strcmp(q->error_code, "invalid_token") == 0
                        ? "Bearer realm=\"vplanet\", error=\"invalid_token\""
                        : "Bearer realm=\"vplanet\"");
-    ap_set_content_length(r, (apr_off_t)strlen(body));
-    if (!r->header_only)
-        ap_rputs(body, r);
+    ap_set_content_length(r, (apr_off_t)(head + (at ? strlen(q->data_text) : 0) + strlen(tail)));
+    if (!r->header_only) {
+        ap_rwrite(body, (int)head, r);
+        if (at) {
+            ap_rputs(q->data_text, r);
+            ap_rputs(tail, r);
+        }
+    }
     return OK;
 }
