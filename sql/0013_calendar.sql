@@ -72,10 +72,19 @@ BEGIN
     f_at := CASE WHEN f IS NULL THEN e.ends_at
                  WHEN length(f) = 10 THEN (f::date + 1)::timestamp AT TIME ZONE tz
                  ELSE f::timestamptz END;
+    IF f_at < s_at THEN
+        RAISE EXCEPTION 'the event ends before it starts' USING ERRCODE = 'check_violation',
+            CONSTRAINT = 'calendar_events_order';
+    END IF;
     IF e.all_day THEN
-        e.start_date := (s_at AT TIME ZONE tz)::date;
-        e.end_date := ((CASE WHEN f_at > s_at THEN f_at - interval '1 microsecond' ELSE f_at END)
-                       AT TIME ZONE tz)::date;
+        -- (an all-day event's own days stay when not given again)
+        e.start_date := CASE WHEN length(s) = 10 THEN s::date
+                             WHEN s IS NULL AND e.start_date IS NOT NULL THEN e.start_date
+                             ELSE (s_at AT TIME ZONE tz)::date END;
+        e.end_date := CASE WHEN length(f) = 10 THEN f::date
+                           WHEN f IS NULL AND e.end_date IS NOT NULL THEN e.end_date
+                           ELSE ((CASE WHEN f_at > s_at THEN f_at - interval '1 microsecond'
+                                       ELSE f_at END) AT TIME ZONE tz)::date END;
         e.starts_at := e.start_date::timestamp AT TIME ZONE tz;
         e.ends_at := greatest((e.end_date + 1)::timestamp AT TIME ZONE tz, e.starts_at);
     ELSE
