@@ -138,7 +138,7 @@ subtest 'bad input is a clear 4xx, never a 500' => sub {
     error_ok(call($U{owner}, GET => '/calendar/updates'), 422, 'validation_failed', '/updates without since: 422');
     error_ok(call($U{owner}, GET => '/calendar/updates?since=yesterday'), 422, 'validation_failed',
              '/updates with a bad since: 422');
-    error_ok(http(GET => '/api/v1/calendar/events'), 401, 'invalid_token', 'no token: 401');
+    error_ok(http(GET => '/api/v1/calendar/events'), 401, 'authentication_required', 'no token: 401');
 };
 
 # ---- project events and the permission split ----
