@@ -15,6 +15,7 @@ use utf8;
 use Test::More;
 use Time::HiRes ();
 use VP;
+use VPWS;
 
 binmode(Test::More->builder->$_, ':encoding(UTF-8)') for qw(output failure_output todo_output);
 
@@ -186,6 +187,28 @@ subtest 'changing a project event: its owner, or editor+ of the project' => sub 
     is_deeply([map { "$_->{type} $_->{payload}{action}" } @ev], ['calendar.event.changed deleted'],
               'one event for the deletion');
     is($ev[0]{payload}{tombstone}{id}, $id, '... naming the event');
+};
+
+subtest 'calendar.event.changed reaches a member over the realtime channel (vplanetd)' => sub {
+    my $ws = VPWS->connect(base(), "/ws/projects/$P", protocol => "bearer, $U{viewer}{access}")
+        or return fail("ws: $@");
+    my $m = $ws->recv(5);
+    is($m && $m->{type}, 'ready', 'the viewer is connected');
+    my $e = ev_ok(editor => { title => "live $tag", project_id => $P, starts_at => '2025-08-20T01:00:00Z',
+                              ends_at => '2025-08-20T02:00:00Z' });
+    my $got;
+    while (my $msg = $ws->recv(10)) {
+        if (($msg->{type} // '') eq 'calendar.event.changed') { $got = $msg; last }
+    }
+    ok($got, 'a calendar.event.changed message arrives');
+    is_deeply([$got->{project_id}, $got->{payload}{action}, $got->{payload}{event}{id}], [$P, 'created', $e->{id}],
+              '... for the project, saying what happened to which event') if $got;
+    # a personal event is nobody else's business
+    ev_ok(editor => { title => "private $tag", starts_at => '2025-08-20T01:00:00Z', ends_at => '2025-08-20T02:00:00Z' });
+    api($U{editor}, DELETE => "/calendar/events/$e->{id}");
+    my @rest = grep { ($_->{type} // '') eq 'calendar.event.changed' } $ws->drain(2);
+    is_deeply([map { $_->{payload}{action} } @rest], ['deleted'], 'then only the deletion (no personal event)');
+    $ws->close;
 };
 
 # ---- month view ----
