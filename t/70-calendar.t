@@ -365,7 +365,8 @@ subtest 'updates: a change committed while a poll runs is in the next poll' => s
     ok(!grep({ $_->{title} eq 'held' } @{ $d->{events} }), 'the poll does not see the uncommitted change');
     my $server_time = $d->{server_time};
     my $held_start = psql("SELECT rfc3339(xact_start) FROM pg_stat_activity WHERE application_name = '$app'");
-    ok($server_time le $held_start, "server_time ($server_time) is not after the open transaction's start ($held_start)");
+    ok(defined $server_time && $held_start && $server_time le $held_start,
+       "server_time (" . ($server_time // 'none') . ") is not after the open transaction's start ($held_start)");
     print $held "COMMIT;\n";
     close $held or die "the held writer failed\n";
     $d = call($u, GET => "/calendar/updates?since=$server_time")->{json}{data};
