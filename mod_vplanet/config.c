@@ -1,10 +1,12 @@
 /* Directives: one command table, server scope, merged for virtual hosts. */
 #include "vplanet.h"
 
+#include <apr_file_io.h>
 #include <apr_strings.h>
 #include <http_log.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <unixd.h>
 
@@ -14,6 +16,9 @@
 #define VP_WS_MAX_PER_CLIENT_DEFAULT 32
 #define VP_REFRESH_GRACE_DEFAULT 10
 #define VP_MAX_UPLOAD_DEFAULT ((apr_off_t)500 * 1024 * 1024)
+#define VP_TIME_ZONE_DEFAULT "Asia/Seoul"
+/* where the system's (and Debian's PostgreSQL's) zone rules are */
+#define VP_ZONEINFO "/usr/share/zoneinfo/"
 
 /* socache provider[:arguments] shared by every child (global scope) */
 static const char *ratelimit_cache = "shmcb";
@@ -59,6 +64,7 @@ void *vp_config_merge(apr_pool_t *p, void *base_, void *add_)
     MERGE_NUM(max_json_values);
     MERGE_NUM(diagnostics);
     MERGE_NUM(ws_max_per_client);
+    MERGE_PTR(time_zone);
     c->argon2 = add->argon2.m_kib ? add->argon2 : base->argon2;
     for (i = 0; i < VP_RL_COUNT; i++)
         c->limits[i] = add->limits[i].count >= 0 ? add->limits[i] : base->limits[i];
@@ -231,6 +237,17 @@ static const char *set_ws_max(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+static const char *set_time_zone(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    /* a zone name, never a path out of the zone folder */
+    if (!*arg || arg[0] == '/' || strstr(arg, "..")
+        || strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-")
+           != strlen(arg))
+        return "VPlanetTimeZone takes a time zone name such as Asia/Seoul";
+    server_config(cmd)->time_zone = arg;
+    return NULL;
+}
+
 static const char *set_ratelimit_cache(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
@@ -311,6 +328,10 @@ const command_rec vp_cmds[] = {
     AP_INIT_TAKE3("VPlanetRateLimit", set_ratelimit, NULL, RSRC_CONF,
         "Rate limit NAME COUNT SECONDS; names: login, login_long, signup, "
         "password_reset, feedback, default, media; COUNT 0 turns it off"),
+    AP_INIT_TAKE1("VPlanetTimeZone", set_time_zone, NULL, RSRC_CONF,
+        "IANA time zone whose days the calendar uses (month view, ?date=, all-day "
+        "events, the feed's phases); default Asia/Seoul; the server refuses to start "
+        "with a zone the system does not know"),
     {NULL}
 };
 
@@ -376,6 +397,31 @@ int vp_config_ws_max_per_client(const vp_config_t *c)
     return c->ws_max_per_client >= 0 ? c->ws_max_per_client : VP_WS_MAX_PER_CLIENT_DEFAULT;
 }
 
+const char *vp_config_time_zone(const vp_config_t *c)
+{
+    return c->time_zone ? c->time_zone : VP_TIME_ZONE_DEFAULT;
+}
+
+/* The zone must be one of the system's (whose tzdata Debian's PostgreSQL
+ * uses too): a TZif file under the zone folder. */
+static const char *check_time_zone(apr_pool_t *p, const vp_config_t *c)
+{
+    const char *zone = vp_config_time_zone(c);
+    const char *path = apr_pstrcat(p, VP_ZONEINFO, zone, NULL);
+    char magic[4];
+    apr_size_t n = sizeof magic;
+    apr_file_t *f;
+
+    if (apr_file_open(&f, path, APR_FOPEN_READ, 0, p) != APR_SUCCESS)
+        return apr_psprintf(p, "VPlanetTimeZone %s: no such time zone (%s)", zone, path);
+    if (apr_file_read_full(f, magic, n, &n) != APR_SUCCESS || memcmp(magic, "TZif", 4)) {
+        apr_file_close(f);
+        return apr_psprintf(p, "VPlanetTimeZone %s: %s is no time zone file", zone, path);
+    }
+    apr_file_close(f);
+    return NULL;
+}
+
 const char *vp_config_ratelimit_cache(void)
 {
     return ratelimit_cache;
@@ -415,6 +461,9 @@ const char *vp_config_load_keys(apr_pool_t *p, server_rec *s)
     for (; s; s = s->next) {
         vp_config_t *c = ap_get_module_config(s->module_config, &vplanet_module);
         const char *err = load_key(p, c);
+
+        if (!err)
+            err = check_time_zone(p, c);
 
         if (err)
             return err;

@@ -153,4 +153,20 @@ int vp_video_refused(vp_req_t *q);
 /* The largest upload: VPlanetMaxUpload, or LimitRequestBody when smaller. */
 apr_off_t vp_video_max_size(vp_req_t *q);
 
+/* handlers/calendar.c */
+int vp_h_calendar_list(vp_req_t *q);
+int vp_h_calendar_create(vp_req_t *q);
+int vp_h_calendar_get(vp_req_t *q);
+int vp_h_calendar_replace(vp_req_t *q);
+int vp_h_calendar_update(vp_req_t *q);
+int vp_h_calendar_delete(vp_req_t *q);
+int vp_h_calendar_month(vp_req_t *q);
+int vp_h_calendar_updates(vp_req_t *q);
+int vp_h_calendar_batch(vp_req_t *q);
+
+/* handlers/calendar_feed.c */
+int vp_h_calendar_feed_create(vp_req_t *q);
+int vp_h_calendar_feed_delete(vp_req_t *q);
+int vp_h_calendar_feed_get(vp_req_t *q);
+
 #endif

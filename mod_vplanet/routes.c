@@ -71,6 +71,19 @@ const vp_route_t vp_routes[] = {
     ROUTE("PATCH", "/api/v1/feedbacks/{id}",               vp_h_feedback_update),
     ROUTE("DELETE", "/api/v1/feedbacks/{id}",              vp_h_feedback_delete),
     ROUTE("GET",  "/api/v1/feedbacks/{id}/screenshot",     vp_h_feedback_screenshot),
+
+    ROUTE("GET",  "/api/v1/calendar/events",               vp_h_calendar_list),
+    ROUTE("POST", "/api/v1/calendar/events",               vp_h_calendar_create),
+    ROUTE("GET",  "/api/v1/calendar/events/{id}",          vp_h_calendar_get),
+    ROUTE("PUT",  "/api/v1/calendar/events/{id}",          vp_h_calendar_replace),
+    ROUTE("PATCH", "/api/v1/calendar/events/{id}",         vp_h_calendar_update),
+    ROUTE("DELETE", "/api/v1/calendar/events/{id}",        vp_h_calendar_delete),
+    ROUTE("GET",  "/api/v1/calendar/month/{year}/{month}", vp_h_calendar_month),
+    ROUTE("GET",  "/api/v1/calendar/updates",              vp_h_calendar_updates),
+    ROUTE("POST", "/api/v1/calendar/batch-update",         vp_h_calendar_batch),
+    ROUTE("POST", "/api/v1/calendar/feed",                 vp_h_calendar_feed_create),
+    ROUTE("DELETE", "/api/v1/calendar/feed",               vp_h_calendar_feed_delete),
+    ROUTE("GET",  "/api/v1/calendar/feed/{file}",          vp_h_calendar_feed_get),
 };
 
 const int vp_nroutes = sizeof vp_routes / sizeof vp_routes[0];

@@ -50,6 +50,7 @@ typedef struct {
     vp_argon2_params_t argon2;  /* m_kib 0: unset */
     vp_limit_t limits[VP_RL_COUNT];
     int ws_max_per_client;      /* 0: no cap */
+    const char *time_zone;      /* VPlanetTimeZone: the calendar's days */
     /* resolved in post_config */
     vp_token_keys_t keys;
     vp_media_key_t media_key;   /* signs media URLs */
@@ -105,6 +106,8 @@ int vp_config_list_cache(const vp_config_t *c);
 vp_argon2_params_t vp_config_argon2(const vp_config_t *c);
 vp_limit_t vp_config_limit(const vp_config_t *c, vp_rl_kind_t kind);
 int vp_config_ws_max_per_client(const vp_config_t *c);
+/* The zone whose days the calendar uses (default Asia/Seoul). */
+const char *vp_config_time_zone(const vp_config_t *c);
 /* The socache provider spec of VPlanetRateLimitCache (global). */
 const char *vp_config_ratelimit_cache(void);
 

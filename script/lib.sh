@@ -18,6 +18,8 @@ PACKAGES=(
     # t/52-tus.t: a tus client nobody here wrote (tus-js-client, which the
     # test installs from npm into the build folder) under Node
     nodejs npm
+    # t/71-calendar-feed.t: an iCalendar parser nobody here wrote
+    python3-icalendar
     # Unicode normal forms, case folding and PRECIS classes (the core)
     libunistring-dev
     # libFuzzer harnesses of the core (script/fuzz)

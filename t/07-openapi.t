@@ -626,7 +626,7 @@ sub field_mismatch {
                 VP_INTEGER => 'integer', VP_NUMBER => 'number', VP_BOOLEAN => 'boolean',
                 VP_OBJECT => 'object', VP_ARRAY => 'array', VP_DATE => 'string',
                 VP_COLOR => 'string', VP_EMAIL => 'string', VP_IDENT => 'string',
-                VP_TEXT => 'string');
+                VP_TEXT => 'string', VP_DATETIME => 'string');
     my $want = $json{$f->{type}} or return "unknown field type $f->{type}";
     my @types = ref $prop->{type} eq 'ARRAY' ? @{ $prop->{type} } : ($prop->{type} // ());
     return "type is [@types], not $want" unless grep { $_ eq $want } @types;
@@ -675,6 +675,10 @@ sub field_mismatch {
         my $why = color_pattern_mismatch($prop->{pattern});
         return $why if $why;
     }
+    if ($f->{type} eq 'VP_DATETIME') {
+        my $why = datetime_pattern_mismatch($prop->{pattern});
+        return $why if $why;
+    }
     # and the other way round: what only these types check
     my %format_type = (date => 'VP_DATE', uuid => 'VP_UUID', email => 'VP_EMAIL');
     my $ft = $format_type{ $prop->{format} // '' };
@@ -689,6 +693,21 @@ sub field_mismatch {
         elsif (ref $items ne 'HASH' || keys %$items) {
             return 'items are described, but the table checks none (items {} or none)';
         }
+    }
+    return '';
+}
+
+# why PATTERN does not have the shape of what vpcore/vp_valid.c accepts
+# for VP_DATETIME (a date-time with an offset, or a date), or '' when it has
+sub datetime_pattern_mismatch {
+    my ($pattern) = @_;
+    return 'no date-time pattern' unless defined $pattern;
+    my $re = do { no warnings; eval { qr/$pattern/ } } or return 'no usable date-time pattern';
+    for my $ok ('2025-08-01T09:30:00+09:00', '2025-08-01T00:30:00Z', '2025-08-01T00:30:00.123456Z', '2025-08-01') {
+        return "pattern refuses $ok" unless $ok =~ $re;
+    }
+    for my $bad ('2025-08-01T00:30:00', '2025-08-01 00:30:00Z', 'tomorrow', '2025-08-01T00:30Z', '') {
+        return "pattern accepts '$bad'" if $bad =~ $re;
     }
     return '';
 }

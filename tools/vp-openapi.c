@@ -27,6 +27,10 @@ static const char TEXT_PATTERN[] =
 static const char UUID_PATTERN[] =
     "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$";
 
+/* a date-time with an offset, or a date alone */
+static const char DATETIME_PATTERN[] =
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$";
+
 /* What each vp_type_t is in JSON Schema: what vpcore/vp_valid.c checks. */
 static const struct {
     const char *c, *json, *format, *pattern;
@@ -45,6 +49,7 @@ static const struct {
     [VP_EMAIL] = {"VP_EMAIL", "string", "email", NULL, LENGTH},
     [VP_IDENT] = {"VP_IDENT", "string", NULL, TEXT_PATTERN, LENGTH},
     [VP_TEXT] = {"VP_TEXT", "string", NULL, TEXT_PATTERN, LENGTH},
+    [VP_DATETIME] = {"VP_DATETIME", "string", NULL, DATETIME_PATTERN, NONE},
 };
 
 static int known_kind(const char *c)

@@ -227,6 +227,50 @@ const vp_field_t vp_feedback_carry_fields[] = {
     VP_FIELDS_END
 };
 
+/* ---- handlers/calendar.c ---- */
+const char *const vp_calendar_actions[] = {"create", "update", "delete", NULL};
+
+/* A time is a date-time with an offset, or a date for an all-day event
+ * (calendar_event_apply of sql/0013 makes the days of it). */
+#define CALENDAR_FIELDS(req) \
+    VP_FIELD("title", VP_TEXT, .required = (req), .min = 1, .max = 200), \
+    VP_FIELD("description", VP_STRING, .max = 5000, .nullable = 1), \
+    VP_FIELD("starts_at", VP_DATETIME, .required = (req)), \
+    VP_FIELD("ends_at", VP_DATETIME, .required = (req)), \
+    VP_FIELD("all_day", VP_BOOLEAN), \
+    VP_FIELD("color", VP_COLOR)
+
+const vp_field_t vp_calendar_create_fields[] = {
+    CALENDAR_FIELDS(1),
+    VP_FIELD("project_id", VP_UUID, .nullable = 1),
+    VP_FIELDS_END
+};
+
+const vp_field_t vp_calendar_replace_fields[] = {
+    CALENDAR_FIELDS(1),
+    VP_FIELDS_END
+};
+
+const vp_field_t vp_calendar_update_fields[] = {
+    CALENDAR_FIELDS(0),
+    VP_FIELDS_END
+};
+
+/* one change of a batch; its event is checked against the create or
+ * update table by the handler, which names the operation's index */
+const vp_field_t vp_calendar_operation_fields[] = {
+    VP_FIELD("action", VP_ENUM, .required = 1, .choices = vp_calendar_actions),
+    VP_FIELD("id", VP_UUID),
+    VP_FIELD("event", VP_OBJECT),
+    VP_FIELDS_END
+};
+
+const vp_field_t vp_calendar_batch_fields[] = {
+    VP_FIELD("operations", VP_ARRAY, .required = 1, .min = 1, .max = 100,
+             .items = vp_calendar_operation_fields),
+    VP_FIELDS_END
+};
+
 /* the C name, the rows, and the name of its schema in the OpenAPI document */
 #define TABLE(t, schema) {#t, t, schema}
 
@@ -258,6 +302,11 @@ const vp_field_table_t vp_field_tables[] = {
     TABLE(vp_feedback_create_fields, "FeedbackCreateRequest"),
     TABLE(vp_feedback_update_fields, "FeedbackUpdateRequest"),
     TABLE(vp_feedback_carry_fields, "CarryFeedbackRequest"),
+    TABLE(vp_calendar_create_fields, "CalendarEventCreateRequest"),
+    TABLE(vp_calendar_replace_fields, "CalendarEventReplaceRequest"),
+    TABLE(vp_calendar_update_fields, "CalendarEventUpdateRequest"),
+    TABLE(vp_calendar_operation_fields, "CalendarOperation"),
+    TABLE(vp_calendar_batch_fields, "CalendarBatchRequest"),
 };
 
 const int vp_nfield_tables = sizeof vp_field_tables / sizeof vp_field_tables[0];

@@ -54,6 +54,13 @@ extern const char *const vp_feedback_statuses[];
 extern const vp_field_t vp_feedback_create_fields[];
 extern const vp_field_t vp_feedback_update_fields[];
 extern const vp_field_t vp_feedback_carry_fields[];
+/* handlers/calendar.c */
+extern const char *const vp_calendar_actions[];
+extern const vp_field_t vp_calendar_create_fields[];
+extern const vp_field_t vp_calendar_replace_fields[];
+extern const vp_field_t vp_calendar_update_fields[];
+extern const vp_field_t vp_calendar_operation_fields[];
+extern const vp_field_t vp_calendar_batch_fields[];
 
 typedef struct {
     const char *name;           /* the C name of the table */

@@ -22,6 +22,10 @@ static const vp_constraint_t constraints[] = {
     {"project_members_pkey", "user_id", "is already a member"},
     {"feedbacks_nickname", "display_name", "is required with display_mode nickname"},
     {"feedbacks_range", "end_timestamp", "must be after timestamp (a later frame)"},
+    {"calendar_events_order", "ends_at", "must not be before starts_at"},
+    {"calendar_events_days", "ends_at", "must not be before starts_at"},
+    {"calendar_events_timed", "starts_at",
+     "must be a date-time with an offset (a date alone is an all-day event's day)"},
     {NULL, NULL, NULL}
 };
 

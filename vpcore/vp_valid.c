@@ -101,7 +101,7 @@ static const vp_field_t *field_named(const vp_field_t *fields, const char *name)
 static const char *type_name(vp_type_t t)
 {
     switch (t) {
-    case VP_STRING: case VP_UUID: case VP_ENUM: case VP_DATE: case VP_COLOR:
+    case VP_STRING: case VP_UUID: case VP_ENUM: case VP_DATE: case VP_COLOR: case VP_DATETIME:
     case VP_EMAIL: case VP_IDENT: case VP_TEXT:
         return "a string";
     case VP_INTEGER: return "an integer";
@@ -116,7 +116,7 @@ static const char *type_name(vp_type_t t)
 static int type_ok(const vp_field_t *f, const json_t *v)
 {
     switch (f->type) {
-    case VP_STRING: case VP_UUID: case VP_ENUM: case VP_DATE: case VP_COLOR:
+    case VP_STRING: case VP_UUID: case VP_ENUM: case VP_DATE: case VP_COLOR: case VP_DATETIME:
     case VP_EMAIL: case VP_IDENT: case VP_TEXT:
         return json_is_string(v);
     case VP_INTEGER: return json_is_integer(v);
@@ -197,6 +197,16 @@ static int constraint_ok(const vp_field_t *f, json_t *v, json_t *details)
             return 1;
         vp_detail_add(details, f->name, "must be a date YYYY-MM-DD");
         return 0;
+    case VP_DATETIME: {
+        const char *t = json_string_value(v);
+
+        if (vp_is_datetime(t) || vp_is_date(t))
+            return 1;
+        vp_detail_add(details, f->name,
+                      "must be a date-time with an offset (YYYY-MM-DDTHH:MM:SSZ) or a date"
+                      " YYYY-MM-DD");
+        return 0;
+    }
     case VP_COLOR: {
         const char *c = json_string_value(v);
 
@@ -356,6 +366,51 @@ int vp_is_email(const char *s)
     /* a dot inside the domain, no empty labels */
     return dot && dot > at + 1 && dot[1] && at[1] != '.' && !strstr(at, "..")
            && s[n - 1] != '.';
+}
+
+/* n digits at s as a number in lo..hi into *out; 1 when they are */
+static int digits(const char *s, int n, int lo, int hi, int *out)
+{
+    int i, v = 0;
+
+    for (i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return v >= lo && v <= hi;
+}
+
+int vp_is_datetime(const char *s)
+{
+    char date[11];
+    const char *t;
+    int v;
+
+    if (strlen(s) < 20)
+        return 0;
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    if (!vp_is_date(date) || (s[10] != 'T' && s[10] != 't'))
+        return 0;
+    t = s + 11;
+    if (!digits(t, 2, 0, 23, &v) || t[2] != ':' || !digits(t + 3, 2, 0, 59, &v) || t[5] != ':'
+        || !digits(t + 6, 2, 0, 59, &v))
+        return 0;
+    t += 8;
+    if (*t == '.') {
+        int n = 0;
+
+        for (t++; isdigit((unsigned char)*t); t++)
+            n++;
+        if (n < 1 || n > 9)
+            return 0;
+    }
+    if ((*t == 'Z' || *t == 'z') && !t[1])
+        return 1;
+    return (*t == '+' || *t == '-') && digits(t + 1, 2, 0, 15, &v) && t[3] == ':'
+           && digits(t + 4, 2, 0, 59, &v) && !t[6];
 }
 
 int vp_is_date(const char *s)

@@ -28,8 +28,11 @@ typedef enum {
     VP_EMAIL,      /* an email address: PRECIS IdentifierClass local part, LDH domain */
     VP_IDENT,      /* a nickname: IdentifierClass words joined by single spaces,
                       one script (or Latin with Han/Hangul/kana/Bopomofo) */
-    VP_TEXT        /* one line of free text: no controls, invisible or bidi
+    VP_TEXT,       /* one line of free text: no controls, invisible or bidi
                       characters, special spaces, or spaces at the ends */
+    VP_DATETIME    /* RFC 3339 YYYY-MM-DDTHH:MM:SS[.frac] with Z or an offset
+                      (years 1900..9999), or a date YYYY-MM-DD alone (a day:
+                      what the field makes of it is its own) */
 } vp_type_t;
 
 typedef struct vp_field {
@@ -68,6 +71,10 @@ size_t vp_utf8_len(const char *s);
 
 /* 1 for YYYY-MM-DD naming a real day of the years 1900..9999. */
 int vp_is_date(const char *s);
+
+/* 1 for an RFC 3339 date-time with a time-zone offset (Z or +HH:MM), of
+ * a date vp_is_date accepts; fractions of seconds allowed. */
+int vp_is_datetime(const char *s);
 
 /* 1 when s is well-formed UTF-8 (no overlong forms, no surrogates). */
 int vp_utf8_valid(const char *s);
