@@ -71,6 +71,11 @@ const vp_route_t vp_routes[] = {
     ROUTE("PATCH", "/api/v1/feedbacks/{id}",               vp_h_feedback_update),
     ROUTE("DELETE", "/api/v1/feedbacks/{id}",              vp_h_feedback_delete),
     ROUTE("GET",  "/api/v1/feedbacks/{id}/screenshot",     vp_h_feedback_screenshot),
+
+    ROUTE("GET",  "/api/v1/notifications",                 vp_h_notification_list),
+    ROUTE("POST", "/api/v1/notifications/read",            vp_h_notification_read),
+    ROUTE("GET",  "/api/v1/users/me/notification-settings", vp_h_notification_settings_get),
+    ROUTE("PUT",  "/api/v1/users/me/notification-settings", vp_h_notification_settings_put),
 };
 
 const int vp_nroutes = sizeof vp_routes / sizeof vp_routes[0];

@@ -54,6 +54,13 @@ extern const char *const vp_feedback_statuses[];
 extern const vp_field_t vp_feedback_create_fields[];
 extern const vp_field_t vp_feedback_update_fields[];
 extern const vp_field_t vp_feedback_carry_fields[];
+/* users.locale: ko, en (handlers/users.c) */
+extern const char *const vp_locales[];
+/* handlers/notifications.c */
+extern const char *const vp_notification_email_modes[];
+extern const vp_field_t vp_notification_read_fields[];
+extern const vp_field_t vp_notification_settings_fields[];
+extern const vp_field_t vp_notification_types_fields[];
 
 typedef struct {
     const char *name;           /* the C name of the table */
