@@ -1,7 +1,8 @@
 # Notifications (spec section 6; issue 16) against the real stack: what
 # feedback causes (the uploader told of feedback on their video, the author
 # of a status change; never the actor; the actor hidden for an anonymous
-# feedback; nothing for a carry-over or for a type turned off); the list
+# feedback, null once its account is gone; nothing for a carry-over, for a
+# type turned off or to a former member); the list
 # (newest first, pages, ?unread=, unread_count, ?fields=, only one's own);
 # read marks by ids (others' and unknown ids ignored) and all; the
 # settings (defaults, full replace, validation, the digest's start);
@@ -189,6 +190,27 @@ subtest 'a status change notifies the feedback\'s author once, never the editor'
                 'the editor closes their own feedback');
     is(stored('editor'), $editor_before, 'the editor changing their own feedback\'s status is not told');
     is(stored('owner'), $owner_before, 'nor is the uploader (status changes go to the author)');
+};
+
+subtest 'an actor whose account is gone; an author who left the project' => sub {
+    my $x = new_user();
+    api($U{owner}, POST => "/projects/$P/members", { user_id => $x->{id}, role => 'reviewer' });
+    my $fb = api($x, POST => "/projects/$P/feedbacks", { video_id => $VA->{id}, timestamp => 0.1, content => "Gone $tag" });
+    my ($n) = grep { $_->{target}{feedback_id} eq $fb->{id} } @{ notes('owner', '?page_size=100')->{results} };
+    is($n->{actor}{id}, $x->{id}, 'named while the account lives');
+    api($x, DELETE => '/users/me', { reason => 'leaving' });
+    ($n) = grep { $_->{target}{feedback_id} eq $fb->{id} } @{ notes('owner', '?page_size=100')->{results} };
+    is($n->{actor}, undef, 'actor: null once the account is deleted');
+    is($n->{actor_name}, $x->{nickname}, 'actor_name: the name the text was written with');
+
+    my $y = new_user();
+    api($U{owner}, POST => "/projects/$P/members", { user_id => $y->{id}, role => 'reviewer' });
+    my $left = api($y, POST => "/projects/$P/feedbacks", { video_id => $VA->{id}, timestamp => 0.1, content => "Left $tag" });
+    api($U{owner}, DELETE => "/projects/$P/members/$y->{id}");
+    envelope_ok(call($U{editor}, PATCH => "/feedbacks/$left->{id}", { status => 'resolved' }), 200,
+                'the status of a former member\'s feedback changes');
+    is(psql("SELECT count(*) FROM notifications WHERE user_id = :'u'", "u=$y->{id}"), 0,
+       'a former member is not told');
 };
 
 subtest 'a carry-over to the next version makes no notification' => sub {
