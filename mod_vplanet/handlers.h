@@ -168,5 +168,18 @@ int vp_h_calendar_batch(vp_req_t *q);
 int vp_h_calendar_feed_create(vp_req_t *q);
 int vp_h_calendar_feed_delete(vp_req_t *q);
 int vp_h_calendar_feed_get(vp_req_t *q);
+/* notifications.c (spec section 6) */
+int vp_h_notification_list(vp_req_t *q);
+int vp_h_notification_read(vp_req_t *q);
+int vp_h_notification_settings_get(vp_req_t *q);
+int vp_h_notification_settings_put(vp_req_t *q);
+/* Inside the transaction of a feedback's creation (after its insert): the
+ * uploader of its video is told (the actor hidden when q->anonymous).
+ * 0 or a recorded error. */
+int vp_notify_feedback(vp_req_t *q, const char *feedback_id);
+/* Inside the transaction of a feedback's update, before it: when changes
+ * (the update's jsonb of changed columns) changes the status, the author
+ * is told the new one. 0 or a recorded error. */
+int vp_notify_status_change(vp_req_t *q, const char *feedback_id, const char *changes);
 
 #endif

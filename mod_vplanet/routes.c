@@ -84,6 +84,10 @@ const vp_route_t vp_routes[] = {
     ROUTE("POST", "/api/v1/calendar/feed",                 vp_h_calendar_feed_create),
     ROUTE("DELETE", "/api/v1/calendar/feed",               vp_h_calendar_feed_delete),
     ROUTE("GET",  "/api/v1/calendar/feed/{file}",          vp_h_calendar_feed_get),
+    ROUTE("GET",  "/api/v1/notifications",                 vp_h_notification_list),
+    ROUTE("POST", "/api/v1/notifications/read",            vp_h_notification_read),
+    ROUTE("GET",  "/api/v1/users/me/notification-settings", vp_h_notification_settings_get),
+    ROUTE("PUT",  "/api/v1/users/me/notification-settings", vp_h_notification_settings_put),
 };
 
 const int vp_nroutes = sizeof vp_routes / sizeof vp_routes[0];

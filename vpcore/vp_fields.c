@@ -9,6 +9,9 @@ const char *const vp_project_statuses[] = {
     "planning", "in_progress", "review", "completed", "on_hold", "cancelled", NULL
 };
 
+/* users.locale (sql/0012; at signup: vpcore/vp_locale.h) */
+const char *const vp_locales[] = {"ko", "en", NULL};
+
 /* ---- handlers/auth.c ---- */
 const vp_field_t vp_auth_signup_fields[] = {
     VP_FIELD("email", VP_EMAIL, .required = 1, .min = 3, .max = 254),
@@ -68,6 +71,7 @@ const vp_field_t vp_user_me_fields[] = {
     VP_FIELD("avatar_url", VP_STRING, .max = 500, .nullable = 1),
     VP_FIELD("current_password", VP_STRING, .min = 1, .max = 1024),
     VP_FIELD("new_password", VP_STRING, .min = 8, .max = 128),
+    VP_FIELD("locale", VP_ENUM, .choices = vp_locales),
     VP_FIELDS_END
 };
 
@@ -271,6 +275,34 @@ const vp_field_t vp_calendar_batch_fields[] = {
     VP_FIELDS_END
 };
 
+/* ---- handlers/notifications.c ---- */
+
+const char *const vp_notification_email_modes[] = {"instant", "hourly", "daily", "off", NULL};
+
+/* exactly one of the two (the handler checks it: 422) */
+const vp_field_t vp_notification_read_fields[] = {
+    VP_FIELD("ids", VP_ARRAY, .min = 1, .max = 100),
+    VP_FIELD("all", VP_BOOLEAN),
+    VP_FIELDS_END
+};
+
+/* a full replace: every member required; types is checked against
+ * vp_notification_types_fields by the handler (problems as types.NAME) */
+const vp_field_t vp_notification_settings_fields[] = {
+    VP_FIELD("email", VP_ENUM, .required = 1, .choices = vp_notification_email_modes),
+    VP_FIELD("types", VP_OBJECT, .required = 1),
+    VP_FIELDS_END
+};
+
+const vp_field_t vp_notification_types_fields[] = {
+    VP_FIELD("mention", VP_BOOLEAN, .required = 1),
+    VP_FIELD("reply", VP_BOOLEAN, .required = 1),
+    VP_FIELD("feedback", VP_BOOLEAN, .required = 1),
+    VP_FIELD("status_change", VP_BOOLEAN, .required = 1),
+    VP_FIELD("invitation", VP_BOOLEAN, .required = 1),
+    VP_FIELDS_END
+};
+
 /* the C name, the rows, and the name of its schema in the OpenAPI document */
 #define TABLE(t, schema) {#t, t, schema}
 
@@ -307,6 +339,9 @@ const vp_field_table_t vp_field_tables[] = {
     TABLE(vp_calendar_update_fields, "CalendarEventUpdateRequest"),
     TABLE(vp_calendar_operation_fields, "CalendarOperation"),
     TABLE(vp_calendar_batch_fields, "CalendarBatchRequest"),
+    TABLE(vp_notification_read_fields, "NotificationReadRequest"),
+    TABLE(vp_notification_settings_fields, "NotificationSettingsRequest"),
+    TABLE(vp_notification_types_fields, "NotificationTypes"),
 };
 
 const int vp_nfield_tables = sizeof vp_field_tables / sizeof vp_field_tables[0];

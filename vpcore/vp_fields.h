@@ -61,6 +61,13 @@ extern const vp_field_t vp_calendar_replace_fields[];
 extern const vp_field_t vp_calendar_update_fields[];
 extern const vp_field_t vp_calendar_operation_fields[];
 extern const vp_field_t vp_calendar_batch_fields[];
+/* users.locale: ko, en (handlers/users.c) */
+extern const char *const vp_locales[];
+/* handlers/notifications.c */
+extern const char *const vp_notification_email_modes[];
+extern const vp_field_t vp_notification_read_fields[];
+extern const vp_field_t vp_notification_settings_fields[];
+extern const vp_field_t vp_notification_types_fields[];
 
 typedef struct {
     const char *name;           /* the C name of the table */

@@ -3,6 +3,7 @@
  * password reset and account recovery. */
 #include "../handlers.h"
 #include "../db.h"
+#include "vpcore/vp_locale.h"
 #include "vpcore/vp_mail.h"
 #include "vpcore/vp_reqid.h"
 #include "vpcore/vp_seal.h"
@@ -111,7 +112,7 @@ static int taken(vp_req_t *q, PGresult *res)
 /* ---- signup ---- */
 
 struct signup {
-    const char *email, *key, *nickname, *hash;
+    const char *email, *key, *nickname, *hash, *locale;
     json_t *out;
 };
 
@@ -125,7 +126,8 @@ static int signup_tx(vp_req_t *q, void *ctx)
 
     if ((st = vp_db_exec(q, VP_SQL_USER_TAKEN, &res, s->key, s->nickname, NULL))
         || (st = taken(q, res))
-        || (st = vp_db_exec(q, VP_SQL_USER_INSERT, &res, s->email, s->nickname, s->hash, s->key)))
+        || (st = vp_db_exec(q, VP_SQL_USER_INSERT, &res, s->email, s->nickname, s->hash, s->key,
+                            s->locale)))
         return st;
     if (PQntuples(res) != 1)    /* a concurrent signup took it first */
         return vp_fail(q, HTTP_CONFLICT, NULL, "the email or nickname is already taken", NULL);
@@ -148,6 +150,8 @@ int vp_h_signup(vp_req_t *q)
     s.email = vp_str(body, "email");
     s.nickname = vp_str(body, "nickname");
     pw = vp_str(body, "password");
+    /* the language of the account's notifications and emails */
+    s.locale = vp_locale_pick(apr_table_get(q->r->headers_in, "Accept-Language"));
     if ((st = vp_email_key(q, s.email, &s.key))
         || (st = vp_check_password(q, "password", pw, s.email))
         || (st = vp_rate_limit(q, VP_RL_SIGNUP, vp_client_ip(q))))

@@ -433,7 +433,8 @@ static int created(vp_req_t *q, const PGresult *res, json_t **out, json_t **even
     if (!PQntuples(res))
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "video_id",
                              "names no video of this project");
-    if ((st = vp_shot_store(q, q->ctx, cell(res, 0, "id"))))
+    if ((st = vp_shot_store(q, q->ctx, cell(res, 0, "id")))
+        || (st = vp_notify_feedback(q, cell(res, 0, "id"))))
         return st;
     *out = feedback_of(q, res, 0, &v);
     *event = feedback_of(q, res, 0, &event_view);
@@ -492,10 +493,19 @@ static const vp_write_t feedback_updated = {
     .action = VP_ACT_FEEDBACK, .event = "feedback.updated", .touch = 1, .status = HTTP_OK,
     .message = "feedback updated", .missing = NO_FEEDBACK, .after = updated,
 };
+/* Under the lock, before the update (params: project, feedback, changes):
+ * a new status is told to the author while the one it replaces is still
+ * there to compare with. */
+static int triaging(vp_req_t *q, const char *const *params)
+{
+    return vp_notify_status_change(q, params[1], params[2]);
+}
+
 /* the same, for a change of status or priority: editors and above */
 static const vp_write_t feedback_triaged = {
     .action = VP_ACT_FEEDBACK_TRIAGE, .event = "feedback.updated", .touch = 1,
-    .status = HTTP_OK, .message = "feedback updated", .missing = NO_FEEDBACK, .after = updated,
+    .status = HTTP_OK, .message = "feedback updated", .missing = NO_FEEDBACK,
+    .before = triaging, .after = updated,
 };
 
 int vp_h_feedback_update(vp_req_t *q)

@@ -14,7 +14,7 @@ int vp_h_me_get(vp_req_t *q)
 }
 
 struct me {
-    const char *nickname, *hash;
+    const char *nickname, *hash, *locale;
     int avatar_set;
     const char *avatar;
     json_t *out;
@@ -34,7 +34,7 @@ static int me_tx(vp_req_t *q, void *ctx)
             return vp_fail_field(q, HTTP_CONFLICT, "nickname", "is already taken");
     }
     if ((st = vp_db_exec(q, VP_SQL_USER_UPDATE, &res, id, m->nickname,
-                         m->avatar_set ? "true" : "false", m->avatar)))
+                         m->avatar_set ? "true" : "false", m->avatar, m->locale)))
         return st;
     m->out = vp_json_pool(q->r->pool, vp_db_row(res, 0));
     if (!m->hash)
@@ -85,6 +85,7 @@ int vp_h_me_patch(vp_req_t *q)
         return st;
     email = json_string_value(json_object_get(q->who->user, "email"));
     m.nickname = vp_str(body, "nickname");
+    m.locale = vp_str(body, "locale");      /* ko or en: the field table checks it */
     if ((avatar = json_object_get(body, "avatar_url"))) {
         m.avatar_set = 1;
         m.avatar = json_string_value(avatar);
