@@ -98,7 +98,7 @@ void vpd_ws_authenticate(conn_t *c, const char *token, long long after)
     apr_pool_create(&pool, NULL);
     v = vp_access_identify(&db, pool, vpd_ws.o->keys, token, now, &who, NULL);
     /* /ws/me: any user reads its own notifications (a guest has none) */
-    if (v.outcome == VP_ACCESS_OK && c->me && (v = vp_access_account(&who, VP_ACT_READ)).outcome
+    if (v.outcome == VP_ACCESS_OK && c->me && (v = vp_access_account(&who, VP_ACT_ACCOUNT)).outcome
                                               == VP_ACCESS_OK
         && !(row = vpd_ws_exec(VPD_SQL_ME_LAST, who.id)))
         v.outcome = VP_ACCESS_UNAVAILABLE;
