@@ -211,6 +211,17 @@ subtest 'off: nothing is mailed (the notification is marked, so never swept agai
     is(scalar(mails_about($U{off}, $note_re)), 1, '... and only it');
 };
 
+subtest 'instant: what was made while vplanetd was down is mailed when it starts, once' => sub {
+    stack('sidecar-stop');
+    notify($U{c}, "while down $tag");
+    sleep 1;
+    is(scalar(mails_about($U{c}, $note_re)), 0, 'nothing while it is down');
+    stack('sidecar-start');
+    ok(wait_for(15, sub { mails_about($U{c}, $note_re) }), 'the email comes after the start');
+    sleep 2;
+    is(scalar(mails_about($U{c}, $note_re)), 1, 'one');
+};
+
 subtest 'instant: 20 notifications made at once, two daemons: each delivered and mailed once' => sub {
     my $w = me_ws(protocol => "bearer, $U{many}{access}");
     ready_ok($w, $U{many}, 'a client of the user');
