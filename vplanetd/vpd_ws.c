@@ -95,7 +95,6 @@ static void notifications(void)
         const char *pid = json_string_value(json_object_get(j, "project_id"));
         const char *uid = json_string_value(json_object_get(j, "user_id"));
         project_t *p = pid ? vpd_ws_project_find(pid) : NULL;
-
         json_t *seq = json_object_get(j, "seq");
 
         if (strcmp(n->relname, "vplanet_access") == 0 && uid)

@@ -86,6 +86,17 @@ static void join(conn_t *c, long long after, long long floor, long long last)
     }
 }
 
+/* /ws/me: any user reads its own notifications (a guest has none); *row:
+ * the user's last seq, the snapshot to start from. */
+static vp_verdict_t me_access(const vp_principal_t *who, PGresult **row)
+{
+    vp_verdict_t v = vp_access_account(who, VP_ACT_ACCOUNT);
+
+    if (v.outcome == VP_ACCESS_OK && !(*row = vpd_ws_exec(VPD_SQL_ME_LAST, who->id)))
+        v.outcome = VP_ACCESS_UNAVAILABLE;
+    return v;
+}
+
 void vpd_ws_authenticate(conn_t *c, const char *token, long long after)
 {
     apr_pool_t *pool;
@@ -97,13 +108,10 @@ void vpd_ws_authenticate(conn_t *c, const char *token, long long after)
 
     apr_pool_create(&pool, NULL);
     v = vp_access_identify(&db, pool, vpd_ws.o->keys, token, now, &who, NULL);
-    /* /ws/me: any user reads its own notifications (a guest has none) */
-    if (v.outcome == VP_ACCESS_OK && c->me && (v = vp_access_account(&who, VP_ACT_ACCOUNT)).outcome
-                                              == VP_ACCESS_OK
-        && !(row = vpd_ws_exec(VPD_SQL_ME_LAST, who.id)))
-        v.outcome = VP_ACCESS_UNAVAILABLE;
-    else if (v.outcome == VP_ACCESS_OK && !c->me)
-        v = vp_access_project(&db, &who, c->project_id, VP_SQL_MEMBER_ROLE_FEED, VP_ACT_READ, &row);
+    if (v.outcome == VP_ACCESS_OK)
+        v = c->me ? me_access(&who, &row)
+                  : vp_access_project(&db, &who, c->project_id, VP_SQL_MEMBER_ROLE_FEED,
+                                      VP_ACT_READ, &row);
     if (v.outcome != VP_ACCESS_OK)
         refuse(c, &v);
     else if (!row)                  /* no membership: no snapshot to start from */
