@@ -185,3 +185,17 @@ END
 $$;
 CREATE TRIGGER notification_notify AFTER INSERT ON notifications
     FOR EACH ROW EXECUTE FUNCTION notification_notify();
+
+-- A notification as its user sees it: in GET /api/v1/notifications and in
+-- the payload of notification.created on /ws/me (vplanetd), one shape made
+-- in one place. actor: null when hidden, a guest, or the account is gone.
+CREATE FUNCTION notification_json(n notifications) RETURNS json
+    LANGUAGE sql STABLE
+    RETURN json_build_object(
+        'id', n.id, 'type', n.type,
+        'actor', (SELECT json_build_object('id', a.id, 'nickname', a.nickname,
+                                           'avatar_url', a.avatar_url)
+                  FROM users a WHERE a.id = n.actor_id),
+        'actor_name', n.actor_name, 'project_id', n.project_id,
+        'target', json_build_object('feedback_id', n.feedback_id, 'comment_id', n.comment_id),
+        'text', n.text, 'read', n.read_at IS NOT NULL, 'created_at', rfc3339(n.created_at));

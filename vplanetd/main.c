@@ -1,9 +1,10 @@
 /* vplanetd: the sidecar of mod_vplanet.
  *
- * Three parts, each in threads of its own, so a slow mail relay or a long
+ * Four parts, each in threads of its own, so a slow mail relay or a long
  * encode never holds up events: the WebSocket fan-out of project events
- * (vpd_ws.c), the mail outbox delivered over SMTP (vpd_mail.c) and the
- * video encoding jobs (vpd_encode.c). The main thread handles the signals. Runs in the foreground and logs to stderr (systemd, or
+ * and of each user's notifications (vpd_ws.c), the mail outbox delivered
+ * over SMTP (vpd_mail.c), the notification emails queued in it
+ * (vpd_notify.c) and the video encoding jobs (vpd_encode.c). The main thread handles the signals. Runs in the foreground and logs to stderr (systemd, or
  * script/stack, takes care of the rest).
  *
  *   vplanetd [-c FILE] [-t]      -t: check the configuration and exit
@@ -15,6 +16,7 @@
 #include "vpd_encode.h"
 #include "vpd_log.h"
 #include "vpd_mail.h"
+#include "vpd_notify.h"
 #include "vpd_ws.h"
 #include "vpcore/vp_version.h"
 
@@ -57,6 +59,7 @@ int main(int argc, char **argv)
     const char *path = VPD_CONFIG_FILE, *err;
     static vpd_config_t c;
     vpd_mail_t *mail;
+    vpd_notify_t *notify = NULL;
     vpd_encode_t *enc = NULL;
     pthread_t ws;
     void *ws_rc = NULL;
@@ -108,10 +111,16 @@ int main(int argc, char **argv)
         vpd_log(VPD_ERROR, "main", "VPD0007: cannot start the mail part: %s", err);
         rc = 1;
     }
+    else if (!(notify = vpd_notify_start(p, &c, &err))) {
+        vpd_log(VPD_ERROR, "main", "VPD0012: cannot start the notification part: %s", err);
+        vpd_stop();
+        rc = vpd_mail_join(mail) || 1;
+    }
     else if (pthread_create(&ws, NULL, ws_main, &c) != 0) {
         vpd_log(VPD_ERROR, "main", "VPD0010: cannot start the WebSocket part");
         vpd_stop();
-        rc = vpd_mail_join(mail) || 1;
+        rc = vpd_notify_join(notify) || 1;
+        rc = vpd_mail_join(mail) || rc;
     }
     /* the encoding part last: its checks (ffmpeg -version) take a moment,
      * and the WebSocket port should not wait for them */
@@ -119,12 +128,14 @@ int main(int argc, char **argv)
         vpd_log(VPD_ERROR, "main", "VPD0011: cannot start the encoding part: %s", err);
         vpd_stop();
         pthread_join(ws, &ws_rc);
-        rc = vpd_mail_join(mail) || 1;
+        rc = vpd_notify_join(notify) || 1;
+        rc = vpd_mail_join(mail) || rc;
     }
     else {
         vpd_wait_for_stop();
         pthread_join(ws, &ws_rc);
         rc = vpd_mail_join(mail);
+        rc = vpd_notify_join(notify) || rc;
         rc = vpd_encode_join(enc) || rc || ws_rc != NULL;
     }
     vpd_pidfile_remove(c.pid_file);

@@ -47,6 +47,10 @@ static const struct key {
     INT(encode_max_attempts, 1, 100),
     INT(encode_stale, 3, 86400),
     INT(encode_poll_interval, 1, 86400),
+    STR(public_url),
+    INT(digest_hourly_seconds, 1, 86400),
+    INT(digest_daily_seconds, 1, 30 * 86400),
+    INT(digest_check_interval, 1, 3600),
     STR(pid_file),
     {"log_level", K_LEVEL, offsetof(vpd_config_t, log_level), 0, 0},
 #undef STR
@@ -86,6 +90,9 @@ void vpd_config_defaults(vpd_config_t *c)
     c->encode_max_attempts = 3;
     c->encode_stale = 60;
     c->encode_poll_interval = 30;
+    c->digest_hourly_seconds = 3600;
+    c->digest_daily_seconds = 86400;
+    c->digest_check_interval = 60;
     c->log_level = VPD_INFO;
 }
 
@@ -227,6 +234,17 @@ static const char *check(apr_pool_t *p, vpd_config_t *c)
         return apr_psprintf(p, "mail_sending_timeout (%d s) must exceed smtp_timeout (%d s): "
                             "a row still being sent would be taken back and sent twice",
                             c->mail_sending_timeout, c->smtp_timeout);
+    if (c->public_url) {
+        size_t n = strlen(c->public_url);
+
+        if ((strncmp(c->public_url, "http://", 7) && strncmp(c->public_url, "https://", 8))
+            || strpbrk(c->public_url, " \"'<>"))
+            return "public_url wants the frontend's address, http(s)://host[/path] "
+                   "(the module's VPlanetPublicURL)";
+        while (n > 8 && c->public_url[n - 1] == '/')
+            n--;
+        c->public_url = apr_pstrmemdup(p, c->public_url, n);
+    }
     if (c->encode_workers > 0) {
         if (!c->media_root || c->media_root[0] != '/')
             return "media_root must be an absolute path (the module's VPlanetMediaRoot)";

@@ -59,6 +59,12 @@ typedef struct {
     int encode_stale;              /* seconds without a heartbeat: the worker died */
     int encode_poll_interval;      /* seconds between sweeps without a NOTIFY */
 
+    /* notification delivery (vpd_notify.c) */
+    const char *public_url;        /* the frontend's address, for links; NULL: none */
+    int digest_hourly_seconds;     /* the length of an "hourly" digest period */
+    int digest_daily_seconds;      /* ... and of a "daily" one */
+    int digest_check_interval;     /* seconds between looks for closed periods */
+
     const char *pid_file;
     int log_level;                 /* vpd_level_t */
 } vpd_config_t;

@@ -1,4 +1,5 @@
-/* The realtime channel's loop. One thread runs libwebsockets' loop; the
+/* The realtime channel's loop (/ws/projects/{id}, and /ws/me: vpd_ws_me).
+ * One thread runs libwebsockets' loop; the
  * LISTEN connection's socket is adopted into the same loop, so
  * notifications, client frames and timers never race. A notification names
  * an event (id, project); the rows after the project's cursor are read
@@ -11,6 +12,7 @@
 #include "vpd_ws.h"
 #include "vpd_ws_auth.h"
 #include "vpd_ws_events.h"
+#include "vpd_ws_me.h"
 #include "vpd_ws_proto.h"
 #include "vpd_ws_registry.h"
 #include "vpd_log.h"
@@ -36,8 +38,12 @@ static void catch_up_all(void)
     project_t *p;
 
     vpd_ws_recheck_sessions();
-    for (p = vpd_ws.projects; p; p = p->next)
-        vpd_ws_advance(p);
+    for (p = vpd_ws.projects; p; p = p->next) {
+        if (p->user)
+            vpd_ws_me_advance(p, -1);
+        else
+            vpd_ws_advance(p);
+    }
 }
 
 static void listen_lost(void)
@@ -89,9 +95,17 @@ static void notifications(void)
         const char *pid = json_string_value(json_object_get(j, "project_id"));
         const char *uid = json_string_value(json_object_get(j, "user_id"));
         project_t *p = pid ? vpd_ws_project_find(pid) : NULL;
+        json_t *seq = json_object_get(j, "seq");
 
         if (strcmp(n->relname, "vplanet_access") == 0 && uid)
             vpd_ws_revoke(uid, json_string_value(json_object_get(j, "sid")));
+        else if (strcmp(n->relname, "vplanet_notifications") == 0) {
+            /* (the payload names a row; its content is read from the table) */
+            project_t *u = uid ? vpd_ws_user_find(uid) : NULL;
+
+            if (u)
+                vpd_ws_me_advance(u, json_is_integer(seq) ? (long long)json_integer_value(seq) : -1);
+        }
         else if (p)
             vpd_ws_advance(p);
         json_decref(j);
@@ -203,7 +217,8 @@ int vpd_ws_run(const vpd_ws_opts_t *o, int stop_fd)
     struct lws_context_creation_info info;
     lws_usec_t drain_until = 0;
 
-    static const char *const channels[] = {"vplanet_events", "vplanet_access", NULL};
+    static const char *const channels[] = {"vplanet_events", "vplanet_access",
+                                           "vplanet_notifications", NULL};
     lws_sock_file_fd_type fd;
     apr_pool_t *pool;
 

@@ -62,7 +62,7 @@ static void token_expired(lws_sorted_usec_list_t *sul)
  * last: the project's last event id (one snapshot with the access). */
 static void join(conn_t *c, long long after, long long floor, long long last)
 {
-    if (vpd_ws_attach(c, c->project_id, last) < 0) {
+    if (vpd_ws_attach(c, c->me ? c->user_id : c->project_id, last) < 0) {
         vpd_ws_close(c, CLOSE_UNAVAILABLE, "out of memory");
         return;
     }
@@ -74,14 +74,27 @@ static void join(conn_t *c, long long after, long long floor, long long last)
     c->last_sent = after >= 0 ? after : c->project->cursor;
     if (c->last_sent < floor)
         c->last_sent = floor;
-    vpd_ws_enqueue_json(c, json_pack("{s:s, s:s, s:I}", "type", "ready", "project_id",
-                                     c->project->id, "last_event_id", (json_int_t)c->last_sent));
+    c->start = c->last_sent;
+    vpd_ws_enqueue_json(c, json_pack("{s:s, s:s, s:I}", "type", "ready",
+                                     c->me ? "user_id" : "project_id", c->project->id,
+                                     "last_event_id", (json_int_t)c->last_sent));
     /* resume: the missed events, then live ones; nothing twice, since
      * live delivery skips what this client already has */
     if (after >= 0) {
         c->catching_up = 1;
         vpd_ws_catch_up(c);
     }
+}
+
+/* /ws/me: any user reads its own notifications (a guest has none); *row:
+ * the user's last seq, the snapshot to start from. */
+static vp_verdict_t me_access(const vp_principal_t *who, PGresult **row)
+{
+    vp_verdict_t v = vp_access_account(who, VP_ACT_ACCOUNT);
+
+    if (v.outcome == VP_ACCESS_OK && !(*row = vpd_ws_exec(VPD_SQL_ME_LAST, who->id)))
+        v.outcome = VP_ACCESS_UNAVAILABLE;
+    return v;
 }
 
 void vpd_ws_authenticate(conn_t *c, const char *token, long long after)
@@ -96,14 +109,17 @@ void vpd_ws_authenticate(conn_t *c, const char *token, long long after)
     apr_pool_create(&pool, NULL);
     v = vp_access_identify(&db, pool, vpd_ws.o->keys, token, now, &who, NULL);
     if (v.outcome == VP_ACCESS_OK)
-        v = vp_access_project(&db, &who, c->project_id, VP_SQL_MEMBER_ROLE_FEED, VP_ACT_READ, &row);
+        v = c->me ? me_access(&who, &row)
+                  : vp_access_project(&db, &who, c->project_id, VP_SQL_MEMBER_ROLE_FEED,
+                                      VP_ACT_READ, &row);
     if (v.outcome != VP_ACCESS_OK)
         refuse(c, &v);
     else if (!row)                  /* no membership: no snapshot to start from */
         vpd_ws_close(c, CLOSE_FORBIDDEN, "the role does not read the project");
     else {
-        floor = strtoll(PQgetvalue(row, 0, 1), NULL, 10);
-        last = strtoll(PQgetvalue(row, 0, 2), NULL, 10);
+        /* /ws/me: every notification of the user is its own (floor 0) */
+        floor = c->me ? 0 : strtoll(PQgetvalue(row, 0, 1), NULL, 10);
+        last = strtoll(PQgetvalue(row, 0, c->me ? 0 : 2), NULL, 10);
         snprintf(c->user_id, sizeof c->user_id, "%s", who.id);
         snprintf(c->sid, sizeof c->sid, "%s", who.sid);
         lws_sul_schedule(vpd_ws.ctx, 0, &c->exp_timer, token_expired,
@@ -162,7 +178,10 @@ void vpd_ws_established(conn_t *c)
     char proto[2048], token[2048], last[2048];
     const char *t = NULL, *l;
 
-    if (project_of(c) < 0) {
+    if (lws_hdr_copy(c->wsi, proto, sizeof proto, WSI_TOKEN_GET_URI) >= 0
+        && (strcmp(proto, "/ws/me") == 0 || strcmp(proto, "/ws/me/") == 0))
+        c->me = 1;
+    else if (project_of(c) < 0) {
         vpd_ws_close(c, CLOSE_NOT_FOUND, "no such project");
         return;
     }

@@ -7,14 +7,15 @@
 
 #include "vpd_ws_registry.h"
 
-/* A new socket: its project from the URL, and its token from the
+/* A new socket: its project from the URL (/ws/me: its user's channel), and its token from the
  * Authorization header (httpd moves a "bearer, <token>" subprotocol there)
  * or ?token=; without one it has 5 s to send an "auth" message. */
 void vpd_ws_established(conn_t *c);
 
-/* Checks token for c's project and attaches c; after: the last event id
- * the client has (-1: none, start from now). A member never gets an event
- * from before it joined, whatever it asks for. */
+/* Checks token for c's project (/ws/me: the account) and attaches c;
+ * after: the last event id (seq) the client has (-1: none, start from
+ * now). A member never gets an event from before it joined, whatever it
+ * asks for. */
 void vpd_ws_authenticate(conn_t *c, const char *token, long long after);
 
 /* Every open socket of a session (sid NULL: of the user) closes. */

@@ -1,4 +1,5 @@
 #include "vpd_ws_events.h"
+#include "vpd_ws_me.h"
 #include "vpd_log.h"
 #include "vpcore/vp_authz.h"
 
@@ -114,8 +115,13 @@ static void deliver_conn(void *ctx, const event_t *ev)
 void vpd_ws_catch_up(conn_t *c)
 {
     int room = vpd_ws.o->queue_max / 2 > 0 ? vpd_ws.o->queue_max / 2 : 1;
-    int n = read_events(c->project_id, c->last_sent, room, deliver_conn, c);
+    int n;
 
+    if (c->me) {
+        vpd_ws_me_catch_up(c);
+        return;
+    }
+    n = read_events(c->project_id, c->last_sent, room, deliver_conn, c);
     if (n < 0)
         vpd_ws_close(c, CLOSE_UNAVAILABLE, "database unavailable");
     else if (n < room)

@@ -43,7 +43,7 @@ static void received(conn_t *c, const char *in, size_t len)
     }
     else if (!c->authed)
         vpd_ws_close(c, CLOSE_UNAUTHORIZED, "authenticate first");
-    else if (strcmp(type, "typing") == 0)
+    else if (strcmp(type, "typing") == 0 && !c->me)    /* a project's, not /ws/me */
         relay_typing(c, msg);
     else
         vpd_ws_enqueue_json(c, json_pack("{s:s, s:s}", "type", "error", "message", "unknown type"));

@@ -57,7 +57,9 @@ void vpd_ws_enqueue(conn_t *c, const char *text, size_t len)
         return;
     if (c->queued >= vpd_ws.o->queue_max) {
         /* it does not read, so a close frame would not get through either */
-        vpd_log(VPD_INFO, "ws", "VPD0404: dropping a slow client of project %s", c->project_id);
+        vpd_log(VPD_INFO, "ws", "VPD0404: dropping a slow client of %s %s",
+                c->me ? "the notifications of user" : "project",
+                c->me ? c->user_id : c->project_id);
         drop_queue(c);
         c->close_code = CLOSE_TOO_SLOW;
         c->close_why = "too slow";
@@ -103,23 +105,34 @@ msg_t *vpd_ws_dequeue(conn_t *c)
     return m;
 }
 
-project_t *vpd_ws_project_find(const char *id)
+static project_t *find(const char *id, int user)
 {
     project_t *p;
 
-    for (p = vpd_ws.projects; p && strcmp(p->id, id); p = p->next)
+    for (p = vpd_ws.projects; p && (p->user != user || strcmp(p->id, id)); p = p->next)
         ;
     return p;
 }
 
+project_t *vpd_ws_project_find(const char *id)
+{
+    return find(id, 0);
+}
+
+project_t *vpd_ws_user_find(const char *id)
+{
+    return find(id, 1);
+}
+
 int vpd_ws_attach(conn_t *c, const char *id, long long cursor)
 {
-    project_t *p = vpd_ws_project_find(id);
+    project_t *p = find(id, c->me);
 
     if (!p) {
         if (!(p = calloc(1, sizeof *p)))
             return -1;
         snprintf(p->id, sizeof p->id, "%s", id);
+        p->user = c->me;
         p->cursor = cursor;
         p->next = vpd_ws.projects;
         vpd_ws.projects = p;

@@ -1,5 +1,5 @@
-/* The realtime channel's state: the open connections by project, each
- * with its send queue, and the close codes of the README's "Realtime"
+/* The realtime channel's state: the open connections by channel (a
+ * project's, or a user's for /ws/me), each with its send queue, and the close codes of the README's "Realtime"
  * section. Everything here runs on the one thread of libwebsockets' loop. */
 #ifndef VPD_WS_REGISTRY_H
 #define VPD_WS_REGISTRY_H
@@ -29,11 +29,18 @@ typedef struct msg {
 
 typedef struct conn conn_t;
 
+#define RECENT 32                   /* /ws/me: the last seqs a channel or client had */
+
+/* A channel: a project's clients, or (user set) the /ws/me clients of one
+ * user, whose cursor is a notification seq. */
 typedef struct project {
     struct project *next;
-    char id[37];
-    long long cursor;               /* last event id read for this project */
+    char id[37];                    /* the project's, or the user's id */
+    int user;                       /* a user's channel (/ws/me) */
+    long long cursor;               /* last event id (seq) read for this channel */
     conn_t *conns;
+    long long recent[RECENT];       /* user: the last seqs read (a ring) */
+    int nrecent;
 } project_t;
 
 struct conn {                       /* lws' per-session data */
@@ -44,6 +51,10 @@ struct conn {                       /* lws' per-session data */
     char user_id[37];
     char sid[37];                   /* session (refresh family) */
     int authed;
+    int me;                         /* a /ws/me socket: its user's channel */
+    long long start;                /* /ws/me: the last seq before it started */
+    long long recent[RECENT];       /* /ws/me: the last seqs it got (a ring) */
+    int nrecent;
     int close_code;                 /* non-zero: close at the next write */
     const char *close_why;
     long long last_sent;            /* last event id queued to this client */
@@ -100,9 +111,11 @@ msg_t *vpd_ws_dequeue(conn_t *c);
 void vpd_ws_forget(conn_t *c);
 
 project_t *vpd_ws_project_find(const char *id);
-/* Attaches c to project id (created with cursor, the last event id read
- * in the snapshot that found c's access, when it has no client yet); 0, or
- * -1 out of memory. */
+/* The /ws/me channel of user id, or NULL. */
+project_t *vpd_ws_user_find(const char *id);
+/* Attaches c to the channel id (a project's; c->me: the user's), created
+ * with cursor, the last event id (seq) read in the snapshot that found c's
+ * access, when it has no client yet; 0, or -1 out of memory. */
 int vpd_ws_attach(conn_t *c, const char *id, long long cursor);
 
 #endif

@@ -57,6 +57,12 @@ mail_sending_timeout = 30
 encode_preset = ultrafast
 encode_stale = 6
 encode_poll_interval = 5
+# Digest periods in seconds, not hours (t/64-notify-delivery.t waits for
+# them), looked for every second; links in the notification emails.
+digest_hourly_seconds = 4
+digest_daily_seconds = 8
+digest_check_interval = 1
+public_url = http://app.vplanet.invalid
 $sidecar_extra"
     # the document the build generated (tools/vp-openapi), served by Apache
     export VP_OPENAPI="$build/openapi.json"

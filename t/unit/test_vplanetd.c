@@ -1,9 +1,10 @@
 /* Unit tests of vplanetd's pure parts: the configuration file, the retry
- * policy, and the email as it goes over SMTP (headers, RFC 2047 subjects,
- * quoted-printable, MIME structure). */
+ * policy, the email as it goes over SMTP (headers, RFC 2047 subjects,
+ * quoted-printable, MIME structure), and the notification emails' texts. */
 #include "tap.h"
 #include "vpd_config.h"
 #include "vpd_message.h"
+#include "vpd_notify_mail.h"
 #include "vpd_retry.h"
 
 #include <apr_base64.h>
@@ -526,6 +527,87 @@ static void test_message(void)
     ok(!vpd_plain_address(NULL), "NULL");
 }
 
+static void test_notify_config(void)
+{
+    vpd_config_t c;
+
+    is_str(parse(&c, MINIMAL), NULL, "notification keys: defaults");
+    is_int(c.digest_hourly_seconds, 3600, "default hourly period: 3600 s");
+    is_int(c.digest_daily_seconds, 86400, "default daily period: 86400 s");
+    is_int(c.digest_check_interval, 60, "default digest look: every 60 s");
+    ok(c.public_url == NULL, "no public_url: no links");
+    is_str(parse(&c, MINIMAL "public_url = https://app.example.com/vp//\n"
+                          "digest_hourly_seconds = 4\ndigest_daily_seconds = 8\n"
+                          "digest_check_interval = 1\n"), NULL, "notification keys set");
+    is_str(c.public_url, "https://app.example.com/vp", "public_url without its trailing slashes");
+    is_int(c.digest_hourly_seconds, 4, "a short hourly period (tests)");
+    is_int(c.digest_daily_seconds, 8, "a short daily period");
+    is_int(c.digest_check_interval, 1, "a look every second");
+    refused(MINIMAL "public_url = app.example.com\n", "public_url wants", "public_url: a scheme");
+    refused(MINIMAL "public_url = https://a.example/x\"y\n", "public_url wants",
+            "public_url: no quote (it goes in an href)");
+    refused(MINIMAL "digest_hourly_seconds = 0\n", "digest_hourly_seconds wants a whole number "
+            "from 1 to 86400", "a period of 0");
+    refused(MINIMAL "digest_daily_seconds = 2592001\n", "from 1 to 2592000",
+            "a daily period over 30 days");
+    refused(MINIMAL "digest_check_interval = 3601\n", "from 1 to 3600", "a look over an hour apart");
+}
+
+static void test_notify_mail(void)
+{
+    vpd_note_t note = {"11111111-1111-1111-1111-111111111111", "Film <A> & co",
+                       "민지님이 회원님을 언급했습니다: 좋아요 <3"};
+    vpd_note_t bare = {"", "", "Sam invited you: "};
+    vpd_note_t list[] = {
+        {"11111111-1111-1111-1111-111111111111", "Alpha", "one"},
+        {"11111111-1111-1111-1111-111111111111", "Alpha", "two"},
+        {"22222222-2222-2222-2222-222222222222", "Beta & Co", "three <b>"},
+    };
+    vpd_note_mail_t m;
+
+    vpd_note_mail_instant(p, "ko", "민지", "https://app.example", &note, &m);
+    is_str(m.subject, "[VideoPlanet] Film <A> & co의 새 알림", "instant, Korean: the subject names the project");
+    is_str(m.text, "민지님, 안녕하세요.\n\n[Film <A> & co] 민지님이 회원님을 언급했습니다: 좋아요 <3\n\n"
+                   "알림 보기: https://app.example/notifications\n\n"
+                   "알림 메일은 알림 설정에 따라 보내집니다. 앱에서 바꿀 수 있습니다.\n-- VideoPlanet\n",
+           "instant, Korean: the plain text (greeting, project, text, link)");
+    ok(strstr(m.html, "<b>[Film &lt;A&gt; &amp; co]</b> 민지님이 회원님을 언급했습니다: 좋아요 &lt;3</p>") != NULL,
+       "instant: the HTML part escapes the project and the text");
+    ok(strstr(m.html, "<a href=\"https://app.example/notifications\">알림 보기</a>") != NULL,
+       "instant: the HTML link");
+    ok(strstr(m.html, "<!doctype html>") == m.html && strstr(m.html, "</html>"), "a whole document");
+
+    vpd_note_mail_instant(p, "en", "Sam <x>", NULL, &note, &m);
+    is_str(m.subject, "[VideoPlanet] New notification in Film <A> & co", "instant, English subject");
+    ok(strncmp(m.text, "Hello Sam <x>,\n\n", 16) == 0, "instant, English greeting");
+    ok(!strstr(m.text, "http") && !strstr(m.html, "href"), "no public_url: no link");
+    ok(strstr(m.html, "Hello Sam &lt;x&gt;,") != NULL, "the nickname escaped in HTML");
+
+    vpd_note_mail_instant(p, "en", "Sam", "", &bare, &m);
+    is_str(m.subject, "[VideoPlanet] New notification", "no project: a bare subject");
+    ok(strstr(m.text, "\n\nSam invited you: \n\n") != NULL, "no project: no brackets");
+    vpd_note_mail_instant(p, "fr", "Sam", NULL, &bare, &m);
+    is_str(m.subject, "[VideoPlanet] 새 알림", "another language: Korean, the default");
+
+    vpd_note_mail_digest(p, "en", "Sam", "https://app.example", 0, list, 3, &m);
+    is_str(m.subject, "[VideoPlanet] 3 new notifications (hourly digest)", "digest, English subject");
+    is_str(m.text, "Hello Sam,\n\nYour unread notifications since the last digest:\n"
+                   "\nAlpha\n- one\n- two\n\nBeta & Co\n- three <b>\n"
+                   "\nSee your notifications: https://app.example/notifications\n\n"
+                   "You get these emails by your notification settings; change them in the app.\n"
+                   "-- VideoPlanet\n", "digest: grouped by project, in the order given");
+    ok(strstr(m.html, "<h3>Alpha</h3><ul><li>one</li><li>two</li></ul>"
+                      "<h3>Beta &amp; Co</h3><ul><li>three &lt;b&gt;</li></ul>") != NULL,
+       "digest: the HTML groups, escaped");
+    vpd_note_mail_digest(p, "en", "Sam", NULL, 1, list, 1, &m);
+    is_str(m.subject, "[VideoPlanet] 1 new notification (daily digest)", "digest: one, daily");
+    vpd_note_mail_digest(p, "ko", "민지", NULL, 1, &bare, 1, &m);
+    is_str(m.subject, "[VideoPlanet] 새 알림 1건 (일별 요약)", "digest, Korean subject");
+    ok(strstr(m.text, "\n(프로젝트 없음)\n- Sam invited you: \n") != NULL, "no project: its own group");
+    vpd_note_mail_digest(p, "ko", "민지", NULL, 0, list, 3, &m);
+    is_str(m.subject, "[VideoPlanet] 새 알림 3건 (시간별 요약)", "digest, Korean, hourly");
+}
+
 int main(void)
 {
     char tmpl[] = "/tmp/vpd-unit.XXXXXX";
@@ -538,6 +620,8 @@ int main(void)
     test_headers();
     test_qp();
     test_message();
+    test_notify_config();
+    test_notify_mail();
     {
         static const char *const files[] = {"key", "short", "pw", "empty", "bad.conf"};
         size_t i;
