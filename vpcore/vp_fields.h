@@ -54,6 +54,11 @@ extern const char *const vp_feedback_statuses[];
 extern const vp_field_t vp_feedback_create_fields[];
 extern const vp_field_t vp_feedback_update_fields[];
 extern const vp_field_t vp_feedback_carry_fields[];
+/* handlers/comments.c */
+extern const vp_field_t vp_comment_create_fields[];
+extern const vp_field_t vp_comment_update_fields[];
+extern const vp_field_t vp_reaction_fields[];
+extern const vp_field_t vp_reaction_delete_fields[];
 
 typedef struct {
     const char *name;           /* the C name of the table */
