@@ -78,7 +78,7 @@ sub notes {
                  . " FROM notifications WHERE comment_id = :'c'", "c=$_[0]");
     return [sort split /,/, $out];
 }
-sub note { "$_[0]:$U{$_[1]}{id}" }
+sub nt { "$_[0]:$U{$_[1]}{id}" }
 # notes_are(COMMENT, [NOTE...], NAME): exactly those notifications
 sub notes_are { is_deeply(notes($_[0]), [sort @{ $_[1] }], $_[2]) }
 sub count_of { psql("SELECT comments_count FROM feedbacks WHERE id = :'f'", "f=$_[0]") + 0 }
@@ -213,18 +213,18 @@ subtest 'notifications: a mention and a reply each notify the right person once'
     my $top = made(editor => $F, 'a question');
     notes_are($top->{id}, [], 'a plain comment notifies nobody');
     my $m = made(reviewer => $F, { content => 'see this', mentions => [$U{kim}{id}] });
-    notes_are($m->{id}, [note(mention => 'kim')], 'a mention: one mention notification');
+    notes_are($m->{id}, [nt(mention => 'kim')], 'a mention: one mention notification');
     is(psql("SELECT actor_id || ' ' || project_id || ' ' || feedback_id FROM notifications WHERE comment_id = :'c'",
             "c=$m->{id}"), "$U{reviewer}{id} $P $F", '... by the actor, on the project and feedback');
     my $r = made(reviewer => $F, { content => 'an answer', parent_id => $top->{id} });
-    notes_are($r->{id}, [note(reply => 'editor')], 'a reply: one reply notification to the parent\'s author');
+    notes_are($r->{id}, [nt(reply => 'editor')], 'a reply: one reply notification to the parent\'s author');
     my $rm = made(reviewer => $F, { content => "\@$U{editor}{nickname} see", parent_id => $top->{id} });
-    notes_are($rm->{id}, [note(mention => 'editor')],
+    notes_are($rm->{id}, [nt(mention => 'editor')],
               'a reply that mentions the parent\'s author: one notification, the mention');
     my $self = made(editor => $F, { content => 'me', parent_id => $top->{id}, mentions => [$U{editor}{id}, $U{kim}{id}] });
-    notes_are($self->{id}, [note(mention => 'kim')], 'never the actor: no reply or mention to oneself');
+    notes_are($self->{id}, [nt(mention => 'kim')], 'never the actor: no reply or mention to oneself');
     my $both = made(kim => $F, { content => "\@$U{bob}{nickname}", parent_id => $m->{id}, mentions => [$U{bob}{id}] });
-    notes_are($both->{id}, [note(mention => 'bob'), note(reply => 'reviewer')],
+    notes_are($both->{id}, [nt(mention => 'bob'), nt(reply => 'reviewer')],
               'a reply mentioning someone else: the mention and the reply');
     like(psql("SELECT text FROM notifications WHERE comment_id = :'c' AND type = 'reply'", "c=$both->{id}"),
          qr/\Q$U{kim}{nickname}\E/, 'the notification\'s text names the actor');
@@ -238,12 +238,12 @@ subtest 'notifications: a mention and a reply each notify the right person once'
     is($p->{json}{data}{content}, "now with \@$U{bob}{nickname}", '... the new content');
     is_deeply([map { $_->{id} } @{ $p->{json}{data}{mentions} }], [$U{kim}{id}, $U{bob}{id}],
               'mentions not given are kept; the new @name is added');
-    notes_are($e->{id}, [note(mention => 'bob'), note(mention => 'kim')],
+    notes_are($e->{id}, [nt(mention => 'bob'), nt(mention => 'kim')],
               'the new mention notifies; the old one not again');
     $p = call($U{reviewer}, PATCH => "/comments/$e->{id}", { mentions => [$U{kim}{id}, $U{admin}{id}] });
     envelope_ok($p, 200, 'mentions given replace them');
     is_deeply([map { $_->{id} } @{ $p->{json}{data}{mentions} }], [$U{kim}{id}, $U{admin}{id}], '... kim and admin');
-    notes_are($e->{id}, [note(mention => 'admin'), note(mention => 'bob'), note(mention => 'kim')],
+    notes_are($e->{id}, [nt(mention => 'admin'), nt(mention => 'bob'), nt(mention => 'kim')],
               '... only admin is notified anew');
     call($U{reviewer}, PATCH => "/comments/$e->{id}", { mentions => [$U{kim}{id}, $U{admin}{id}] });
     is(scalar @{ notes($e->{id}) }, 3, 'the same mentions again: nothing new');

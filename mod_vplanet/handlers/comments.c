@@ -470,8 +470,8 @@ static const vp_write_t feedback_reacted = {
 };
 
 /* POST toggles the caller's reaction on a comment or a feedback, DELETE
- * removes it (its reaction in the body or ?reaction=). */
-static int react(vp_req_t *q, int on_feedback, int remove)
+ * (remove) takes it away: its reaction in the body or arg (?reaction=). */
+static int react(vp_req_t *q, int on_feedback, int remove, const char *arg)
 {
     reaction_ctx_t *c = apr_pcalloc(q->r->pool, sizeof *c);
     const char *missing = on_feedback ? NO_FEEDBACK : NO_COMMENT, *id, *why, *given;
@@ -490,8 +490,6 @@ static int react(vp_req_t *q, int on_feedback, int remove)
     given = vp_str(body, "reaction");
     len = given ? json_string_length(json_object_get(body, "reaction")) : 0;
     if (remove) {
-        const char *arg = apr_table_get(q->args, "reaction");
-
         if (arg && given)
             return vp_fail_field(q, HTTP_BAD_REQUEST, "reaction",
                                  "give it in the body or as ?reaction=, not both");
@@ -517,20 +515,20 @@ static int react(vp_req_t *q, int on_feedback, int remove)
 
 int vp_h_comment_react(vp_req_t *q)
 {
-    return react(q, 0, 0);
+    return react(q, 0, 0, NULL);
 }
 
 int vp_h_comment_unreact(vp_req_t *q)
 {
-    return react(q, 0, 1);
+    return react(q, 0, 1, apr_table_get(q->args, "reaction"));
 }
 
 int vp_h_feedback_react(vp_req_t *q)
 {
-    return react(q, 1, 0);
+    return react(q, 1, 0, NULL);
 }
 
 int vp_h_feedback_unreact(vp_req_t *q)
 {
-    return react(q, 1, 1);
+    return react(q, 1, 1, apr_table_get(q->args, "reaction"));
 }
