@@ -196,7 +196,8 @@ static int resolve_mentions(vp_req_t *q, const json_t *given, const char *text, 
 {
     apr_pool_t *p = q->r->pool;
     apr_array_header_t *cand = text ? candidates(p, text) : NULL;
-    const char *cands = "{", *explicit = "{", *out = "{", *bad = NULL;
+    const char *cands, *explicit = "{", *out = "{", *bad = NULL;
+    apr_array_header_t *items;
     json_t *details = vp_json_pool(p, json_object()), *v;
     apr_hash_t *seen = apr_hash_make(p);
     candidate_t *k = cand ? (candidate_t *)cand->elts : NULL;
@@ -219,9 +220,11 @@ static int resolve_mentions(vp_req_t *q, const json_t *given, const char *text, 
     if (json_object_size(details))
         return vp_fail(q, wrong_type ? HTTP_BAD_REQUEST : HTTP_UNPROCESSABLE_ENTITY, NULL,
                        "invalid mentions", details);
+    /* (up to AT_MAX x NICK_MAX of them: joined once, not one by one) */
+    items = apr_array_make(p, ncand ? ncand : 1, sizeof(const char *));
     for (j = 0; j < ncand; j++)
-        cands = apr_pstrcat(p, cands, j ? "," : "", array_item(p, k[j].start, k[j].len), NULL);
-    cands = apr_pstrcat(p, cands, "}", NULL);
+        *(const char **)apr_array_push(items) = array_item(p, k[j].start, k[j].len);
+    cands = apr_pstrcat(p, "{", apr_array_pstrcat(p, items, ','), "}", NULL);
     explicit = apr_pstrcat(p, explicit, "}", NULL);
     *ids = "{}";
     if (ncand == 0 && json_array_size(given) == 0)
