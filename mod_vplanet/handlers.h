@@ -121,6 +121,16 @@ json_t *vp_shot_url(vp_req_t *q, const char *id, int has);
 int vp_h_feedback_export_project(vp_req_t *q);
 int vp_h_feedback_export_video(vp_req_t *q);
 
+/* handlers/comments.c */
+int vp_h_comment_list(vp_req_t *q);
+int vp_h_comment_create(vp_req_t *q);
+int vp_h_comment_update(vp_req_t *q);
+int vp_h_comment_delete(vp_req_t *q);
+int vp_h_comment_react(vp_req_t *q);
+int vp_h_comment_unreact(vp_req_t *q);
+int vp_h_feedback_react(vp_req_t *q);
+int vp_h_feedback_unreact(vp_req_t *q);
+
 /* A finished upload becoming a video, from a multipart form or a
  * resumable upload alike. */
 typedef struct {

@@ -88,6 +88,14 @@ const vp_route_t vp_routes[] = {
     ROUTE("POST", "/api/v1/notifications/read",            vp_h_notification_read),
     ROUTE("GET",  "/api/v1/users/me/notification-settings", vp_h_notification_settings_get),
     ROUTE("PUT",  "/api/v1/users/me/notification-settings", vp_h_notification_settings_put),
+    ROUTE("GET",  "/api/v1/feedbacks/{id}/comments",       vp_h_comment_list),
+    ROUTE("POST", "/api/v1/feedbacks/{id}/comments",       vp_h_comment_create),
+    ROUTE("PATCH", "/api/v1/comments/{id}",                vp_h_comment_update),
+    ROUTE("DELETE", "/api/v1/comments/{id}",               vp_h_comment_delete),
+    ROUTE("POST", "/api/v1/comments/{id}/reactions",       vp_h_comment_react),
+    ROUTE("DELETE", "/api/v1/comments/{id}/reactions",     vp_h_comment_unreact),
+    ROUTE("POST", "/api/v1/feedbacks/{id}/reactions",      vp_h_feedback_react),
+    ROUTE("DELETE", "/api/v1/feedbacks/{id}/reactions",    vp_h_feedback_unreact),
 };
 
 const int vp_nroutes = sizeof vp_routes / sizeof vp_routes[0];

@@ -191,6 +191,30 @@ my $carry_v1 = setup(201, POST => "$S->{base}/videos", video_body("carried $tag"
 my $carry_v2 = setup(201, POST => "$S->{base}/videos", video_body("carried $tag"));
 die "set-up: the second upload is not version 2 of the first\n" unless $carry_v2->{version} == 2;
 
+# authored_comment(WHO): a new comment on the shared feedback written by
+# WHO itself, as authored_by does for feedback.
+sub authored_comment {
+    my ($who) = @_;
+    my $C = "/api/v1/feedbacks/$feedback->{id}/comments";
+    return setup(201, POST => $C, { content => 'by the owner, for a guest' }) if $GUEST_ROLE{$who};
+    if ($who eq 'viewer') {
+        setup(200, PATCH => "$S->{base}/members/$U{viewer}{id}", { role => 'reviewer' });
+        my $c = as_member(viewer => 201, POST => $C, { content => 'by the viewer as a reviewer' });
+        setup(200, PATCH => "$S->{base}/members/$U{viewer}{id}", { role => 'viewer' });
+        return $c;
+    }
+    if ($who eq 'outsider') {
+        setup(201, POST => "$S->{base}/members", { user_id => $U{outsider}{id}, role => 'reviewer' });
+        my $c = as_member(outsider => 201, POST => $C, { content => 'by the outsider as a reviewer' });
+        setup(200, DELETE => "$S->{base}/members/$U{outsider}{id}");
+        return $c;
+    }
+    return as_member($who => 201, POST => $C, { content => "own of $who" });
+}
+my $comment = setup(201, POST => "/api/v1/feedbacks/$feedback->{id}/comments", { content => 'shared' });
+my $by_reviewer_c = as_member(reviewer => 201, POST => "/api/v1/feedbacks/$feedback->{id}/comments",
+                              { content => 'the reviewer\'s' });
+
 my %HOW = (
     'GET projects'       => { call => sub { (GET => '/api/v1/projects') } },
     'POST projects'      => { call => sub { (POST => '/api/v1/projects',
@@ -301,6 +325,29 @@ my %HOW = (
         call => sub { (GET => "$_[1]{base}/feedbacks/export?format=csv") } },
     'GET feedback export (video)' => { download => 1,
         call => sub { (GET => "/api/v1/videos/$video->{id}/feedbacks/export?format=edl") } },
+    'GET comments'       => { call => sub { (GET => "/api/v1/feedbacks/$feedback->{id}/comments") } },
+    'POST comments'      => { call => sub { (POST => "/api/v1/feedbacks/$feedback->{id}/comments",
+                                             { content => "commented by $_[0]" }) } },
+    'PATCH comment (own)' => {
+        prep => sub { +{ %$S, comment => authored_comment($_[0])->{id} } },
+        call => sub { (PATCH => "/api/v1/comments/$_[1]{comment}", { content => "edited by $_[0]" }) } },
+    'PATCH comment (other)' => {
+        call => sub { (PATCH => '/api/v1/comments/' . ($_[0] eq 'reviewer' ? $comment : $by_reviewer_c)->{id},
+                       { content => "edited by $_[0]" }) } },
+    'DELETE comment (own)' => {
+        prep => sub { +{ %$S, comment => authored_comment($_[0])->{id} } },
+        call => sub { (DELETE => "/api/v1/comments/$_[1]{comment}") } },
+    'DELETE comment (another\'s)' => {
+        prep => sub { +{ %$S, comment => authored_comment($_[0] eq 'reviewer' ? 'owner' : 'reviewer')->{id} } },
+        call => sub { (DELETE => "/api/v1/comments/$_[1]{comment}") } },
+    'POST comment reaction' => {
+        call => sub { (POST => "/api/v1/comments/$comment->{id}/reactions", { reaction => 'like' }) } },
+    'DELETE comment reaction' => {
+        call => sub { (DELETE => "/api/v1/comments/$comment->{id}/reactions", { reaction => 'like' }) } },
+    'POST feedback reaction' => {
+        call => sub { (POST => "/api/v1/feedbacks/$feedback->{id}/reactions", { reaction => 'like' }) } },
+    'DELETE feedback reaction' => {
+        call => sub { (DELETE => "/api/v1/feedbacks/$feedback->{id}/reactions", { reaction => 'like' }) } },
     'GET project (deleted)' => {
         prep => sub { $gone //= do { my $p = project(); setup(200, DELETE => $p->{base}); $p } },
         call => sub { (GET => $_[1]{base}) } },
@@ -378,10 +425,18 @@ subtest 'no token or an expired token: 401 on every project route' => sub {
         [POST   => "/api/v1/videos/$carry_v2->{id}/carry-feedback", { from_video_id => $carry_v1->{id} }],
         [GET    => "$S->{base}/feedbacks/export?format=csv"],
         [GET    => "/api/v1/videos/$video->{id}/feedbacks/export?format=csv"],
+        [GET    => "/api/v1/feedbacks/$feedback->{id}/comments"],
+        [POST   => "/api/v1/feedbacks/$feedback->{id}/comments", { content => 'unauthenticated' }],
+        [PATCH  => "/api/v1/comments/$comment->{id}", { content => 'x' }],
+        [DELETE => "/api/v1/comments/$comment->{id}"],
+        [POST   => "/api/v1/comments/$comment->{id}/reactions", { reaction => 'like' }],
+        [DELETE => "/api/v1/comments/$comment->{id}/reactions", { reaction => 'like' }],
+        [POST   => "/api/v1/feedbacks/$feedback->{id}/reactions", { reaction => 'like' }],
+        [DELETE => "/api/v1/feedbacks/$feedback->{id}/reactions", { reaction => 'like' }],
     );
     {
         my %routes = map { ("$_->[0] $_->[1]" =~ s/[0-9a-f-]{36}/{id}/r) => 1 } @ROUTES;
-        is(scalar keys %routes, 36, 'the 401 list names all 36 project, video and feedback routes once');
+        is(scalar keys %routes, 44, 'the 401 list names all 44 project, video, feedback and comment routes once');
     }
 
     # the owner's own claims, expired and re-signed; unchanged, they pass
@@ -418,6 +473,12 @@ subtest 'refused calls change nothing: the shared project keeps its members' => 
     is(psql("SELECT string_agg(content, ',' ORDER BY content) FROM feedbacks WHERE id IN (:'a', :'b')",
             "a=$feedback->{id}", "b=$by_reviewer->{id}"),
        "shared,the reviewer's", 'nobody edited the content of a feedback not their own');
+    is(psql("SELECT string_agg(substr(content, 14), ',' ORDER BY content) FROM comments"
+          . " WHERE project_id = :'p' AND content LIKE 'commented by %'", "p=$S->{id}"),
+       'admin,editor,owner,reviewer', 'comments were written by the owner, the admin, the editor and the reviewer alone');
+    is(psql("SELECT string_agg(content, ',' ORDER BY content) FROM comments WHERE id IN (:'a', :'b')",
+            "a=$comment->{id}", "b=$by_reviewer_c->{id}"),
+       "shared,the reviewer's", 'nobody edited the content of a comment not their own');
 };
 
 # ---- on failure: the whole matrix, got against expected ----

@@ -303,6 +303,33 @@ const vp_field_t vp_notification_types_fields[] = {
     VP_FIELDS_END
 };
 
+/* ---- handlers/comments.c ---- */
+/* mentions: user ids (handlers/comments.c checks each is a UUID of a
+ * member); a reaction: the words or one emoji (vpcore/vp_reaction.c) */
+const vp_field_t vp_comment_create_fields[] = {
+    VP_FIELD("content", VP_STRING, .required = 1, .min = 1, .max = 2000),
+    VP_FIELD("parent_id", VP_UUID, .nullable = 1),
+    VP_FIELD("mentions", VP_ARRAY, .max = 50),
+    VP_FIELDS_END
+};
+
+const vp_field_t vp_comment_update_fields[] = {
+    VP_FIELD("content", VP_STRING, .min = 1, .max = 2000),
+    VP_FIELD("mentions", VP_ARRAY, .max = 50),
+    VP_FIELDS_END
+};
+
+const vp_field_t vp_reaction_fields[] = {
+    VP_FIELD("reaction", VP_STRING, .required = 1, .min = 1, .max = 64),
+    VP_FIELDS_END
+};
+
+/* DELETE: the reaction in the body or as ?reaction= */
+const vp_field_t vp_reaction_delete_fields[] = {
+    VP_FIELD("reaction", VP_STRING, .min = 1, .max = 64),
+    VP_FIELDS_END
+};
+
 /* the C name, the rows, and the name of its schema in the OpenAPI document */
 #define TABLE(t, schema) {#t, t, schema}
 
@@ -342,6 +369,10 @@ const vp_field_table_t vp_field_tables[] = {
     TABLE(vp_notification_read_fields, "NotificationReadRequest"),
     TABLE(vp_notification_settings_fields, "NotificationSettingsRequest"),
     TABLE(vp_notification_types_fields, "NotificationTypes"),
+    TABLE(vp_comment_create_fields, "CommentCreateRequest"),
+    TABLE(vp_comment_update_fields, "CommentUpdateRequest"),
+    TABLE(vp_reaction_fields, "ReactionRequest"),
+    TABLE(vp_reaction_delete_fields, "ReactionDeleteRequest"),
 };
 
 const int vp_nfield_tables = sizeof vp_field_tables / sizeof vp_field_tables[0];

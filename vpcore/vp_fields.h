@@ -68,6 +68,11 @@ extern const char *const vp_notification_email_modes[];
 extern const vp_field_t vp_notification_read_fields[];
 extern const vp_field_t vp_notification_settings_fields[];
 extern const vp_field_t vp_notification_types_fields[];
+/* handlers/comments.c */
+extern const vp_field_t vp_comment_create_fields[];
+extern const vp_field_t vp_comment_update_fields[];
+extern const vp_field_t vp_reaction_fields[];
+extern const vp_field_t vp_reaction_delete_fields[];
 
 typedef struct {
     const char *name;           /* the C name of the table */

@@ -139,7 +139,7 @@ static void complete(vp_req_t *q, const PGresult *res, int i, json_t *item, cons
         json_object_set_new(item, "screenshot_url",
                             vp_shot_url(q, cell(res, i, "id"),
                                            cell(res, i, "screenshot_type") && v->me));
-    if (vp_list_wanted(keep, "reactions"))      /* reactions come with the discussion */
+    if (vp_list_wanted(keep, "reactions") && !json_object_get(item, "reactions"))
         json_object_set_new(item, "reactions", json_object());
     json_object_del(item, "screenshot_type");
     json_object_del(item, "fps_num");
