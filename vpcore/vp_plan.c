@@ -3,6 +3,7 @@
  * choice is a function of the input (a hash of the brief where a table
  * offers several), so the output is the same bytes for the same input. */
 #include "vp_plan.h"
+#include "vp_json.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -22,7 +23,12 @@ static pthread_once_t rules_once = PTHREAD_ONCE_INIT;
 
 static void rules_load(void)
 {
+    /* from the heap, for the process's life: not from the pool of the
+     * request that happens to come first (vp_json.h) */
+    int plain = vp_json_alloc_plain(1);
+
     rules = json_loads(vp_plan_rules_text, JSON_REJECT_DUPLICATES, NULL);
+    vp_json_alloc_plain(plain);
 }
 
 const json_t *vp_plan_rules(void)
