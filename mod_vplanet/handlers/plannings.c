@@ -6,11 +6,19 @@
  * of a project's plan takes the project's lock first, then the plan's row
  * (the order of vp_project_tx); a personal plan's write locks its row
  * alone. Every step done of a project's plan records
- * planning.step.completed. */
+ * planning.step.completed with the step's source.
+ *
+ * With an OpenAI-compatible endpoint configured (VPlanetPlanningEndpoint
+ * and a key), a step asks it first, outside any transaction (no lock is
+ * held while it answers, at most VPlanetPlanningTimeout); its checked
+ * answer is used when the plan did not change meanwhile (source "openai"),
+ * else the built-in generator answers inside the transaction (source
+ * "builtin", and a VP0683 line says why). */
 #include "../handlers.h"
 #include "../db.h"
 #include "vpcore/vp_plan.h"
 #include "vpcore/vp_plan_pdf.h"
+#include "vpcore/vp_plan_llm.h"
 
 #include <apr_strings.h>
 #include <stdlib.h>
@@ -37,6 +45,7 @@ typedef struct {
     const char *title, *text, *framework_id;
     json_t *options;
     vp_plan_in_t in;
+    json_t *pre[4];             /* the endpoint's answers, when they may be used */
 } plan_t;
 
 /* The generator's input from the row (options as stored: valid). */
@@ -107,6 +116,8 @@ typedef struct {
     const char *project_id;
     json_t *out;
     const char *message;
+    json_t *pre;                /* W_STEP: the endpoint's answer, or NULL */
+    const char *version;        /* of the plan it was asked for */
 } wrun_t;
 
 static int step_done_event(vp_req_t *q, wrun_t *w, int i, const char *source)
@@ -122,19 +133,21 @@ static int step_done_event(vp_req_t *q, wrun_t *w, int i, const char *source)
 /* Step i (and the later ones cleared): 409 before its predecessor. */
 static int run_step(vp_req_t *q, wrun_t *w, plan_t *p, int i)
 {
+    const char *source;
     int k, st;
 
     if (i > 0 && !p->step[i - 1])
         return vp_fail(q, HTTP_CONFLICT, "step_out_of_order",
                        apr_psprintf(q->r->pool, "the %s step needs the %s step first", steps[i],
                                     steps[i - 1]), NULL);
-    p->step[i] = vp_json_pool(q->r->pool, generate(p, i));
-    json_object_set_new(p->sources, steps[i], json_string("builtin"));
+    source = p->pre[i] ? "openai" : "builtin";
+    p->step[i] = p->pre[i] ? p->pre[i] : vp_json_pool(q->r->pool, generate(p, i));
+    json_object_set_new(p->sources, steps[i], json_string(source));
     for (k = i + 1; k < 4; k++) {
         p->step[k] = NULL;
         json_object_del(p->sources, steps[k]);
     }
-    if ((st = step_done_event(q, w, i, "builtin")))
+    if ((st = step_done_event(q, w, i, source)))
         return st;
     return 0;
 }
@@ -258,6 +271,9 @@ static int write_tx(vp_req_t *q, void *ctx)
     plan_of(q, vp_db_row(res, 0), &p);
     if ((st = may_write(q, w, &p, outcome, role)))
         return st;
+    /* the endpoint's answer, unless the plan changed since it was asked */
+    if (w->kind == W_STEP && w->pre && !strcmp(vp_str(p.row, "version"), w->version))
+        p.pre[w->step] = w->pre;
     switch (w->kind) {
     case W_DELETE:
         if ((st = vp_db_exec(q, VP_SQL_PLAN_DELETE, NULL, w->id)))
@@ -278,6 +294,55 @@ static int write_tx(vp_req_t *q, void *ctx)
     return st ? st : save(q, w->id, &p, &w->out);
 }
 
+/* ---- the OpenAI-compatible endpoint ---- */
+
+/* Step i from the endpoint (pool-owned), or NULL (none configured, or it
+ * failed: logged). */
+static json_t *ask(vp_req_t *q, const vp_plan_in_t *in, int i, const json_t *prev)
+{
+    vp_llm_t c;
+    char why[256];
+    json_t *v;
+
+    if (!vp_config_plan_endpoint(q->cfg, &c.url, &c.model, &c.key, &c.timeout_ms))
+        return NULL;
+    if (!(v = vp_plan_llm_step(&c, in, i, prev, why, sizeof why))) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, q->r,
+                      "VP0683: planning endpoint %s: %s; the built-in generator made the %s step",
+                      c.url, why, steps[i]);
+        return NULL;
+    }
+    return vp_json_pool(q->r->pool, v);
+}
+
+/* Before a step's transaction: the endpoint asked about the plan as it is
+ * now (the caller's view of it first: no call for another user's plan). */
+static int ask_step(vp_req_t *q, wrun_t *w)
+{
+    const char *u, *m, *k;
+    long t;
+    PGresult *res;
+    plan_t p = {0};
+    int st;
+
+    if (!vp_config_plan_endpoint(q->cfg, &u, &m, &k, &t))
+        return 0;
+    if ((st = vp_db_exec(q, VP_SQL_PLAN_GET, &res, w->id, q->who->id)))
+        return st;
+    if (!PQntuples(res))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_PLAN, NULL);
+    if ((st = vp_db_exec(q, VP_SQL_PLAN_LOCK, &res, w->id)))     /* no transaction: no lock kept */
+        return st;
+    if (!PQntuples(res))
+        return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_PLAN, NULL);
+    plan_of(q, vp_db_row(res, 0), &p);
+    if (w->step > 0 && !p.step[w->step - 1])
+        return 0;           /* the transaction answers 409 */
+    w->version = vp_str(p.row, "version");
+    w->pre = ask(q, &p.in, w->step, w->step ? p.step[w->step - 1] : NULL);
+    return 0;
+}
+
 /* A write of plan {id}: its project read first (it never changes), then
  * write_tx. */
 static int write_plan(vp_req_t *q, wkind_t kind, int step, json_t *body, const char *message)
@@ -295,6 +360,8 @@ static int write_plan(vp_req_t *q, wkind_t kind, int step, json_t *body, const c
     w->kind = kind;
     w->step = step;
     w->body = body;
+    if (kind == W_STEP && (st = ask_step(q, w)))
+        return st;
     if ((st = vp_db_tx(q, write_tx, w)))
         return st;
     return vp_ok(q, HTTP_OK, message, json_incref(w->out));
@@ -307,6 +374,8 @@ typedef struct {
     json_t *options;
     const char *project_id, *framework_id;
     int all;                    /* the workflow: every step too */
+    int framework_known;        /* framework_id resolved before the transaction */
+    json_t *pre[4];             /* the endpoint's answers (NULL: the built-in's) */
     json_t *out;
 } crun_t;
 
@@ -341,7 +410,7 @@ static int create_tx(vp_req_t *q, void *ctx)
             return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "framework_id",
                                  "names no framework of yours");
     }
-    else if (!json_object_get(c->body, "framework_id")) {
+    else if (!c->framework_known && !json_object_get(c->body, "framework_id")) {
         /* none named: the caller's default, if any */
         if ((st = vp_db_exec(q, VP_SQL_FW_DEFAULT, &res, q->who->id)))
             return st;
@@ -354,20 +423,58 @@ static int create_tx(vp_req_t *q, void *ctx)
         return st;
     c->out = vp_json_pool(q->r->pool, vp_db_row(res, 0));
     if (c->all) {
-        wrun_t w = {W_ALL, vp_str(c->out, "id"), NULL, 0, c->project_id, NULL, NULL};
+        wrun_t w = {.kind = W_ALL, .id = vp_str(c->out, "id"), .project_id = c->project_id};
         plan_t p = {0};
         int i;
 
         if ((st = vp_db_exec(q, VP_SQL_PLAN_LOCK, &res, w.id)))
             return st;
         plan_of(q, vp_db_row(res, 0), &p);
-        for (i = 0; i < 4; i++)
+        for (i = 0; i < 4; i++) {
+            /* an answer holds only while the ones before it are the endpoint's too */
+            p.pre[i] = i == 0 || p.pre[i - 1] ? c->pre[i] : NULL;
             if ((st = run_step(q, &w, &p, i)))
                 return st;
+        }
         if ((st = save(q, w.id, &p, &c->out)))
             return st;
     }
     return vp_idempotency_record(q, HTTP_CREATED, c->all ? "plan made" : "plan created", c->out);
+}
+
+/* The workflow's steps from the endpoint, before the transaction: each
+ * from the one before; the first failure leaves the rest to the built-in
+ * generator. */
+static int ask_all(vp_req_t *q, crun_t *c, const vp_plan_opts_t *o)
+{
+    const char *u, *m, *k;
+    long t;
+    vp_plan_in_t in = {0};
+    PGresult *res = NULL;
+    int st, i;
+
+    if (!vp_config_plan_endpoint(q->cfg, &u, &m, &k, &t))
+        return 0;
+    if (!c->framework_id && !json_object_get(c->body, "framework_id")) {
+        if ((st = vp_db_exec(q, VP_SQL_FW_DEFAULT, &res, q->who->id)))
+            return st;
+        if (PQntuples(res))
+            c->framework_id = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 0));
+    }
+    c->framework_known = 1;
+    if (c->framework_id) {
+        if ((st = vp_db_exec(q, VP_SQL_FW_BEATS, &res, c->framework_id, q->who->id)))
+            return st;
+        for (i = 0; i < 4 && PQntuples(res); i++)
+            in.beats[i] = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, i));
+    }
+    in.title = vp_str(c->body, "title");
+    in.brief = vp_str(c->body, "planning_text");
+    in.opts = *o;
+    for (i = 0; i < 4; i++)
+        if (!(c->pre[i] = ask(q, &in, i, i ? c->pre[i - 1] : NULL)))
+            break;
+    return 0;
 }
 
 static int create(vp_req_t *q, int all)
@@ -388,6 +495,8 @@ static int create(vp_req_t *q, int all)
     c->project_id = vp_str(c->body, "project_id");
     c->framework_id = vp_str(c->body, "framework_id");
     c->all = all;
+    if (all && (st = ask_all(q, c, &o)))
+        return st;
     if ((st = vp_db_tx(q, create_tx, c)))
         return st;
     return vp_ok(q, HTTP_CREATED, all ? "plan made" : "plan created", json_incref(c->out));
