@@ -2,6 +2,7 @@
  * the pages (drawn into a stream that keeps nothing), the second draws
  * them with "page / pages" footers. */
 #include "vp_plan_pdf.h"
+#include "vp_plan.h"
 
 #include <cairo-pdf.h>
 #include <fontconfig/fontconfig.h>
@@ -195,6 +196,17 @@ static const char *str(const json_t *o, const char *k)
     return s ? s : "";
 }
 
+/* An option's Korean name from the generator's tables, else its key. */
+static const char *option_name(const json_t *opts, const char *key, const char *table,
+                               const char *field)
+{
+    const char *v = str(opts, key);
+    const char *ko = json_string_value(json_object_get(
+        json_object_get(json_object_get(vp_plan_rules(), table), v), field));
+
+    return ko ? ko : v;
+}
+
 /* ---- the shots table ---- */
 
 static const double col_w[6] = {30, 72, 72, 40, 170, 115};
@@ -294,8 +306,10 @@ static void render(doc_t *d, const json_t *plan)
     dur = duration_text((long)json_integer_value(json_object_get(opts, "duration")));
     snprintf(line, sizeof line,
              "톤: %s   장르: %s   강도: %.2f\n대상: %s   목적: %s   총 길이: %s",
-             str(opts, "tone"), str(opts, "genre"), json_number_value(json_object_get(opts, "intensity")),
-             str(opts, "target_audience"), str(opts, "purpose"), dur);
+             option_name(opts, "tone", "tones", "mood"), option_name(opts, "genre", "genres", "name"),
+             json_number_value(json_object_get(opts, "intensity")),
+             option_name(opts, "target_audience", "audiences", "name"),
+             option_name(opts, "purpose", "purposes", "name"), dur);
     free(dur);
     para(d, line, 10.5, 0, 12);
     if (json_is_object(story)) {

@@ -282,6 +282,39 @@ int main(void)
         }
         free(pdf);
         free(pdf2);
+        /* one scene of 40 shots with long descriptions: the table goes on
+         * over several pages, split between rows */
+        {
+            json_t *shots = json_array(), *sb = json_array();
+            int k;
+            unsigned char *big;
+            size_t blen;
+            int bpages = 0;
+
+            for (k = 1; k <= 40; k++) {
+                json_array_append_new(shots, json_pack("{s:i, s:i, s:s, s:s, s:i, s:s, s:s}",
+                    "scene_index", 1, "index", k, "shot_type", "클로즈업", "camera_move", "고정",
+                    "duration_s", 1, "description",
+                    "아주 긴 설명이 여러 줄로 감싸여야 합니다. 감귤 농부가 새벽에 밭으로 나가는 장면을"
+                    " 천천히 따라가며 손끝의 움직임과 입김을 함께 담는다.", "notes", "조명: 자연광"));
+                json_array_append_new(sb, json_pack("{s:i, s:i, s:s, s:s}", "scene_index", 1,
+                    "shot_index", k, "caption", "캡션", "image_prompt", "sketch"));
+            }
+            json_object_set_new(plan, "scenes", json_pack("[{s:i, s:s, s:s, s:s, s:i}]", "index", 1,
+                "stage", "intro", "title", "긴 씬", "summary", "요약", "duration_s", 40));
+            json_object_set_new(plan, "shots", shots);
+            json_object_set_new(plan, "storyboard", sb);
+            ok(!vp_plan_pdf(plan, font, &big, &blen, &bpages) && bpages > 3,
+               "a long table runs over several pages");
+            printf("# 40 long rows: %d pages\n", bpages);
+            if (getenv("PLAN_PDF_OUT_LONG")) {
+                FILE *f = fopen(getenv("PLAN_PDF_OUT_LONG"), "wb");
+
+                fwrite(big, 1, blen, f);
+                fclose(f);
+            }
+            free(big);
+        }
         json_decref(plan);
     }
     json_decref(a);
