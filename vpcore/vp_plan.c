@@ -729,6 +729,20 @@ json_t *vp_plan_scenes(const vp_plan_in_t *in, const json_t *story)
             /* the stage's sentences spread over its scenes in order */
             var(sv, "sentence",
                 json_string_value(json_array_get(sent, (size_t)i * ns / (size_t)per[s])));
+            /* more scenes than sentences: each scene says what it adds */
+            if ((size_t)per[s] > ns) {
+                const json_t *focus = json_object_get(R("shot_focus", NULL), stage_keys[s]);
+                char *f = fill(json_string_value(json_array_get(focus, (size_t)i % json_array_size(focus))),
+                               sv), *more;
+
+                var(sv, "focus", f);
+                more = fill(RS(vp_plan_rules(), "scene_more"), sv);
+                var(sv, "more", more);
+                free(f);
+                free(more);
+            }
+            else
+                var(sv, "more", "");
             var_int(sv, "seconds", secs[idx]);
             title = fill(RS(vp_plan_rules(), "scene_title"), sv);
             summary = fill(RS(vp_plan_rules(), "scene_summary"), sv);
