@@ -76,6 +76,7 @@ typedef struct {
     double y;
     int page;                   /* 1-based, the current one */
     int pages;                  /* of the whole document (second pass), else 0 */
+    int draw;                   /* 0: the first pass, which only lays out */
     const char *title;
 } doc_t;
 
@@ -114,6 +115,8 @@ static void footer(doc_t *d)
     char s[64];
     PangoLayout *l;
 
+    if (!d->draw)
+        return;
     if (d->pages)
         snprintf(s, sizeof s, "%d / %d", d->page, d->pages);
     else
@@ -134,7 +137,8 @@ static void footer(doc_t *d)
 static void new_page(doc_t *d)
 {
     footer(d);
-    cairo_show_page(d->cr);
+    if (d->draw)
+        cairo_show_page(d->cr);
     d->page++;
     d->y = MARGIN;
 }
@@ -150,8 +154,10 @@ static void para(doc_t *d, const char *text, double size, int bold, double gap)
     if (d->y + h > BOTTOM && h <= BOTTOM - MARGIN)
         new_page(d);
     if (d->y + h <= BOTTOM) {
-        cairo_move_to(d->cr, MARGIN, d->y);
-        pango_cairo_show_layout(d->cr, l);
+        if (d->draw) {
+            cairo_move_to(d->cr, MARGIN, d->y);
+            pango_cairo_show_layout(d->cr, l);
+        }
         d->y += h + gap;
         g_object_unref(l);
         return;
@@ -166,9 +172,11 @@ static void para(doc_t *d, const char *text, double size, int bold, double gap)
         lh = (double)r.height / PANGO_SCALE;
         if (d->y + lh > BOTTOM)
             new_page(d);
-        cairo_move_to(d->cr, MARGIN, d->y + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE
-                                         - (double)r.y / PANGO_SCALE);
-        pango_cairo_show_layout_line(d->cr, line);
+        if (d->draw) {
+            cairo_move_to(d->cr, MARGIN, d->y + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE
+                                             - (double)r.y / PANGO_SCALE);
+            pango_cairo_show_layout_line(d->cr, line);
+        }
         d->y += lh;
     } while (pango_layout_iter_next_line(it));
     pango_layout_iter_free(it);
@@ -212,10 +220,11 @@ static const char *option_name(const json_t *opts, const char *key, const char *
 static const double col_w[6] = {30, 72, 72, 40, 170, 115};
 static const char *const col_name[6] = {"샷", "유형", "카메라", "길이", "설명", "메모"};
 
-static double row(doc_t *d, const char *const cells[6], int head, int draw)
+/* A row's cells laid out (each layout made once: shaping is the cost of
+ * a PDF); returns its height. */
+static double row_layout(doc_t *d, const char *const cells[6], int head, PangoLayout *l[6])
 {
-    PangoLayout *l[6];
-    double h = 0, x = MARGIN;
+    double h = 0;
     int i;
 
     for (i = 0; i < 6; i++) {
@@ -223,8 +232,15 @@ static double row(doc_t *d, const char *const cells[6], int head, int draw)
         if (height_of(l[i]) > h)
             h = height_of(l[i]);
     }
-    h += 8;
-    if (draw) {
+    return h + 8;
+}
+
+static void row_draw(doc_t *d, PangoLayout *l[6], int head, double h)
+{
+    double x = MARGIN;
+    int i;
+
+    if (d->draw) {
         if (head) {
             cairo_set_source_rgb(d->cr, 0.9, 0.92, 0.98);
             cairo_rectangle(d->cr, MARGIN, d->y, BODY_W, h);
@@ -239,15 +255,22 @@ static double row(doc_t *d, const char *const cells[6], int head, int draw)
         }
         cairo_set_line_width(d->cr, 0.5);
         cairo_stroke(d->cr);
-        d->y += h;
     }
+    d->y += h;
+}
+
+static void row_free(PangoLayout *l[6])
+{
+    int i;
+
     for (i = 0; i < 6; i++)
         g_object_unref(l[i]);
-    return h;
 }
 
 static void shots_table(doc_t *d, const json_t *shots, long scene)
 {
+    PangoLayout *hl[6];
+    double hh = row_layout(d, col_name, 1, hl);
     size_t i;
     int any = 0;
 
@@ -255,6 +278,8 @@ static void shots_table(doc_t *d, const json_t *shots, long scene)
         const json_t *sh = json_array_get(shots, i);
         char idx[16], dur[16];
         const char *cells[6];
+        PangoLayout *l[6];
+        double h;
 
         if (json_integer_value(json_object_get(sh, "scene_index")) != scene)
             continue;
@@ -267,19 +292,23 @@ static void shots_table(doc_t *d, const json_t *shots, long scene)
         cells[3] = dur;
         cells[4] = str(sh, "description");
         cells[5] = str(sh, "notes");
-        /* the header again on top of every page the table reaches */
-        if (!any || d->y + row(d, cells, 0, 0) > BOTTOM) {
-            if (any || d->y + row(d, col_name, 1, 0) + row(d, cells, 0, 0) > BOTTOM) {
-                if (any)
-                    new_page(d);
-                else if (d->y > MARGIN)
-                    new_page(d);
-            }
-            row(d, col_name, 1, 1);
+        h = row_layout(d, cells, 0, l);
+        /* the header on top of the table and again on every page it
+         * reaches; rows never split */
+        if (!any) {
+            if (d->y + hh + h > BOTTOM && d->y > MARGIN)
+                new_page(d);
+            row_draw(d, hl, 1, hh);
             any = 1;
         }
-        row(d, cells, 0, 1);
+        else if (d->y + h > BOTTOM) {
+            new_page(d);
+            row_draw(d, hl, 1, hh);
+        }
+        row_draw(d, l, 0, h);
+        row_free(l);
     }
+    row_free(hl);
     d->y += 12;
 }
 
@@ -349,7 +378,8 @@ static void render(doc_t *d, const json_t *plan)
         }
     }
     footer(d);
-    cairo_show_page(d->cr);
+    if (d->draw)
+        cairo_show_page(d->cr);
 }
 
 typedef struct {
@@ -393,6 +423,7 @@ static int pass(const json_t *plan, const char *font, int pages, sink_t *sink, i
     pango_cairo_update_context(d.cr, d.ctx);
     d.font = font;
     d.pages = pages;
+    d.draw = pages > 0;
     d.title = title ? title : "";
     render(&d, plan);
     *count = d.page;
