@@ -1,6 +1,6 @@
-/* The plan's PDF (vp_plan_pdf.h). Laid out twice: the first pass counts
- * the pages (drawn into a stream that keeps nothing), the second draws
- * them with "page / pages" footers. */
+/* The plan's PDF (vp_plan_pdf.h). Laid out once, each page drawn into a
+ * recording surface; once their number is known the pages are played into
+ * the PDF surface with their "page / pages" footers. */
 #include "vp_plan_pdf.h"
 #include "vp_plan.h"
 
@@ -75,8 +75,10 @@ typedef struct {
     const char *font;
     double y;
     int page;                   /* 1-based, the current one */
-    int pages;                  /* of the whole document (second pass), else 0 */
-    int draw;                   /* 0: the first pass, which only lays out */
+    int pages;                  /* of the whole document, once known */
+    cairo_surface_t **rec;      /* the pages recorded so far */
+    int nrec, caprec;
+    int failed;
     const char *title;
 } doc_t;
 
@@ -115,12 +117,7 @@ static void footer(doc_t *d)
     char s[64];
     PangoLayout *l;
 
-    if (!d->draw)
-        return;
-    if (d->pages)
-        snprintf(s, sizeof s, "%d / %d", d->page, d->pages);
-    else
-        snprintf(s, sizeof s, "%d", d->page);
+    snprintf(s, sizeof s, "%d / %d", d->page, d->pages);
     l = layout(d, s, 8, 0, BODY_W, 0);
     pango_layout_set_alignment(l, PANGO_ALIGN_RIGHT);
     cairo_move_to(d->cr, MARGIN, PAGE_H - MARGIN);
@@ -134,11 +131,35 @@ static void footer(doc_t *d)
     cairo_set_source_rgb(d->cr, 0, 0, 0);
 }
 
+/* A new recording page under d->cr. */
+static void open_page(doc_t *d)
+{
+    static const cairo_rectangle_t a4 = {0, 0, PAGE_W, PAGE_H};
+    cairo_surface_t *r;
+
+    if (d->nrec == d->caprec) {
+        cairo_surface_t **n = realloc(d->rec, sizeof *n * (size_t)(d->caprec = d->caprec * 2 + 8));
+
+        if (!n)
+            abort();
+        d->rec = n;
+    }
+    r = d->rec[d->nrec++] = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &a4);
+    d->cr = cairo_create(r);
+}
+
+static void close_page(doc_t *d)
+{
+    if (cairo_status(d->cr) != CAIRO_STATUS_SUCCESS)
+        d->failed = 1;
+    cairo_destroy(d->cr);
+    d->cr = NULL;
+}
+
 static void new_page(doc_t *d)
 {
-    footer(d);
-    if (d->draw)
-        cairo_show_page(d->cr);
+    close_page(d);
+    open_page(d);
     d->page++;
     d->y = MARGIN;
 }
@@ -154,10 +175,8 @@ static void para(doc_t *d, const char *text, double size, int bold, double gap)
     if (d->y + h > BOTTOM && h <= BOTTOM - MARGIN)
         new_page(d);
     if (d->y + h <= BOTTOM) {
-        if (d->draw) {
-            cairo_move_to(d->cr, MARGIN, d->y);
-            pango_cairo_show_layout(d->cr, l);
-        }
+        cairo_move_to(d->cr, MARGIN, d->y);
+        pango_cairo_show_layout(d->cr, l);
         d->y += h + gap;
         g_object_unref(l);
         return;
@@ -172,11 +191,9 @@ static void para(doc_t *d, const char *text, double size, int bold, double gap)
         lh = (double)r.height / PANGO_SCALE;
         if (d->y + lh > BOTTOM)
             new_page(d);
-        if (d->draw) {
-            cairo_move_to(d->cr, MARGIN, d->y + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE
-                                             - (double)r.y / PANGO_SCALE);
-            pango_cairo_show_layout_line(d->cr, line);
-        }
+        cairo_move_to(d->cr, MARGIN, d->y + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE
+                                         - (double)r.y / PANGO_SCALE);
+        pango_cairo_show_layout_line(d->cr, line);
         d->y += lh;
     } while (pango_layout_iter_next_line(it));
     pango_layout_iter_free(it);
@@ -240,22 +257,20 @@ static void row_draw(doc_t *d, PangoLayout *l[6], int head, double h)
     double x = MARGIN;
     int i;
 
-    if (d->draw) {
-        if (head) {
-            cairo_set_source_rgb(d->cr, 0.9, 0.92, 0.98);
-            cairo_rectangle(d->cr, MARGIN, d->y, BODY_W, h);
-            cairo_fill(d->cr);
-            cairo_set_source_rgb(d->cr, 0, 0, 0);
-        }
-        for (i = 0; i < 6; i++) {
-            cairo_move_to(d->cr, x + 4, d->y + 4);
-            pango_cairo_show_layout(d->cr, l[i]);
-            cairo_rectangle(d->cr, x, d->y, col_w[i], h);
-            x += col_w[i];
-        }
-        cairo_set_line_width(d->cr, 0.5);
-        cairo_stroke(d->cr);
+    if (head) {
+        cairo_set_source_rgb(d->cr, 0.9, 0.92, 0.98);
+        cairo_rectangle(d->cr, MARGIN, d->y, BODY_W, h);
+        cairo_fill(d->cr);
+        cairo_set_source_rgb(d->cr, 0, 0, 0);
     }
+    for (i = 0; i < 6; i++) {
+        cairo_move_to(d->cr, x + 4, d->y + 4);
+        pango_cairo_show_layout(d->cr, l[i]);
+        cairo_rectangle(d->cr, x, d->y, col_w[i], h);
+        x += col_w[i];
+    }
+    cairo_set_line_width(d->cr, 0.5);
+    cairo_stroke(d->cr);
     d->y += h;
 }
 
@@ -377,23 +392,18 @@ static void render(doc_t *d, const json_t *plan)
             }
         }
     }
-    footer(d);
-    if (d->draw)
-        cairo_show_page(d->cr);
+    close_page(d);
 }
 
 typedef struct {
     unsigned char *b;
     size_t n, cap;
-    int keep;
 } sink_t;
 
 static cairo_status_t sink_write(void *c, const unsigned char *data, unsigned int len)
 {
     sink_t *s = c;
 
-    if (!s->keep)
-        return CAIRO_STATUS_SUCCESS;
     if (s->n + len > s->cap) {
         unsigned char *nb;
 
@@ -407,51 +417,57 @@ static cairo_status_t sink_write(void *c, const unsigned char *data, unsigned in
     return CAIRO_STATUS_SUCCESS;
 }
 
-static int pass(const json_t *plan, const char *font, int pages, sink_t *sink, int *count)
-{
-    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(sink_write, sink, PAGE_W, PAGE_H);
-    doc_t d = {0};
-    const char *title = json_string_value(json_object_get(plan, "title"));
-    cairo_status_t st;
-
-    /* the same bytes for the same plan: no creation date */
-    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATE_DATE, NULL);
-    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, title ? title : "");
-    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "mod_vplanet");
-    d.cr = cairo_create(surf);
-    d.ctx = pango_font_map_create_context(thread_map);
-    pango_cairo_update_context(d.cr, d.ctx);
-    d.font = font;
-    d.pages = pages;
-    d.draw = pages > 0;
-    d.title = title ? title : "";
-    render(&d, plan);
-    *count = d.page;
-    g_object_unref(d.ctx);
-    cairo_destroy(d.cr);
-    cairo_surface_finish(surf);
-    st = cairo_surface_status(surf);
-    cairo_surface_destroy(surf);
-    return st == CAIRO_STATUS_SUCCESS ? 0 : -1;
-}
-
 int vp_plan_pdf(const json_t *plan, const char *font, unsigned char **out, size_t *len,
                 int *pages)
 {
-    sink_t count = {0}, doc = {NULL, 0, 0, 1};
-    int n, n2;
+    sink_t sink = {0};
+    doc_t d = {0};
+    const char *title = json_string_value(json_object_get(plan, "title"));
+    cairo_surface_t *surf;
+    cairo_t *cr;
+    cairo_status_t st;
+    int i;
 
     if (!font)
         return -1;
     if (!thread_map)
         thread_map = pango_cairo_font_map_new();
-    if (pass(plan, font, 0, &count, &n) || pass(plan, font, n, &doc, &n2) || n != n2) {
-        free(doc.b);
+    d.font = font;
+    d.title = title ? title : "";
+    d.ctx = pango_font_map_create_context(thread_map);
+    open_page(&d);
+    /* the recording surface's font options are the PDF's (no hinting) */
+    pango_cairo_update_context(d.cr, d.ctx);
+    render(&d, plan);
+    d.pages = d.nrec;
+    surf = cairo_pdf_surface_create_for_stream(sink_write, &sink, PAGE_W, PAGE_H);
+    /* the same bytes for the same plan: no creation date */
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATE_DATE, NULL);
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, d.title);
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "mod_vplanet");
+    cr = cairo_create(surf);
+    for (i = 0; i < d.nrec; i++) {
+        cairo_set_source_surface(cr, d.rec[i], 0, 0);
+        cairo_paint(cr);
+        d.cr = cr;
+        d.page = i + 1;
+        footer(&d);
+        cairo_show_page(cr);
+        cairo_surface_destroy(d.rec[i]);
+    }
+    free(d.rec);
+    g_object_unref(d.ctx);
+    cairo_destroy(cr);
+    cairo_surface_finish(surf);
+    st = cairo_surface_status(surf);
+    cairo_surface_destroy(surf);
+    if (st != CAIRO_STATUS_SUCCESS || d.failed) {
+        free(sink.b);
         return -1;
     }
-    *out = doc.b;
-    *len = doc.n;
+    *out = sink.b;
+    *len = sink.n;
     if (pages)
-        *pages = n;
+        *pages = d.pages;
     return 0;
 }
