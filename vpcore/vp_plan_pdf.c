@@ -62,10 +62,37 @@ const char *vp_plan_pdf_font(void)
     return font_family;
 }
 
-/* One font map per thread: pango's objects are not to be shared between
- * threads; a worker thread keeps its map (and its glyph caches) for the
- * next PDF. */
-static __thread PangoFontMap *thread_map;
+/* Pango's objects are not to be shared between threads at once: a few
+ * font maps, each used by one thread at a time under its own mutex, made
+ * at their first use and kept (with their shaping caches) for the
+ * process's life. Few, so that the cost of a fresh map (some 25 ms) is
+ * paid a few times per process, not once per worker thread. */
+#define FONT_MAPS 4
+static struct {
+    pthread_mutex_t lock;
+    PangoFontMap *map;
+} maps[FONT_MAPS] = {
+    {PTHREAD_MUTEX_INITIALIZER, NULL}, {PTHREAD_MUTEX_INITIALIZER, NULL},
+    {PTHREAD_MUTEX_INITIALIZER, NULL}, {PTHREAD_MUTEX_INITIALIZER, NULL},
+};
+
+/* A free map, locked (the first one free, else waits for one). */
+static int map_take(void)
+{
+    static unsigned next;
+    int i;
+
+    for (i = 0; i < FONT_MAPS; i++)
+        if (!pthread_mutex_trylock(&maps[i].lock))
+            break;
+    if (i == FONT_MAPS) {
+        i = (int)(__atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % FONT_MAPS);
+        pthread_mutex_lock(&maps[i].lock);
+    }
+    if (!maps[i].map)
+        maps[i].map = pango_cairo_font_map_new();
+    return i;
+}
 
 /* ---- the layout state ---- */
 
@@ -426,15 +453,14 @@ int vp_plan_pdf(const json_t *plan, const char *font, unsigned char **out, size_
     cairo_surface_t *surf;
     cairo_t *cr;
     cairo_status_t st;
-    int i;
+    int i, m;
 
     if (!font)
         return -1;
-    if (!thread_map)
-        thread_map = pango_cairo_font_map_new();
+    m = map_take();
     d.font = font;
     d.title = title ? title : "";
-    d.ctx = pango_font_map_create_context(thread_map);
+    d.ctx = pango_font_map_create_context(maps[m].map);
     open_page(&d);
     /* the recording surface's font options are the PDF's (no hinting) */
     pango_cairo_update_context(d.cr, d.ctx);
@@ -458,7 +484,9 @@ int vp_plan_pdf(const json_t *plan, const char *font, unsigned char **out, size_
     free(d.rec);
     g_object_unref(d.ctx);
     cairo_destroy(cr);
+    /* the PDF's fonts are written at finish: still the map's */
     cairo_surface_finish(surf);
+    pthread_mutex_unlock(&maps[m].lock);
     st = cairo_surface_status(surf);
     cairo_surface_destroy(surf);
     if (st != CAIRO_STATUS_SUCCESS || d.failed) {

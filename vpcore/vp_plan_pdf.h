@@ -17,9 +17,9 @@ const char *vp_plan_pdf_font(void);
 /* plan: an object with title, planning_text, options, story, scenes,
  * shots, storyboard (missing steps are left out). The PDF in *out (malloc,
  * the caller frees) of *len bytes, and its page count in *pages (may be
- * NULL): 0, or -1 (no font, cairo failed). Each thread keeps its own pango
- * font map (made at its first PDF, kept for the thread's life): nothing of
- * pango is shared between threads. */
+ * NULL): 0, or -1 (no font, cairo failed). Thread-safe: a call works with
+ * one of a few pango font maps, which no other thread uses meanwhile (a
+ * mutex each; a fifth caller waits for one). */
 int vp_plan_pdf(const json_t *plan, const char *font, unsigned char **out, size_t *len,
                 int *pages);
 

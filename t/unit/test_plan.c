@@ -5,6 +5,7 @@
 #include "vpcore/vp_plan_pdf.h"
 #include "tap.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 static const char *KO = "제주 감귤 농장의 겨울 수확을 담은 브랜드 영상을 만들고 싶습니다. "
@@ -12,6 +13,27 @@ static const char *KO = "제주 감귤 농장의 겨울 수확을 담은 브랜�
                         "따뜻하게 보여 주세요.";
 static const char *EN = "A launch video for our electric bike Volt. Show the commute through "
                         "the city, the battery swap in ten seconds, and riders smiling.";
+
+/* threads making the same PDF at once: each must get the same bytes */
+typedef struct {
+    const json_t *plan;
+    const char *font;
+    unsigned char *pdf;
+    size_t len;
+} job_t;
+
+static void *make_pdf(void *c)
+{
+    job_t *j = c;
+    int k;
+
+    for (k = 0; k < 3; k++) {
+        free(j->pdf);
+        if (vp_plan_pdf(j->plan, j->font, &j->pdf, &j->len, NULL))
+            j->len = 0;
+    }
+    return NULL;
+}
 
 static vp_plan_in_t input(const char *title, const char *brief, const char *options_json)
 {
@@ -281,6 +303,22 @@ int main(void)
             fclose(f);
         }
         free(pdf);
+        {
+            job_t jobs[8];
+            pthread_t th[8];
+            int k, same = 1;
+
+            for (k = 0; k < 8; k++) {
+                jobs[k] = (job_t){plan, font, NULL, 0};
+                pthread_create(&th[k], NULL, make_pdf, &jobs[k]);
+            }
+            for (k = 0; k < 8; k++) {
+                pthread_join(th[k], NULL);
+                same &= jobs[k].len == len && !memcmp(jobs[k].pdf, pdf2, len);
+                free(jobs[k].pdf);
+            }
+            ok(same, "8 threads at once (more than the font maps), the same bytes each");
+        }
         free(pdf2);
         /* one scene of 40 shots with long descriptions: the table goes on
          * over several pages, split between rows */
