@@ -3,7 +3,8 @@
 # and a 1 s timeout asks a fake endpoint started here (a tiny local HTTP
 # server: an external service, not ours). It answers well (the steps'
 # source is "openai"), with garbage, with a 500 or too late (source
-# "builtin", and the log says why without the key). Without a key nothing
+# "builtin", and the log says why without the key; the slow answer comes
+# after the 1 s timeout: the log's "timed out" is curl's, no clock here). Without a key nothing
 # is asked.
 use strict;
 use warnings;
@@ -12,7 +13,6 @@ use Test::More;
 use IO::Socket::INET;
 use JSON::PP;
 use POSIX ();
-use Time::HiRes ();
 use VP;
 
 binmode(Test::More->builder->$_, ':encoding(UTF-8)') for qw(output failure_output todo_output);
@@ -141,14 +141,11 @@ for my $case (['garbage', qr/invalid answer/], ['error', qr/HTTP 500/], ['slow',
     subtest "an answer that is $mode falls back: source builtin" => sub {
         my $n = () = requests();
         my $q = at(POST => '/plannings', { title => "[$mode] 대체", planning_text => $BRIEF })->{json}{data};
-        my $t0 = Time::HiRes::time();
         my $r = at(POST => "/plannings/$q->{id}/story");
-        my $took = Time::HiRes::time() - $t0;
         is($r->{status}, 200, 'the step is done all the same');
         is($r->{json}{data}{sources}{story}, 'builtin', 'source: builtin');
         like($r->{json}{data}{story}{intro}, qr/감귤/, "the built-in generator's story");
         cmp_ok(scalar(() = requests()), '>', $n, 'the endpoint was asked');
-        ok($took < 10, 'the worker was not held past the timeout for long') if $mode eq 'slow';
         like(slurp("$dir/logs/error.log"), qr/VP0683: .*$why/, "the log says why ($why)");
     };
 }
