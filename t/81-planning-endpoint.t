@@ -4,8 +4,8 @@
 # server: an external service, not ours). It answers well (the steps'
 # source is "openai"), with garbage, with a 500 or too late (source
 # "builtin", and the log says why without the key; the slow answer comes
-# after the 1 s timeout: the log's "timed out" is curl's, no clock here). Without a key nothing
-# is asked.
+# after the 1 s timeout: the log's "timed out" is curl's, no clock here).
+# Without a key nothing is asked.
 use strict;
 use warnings;
 use utf8;
