@@ -96,6 +96,23 @@ const vp_route_t vp_routes[] = {
     ROUTE("DELETE", "/api/v1/comments/{id}/reactions",     vp_h_comment_unreact),
     ROUTE("POST", "/api/v1/feedbacks/{id}/reactions",      vp_h_feedback_react),
     ROUTE("DELETE", "/api/v1/feedbacks/{id}/reactions",    vp_h_feedback_unreact),
+    ROUTE("GET",  "/api/v1/plannings",                     vp_h_planning_list),
+    ROUTE("POST", "/api/v1/plannings",                     vp_h_planning_create),
+    ROUTE("POST", "/api/v1/plannings/workflow",            vp_h_planning_workflow),
+    ROUTE("GET",  "/api/v1/plannings/{id}",                vp_h_planning_get),
+    ROUTE("PATCH", "/api/v1/plannings/{id}",               vp_h_planning_update),
+    ROUTE("DELETE", "/api/v1/plannings/{id}",              vp_h_planning_delete),
+    ROUTE("POST", "/api/v1/plannings/{id}/story",          vp_h_planning_story),
+    ROUTE("POST", "/api/v1/plannings/{id}/scenes",         vp_h_planning_scenes),
+    ROUTE("POST", "/api/v1/plannings/{id}/shots",          vp_h_planning_shots),
+    ROUTE("POST", "/api/v1/plannings/{id}/storyboard",     vp_h_planning_storyboard),
+    ROUTE("GET",  "/api/v1/plannings/{id}/status",         vp_h_planning_status),
+    ROUTE("GET",  "/api/v1/plannings/{id}/pdf",            vp_h_planning_pdf),
+    ROUTE("GET",  "/api/v1/planning-frameworks",           vp_h_framework_list),
+    ROUTE("POST", "/api/v1/planning-frameworks",           vp_h_framework_create),
+    ROUTE("GET",  "/api/v1/planning-frameworks/{id}",      vp_h_framework_get),
+    ROUTE("PATCH", "/api/v1/planning-frameworks/{id}",     vp_h_framework_update),
+    ROUTE("DELETE", "/api/v1/planning-frameworks/{id}",    vp_h_framework_delete),
 };
 
 const int vp_nroutes = sizeof vp_routes / sizeof vp_routes[0];
