@@ -150,6 +150,22 @@ for my $case (['garbage', qr/invalid answer/], ['error', qr/HTTP 500/], ['slow',
     };
 }
 
+subtest 'who may not write a plan makes no call' => sub {
+    my $viewer = new_user();
+    my $pid = new_project($u, "Planning endpoint $$");
+    api($u, POST => "/projects/$pid/members", { user_id => $viewer->{id}, role => 'viewer' });
+    my $q = at(POST => '/plannings', { title => '[good] 뷰어', planning_text => $BRIEF,
+                                       project_id => $pid })->{json}{data};
+    my $n = () = requests();
+    my $r = http(POST => "/api/v1/plannings/$q->{id}/story", base => $base,
+                 headers => bearer($viewer->{access}));
+    is($r->{status}, 403, "a viewer asks for a step of the project's plan: 403");
+    $r = http(POST => "/api/v1/plannings/$q->{id}/story", base => $base,
+              headers => bearer(new_user()->{access}));
+    is($r->{status}, 404, 'a stranger: 404');
+    is(scalar(() = requests()), $n, 'the endpoint was not asked');
+};
+
 subtest 'the key is never logged' => sub {
     unlike(slurp("$dir/logs/error.log"), qr/\Q$KEY\E/, 'not in the error log');
     unlike(slurp("$dir/logs/access.log") // '', qr/\Q$KEY\E/, 'not in the access log');

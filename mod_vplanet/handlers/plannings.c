@@ -229,13 +229,27 @@ static int run_patch(vp_req_t *q, plan_t *p, json_t *body)
     return 0;
 }
 
-static int may_write(vp_req_t *q, wrun_t *w, plan_t *p, vp_outcome_t outcome, vp_role_t role)
+/* Whether the caller may write plan p (of w->project_id, when it has
+ * one): its owner, or an editor and above of the project by the role
+ * statement role_stmt (MEMBER_ROLE_LOCK inside the write's transaction,
+ * after the project's lock). 0, or 404/403 recorded. */
+static int may_write(vp_req_t *q, wrun_t *w, plan_t *p, vp_sql_id role_stmt)
 {
+    vp_verdict_t v = {.outcome = VP_ACCESS_NOT_FOUND};
+    int st = 0;
+
     if (!strcasecmp(vp_str(p->row, "owner_id"), q->who->id))
         return 0;
-    if (!w->project_id || outcome != VP_ACCESS_OK)
+    if (w->project_id) {
+        vp_runner_t db = vp_db_runner(q, &st);
+
+        v = vp_access_project(&db, q->who, w->project_id, role_stmt, VP_ACT_READ, NULL);
+        if (v.outcome == VP_ACCESS_UNAVAILABLE)
+            return vp_access_refuse(q, &v, st);
+    }
+    if (v.outcome != VP_ACCESS_OK)
         return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_PLAN, NULL);
-    if (!vp_may(q->who->kind, role, VP_ACT_MEMOS))
+    if (!vp_may(q->who->kind, v.role, VP_ACT_MEMOS))
         return vp_fail(q, HTTP_FORBIDDEN, NULL,
                        "only its owner or the project's editors and above change a plan", NULL);
     return 0;
@@ -244,24 +258,13 @@ static int may_write(vp_req_t *q, wrun_t *w, plan_t *p, vp_outcome_t outcome, vp
 static int write_tx(vp_req_t *q, void *ctx)
 {
     wrun_t *w = ctx;
-    vp_outcome_t outcome = VP_ACCESS_NOT_FOUND;
-    vp_role_t role = 0;
     PGresult *res;
     plan_t p = {0};
     int st, i;
 
     if (w->project_id) {
-        vp_runner_t db = vp_db_runner(q, &st);
-        vp_verdict_t v;
-
         if ((st = vp_db_exec(q, VP_SQL_PROJECT_LOCK, NULL, w->project_id)))
             return st;
-        v = vp_access_project(&db, q->who, w->project_id, VP_SQL_MEMBER_ROLE_LOCK, VP_ACT_READ,
-                              NULL);
-        if (v.outcome == VP_ACCESS_UNAVAILABLE)
-            return vp_access_refuse(q, &v, st);
-        outcome = v.outcome;
-        role = v.role;
         q->project_id = w->project_id;
     }
     if ((st = vp_db_exec(q, VP_SQL_PLAN_LOCK, &res, w->id)))
@@ -269,7 +272,8 @@ static int write_tx(vp_req_t *q, void *ctx)
     if (!PQntuples(res))
         return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_PLAN, NULL);
     plan_of(q, vp_db_row(res, 0), &p);
-    if ((st = may_write(q, w, &p, outcome, role)))
+    /* the role as it is under the project's lock */
+    if ((st = may_write(q, w, &p, VP_SQL_MEMBER_ROLE_LOCK)))
         return st;
     /* the endpoint's answer, unless the plan changed since it was asked */
     if (w->kind == W_STEP && w->pre && !strcmp(vp_str(p.row, "version"), w->version))
@@ -336,6 +340,10 @@ static int ask_step(vp_req_t *q, wrun_t *w)
     if (!PQntuples(res))
         return vp_fail(q, HTTP_NOT_FOUND, NULL, NO_PLAN, NULL);
     plan_of(q, vp_db_row(res, 0), &p);
+    /* nobody who may not write the plan makes it call the endpoint (the
+     * transaction asks again, under the lock) */
+    if ((st = may_write(q, w, &p, VP_SQL_MEMBER_ROLE)))
+        return st;
     if (w->step > 0 && !p.step[w->step - 1])
         return 0;           /* the transaction answers 409 */
     w->version = vp_str(p.row, "version");
