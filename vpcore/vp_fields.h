@@ -73,6 +73,10 @@ extern const vp_field_t vp_comment_create_fields[];
 extern const vp_field_t vp_comment_update_fields[];
 extern const vp_field_t vp_reaction_fields[];
 extern const vp_field_t vp_reaction_delete_fields[];
+/* handlers/invitations.c */
+extern const vp_field_t vp_invitation_create_fields[];
+extern const vp_field_t vp_invitation_accept_fields[];
+extern const vp_field_t vp_friend_add_fields[];
 
 typedef struct {
     const char *name;           /* the C name of the table */
