@@ -362,6 +362,16 @@ subtest 'no token in the access log' => sub {
     open my $fh, '<', $log or die "$log: $!";
     my $all = do { local $/; <$fh> };
     unlike($all, qr/\Q$t\E/, 'the token itself is nowhere in the access log');
+    # the module reads query names in any letter case: so is it redacted
+    my ($t2) = new_guest();
+    my $redacted = sub { open my $fh, '<', $log or return 0; scalar grep { /token=REDACTED/ } <$fh> };
+    my $before = $redacted->();
+    envelope_ok(http(GET => "/api/v1/invitations/verify?x=1&ToKeN=$t2", headers => { 'x-forwarded-for' => new_ip() }),
+                200, 'a link read as ?ToKeN=');
+    ok(wait_for(10, sub { $redacted->() > $before }), 'its line is logged, redacted');
+    open $fh, '<', $log or die "$log: $!";
+    $all = do { local $/; <$fh> };
+    unlike($all, qr/\Q$t2\E/, '... and its token is not logged either');
     open $fh, '<', "$ENV{VP_STATE}/httpd/logs/error.log" and do {
         my $err = do { local $/; <$fh> };
         unlike($err, qr/\Q$t\E/, '... nor in the error log');

@@ -21,6 +21,8 @@
 #define MAX_SENDS 4         /* the first send and 3 resends */
 /* the path of the frontend page a link opens (README "Invitations and guests") */
 #define LINK_PATH "/invitation?token="
+/* what the logs show of a verify request's query */
+#define REDACTED "token=REDACTED"
 
 static const char *const invitation_keys[] = {
     "id", "batch_id", "project_id", "project", "email", "role", "message", "status", "invited_by",
@@ -36,36 +38,30 @@ static const char *const statuses[] = {
 
 /* ---- logs: a link's token never reaches them ---- */
 
-/* s with the value of every token= argument replaced (NULL stays NULL). */
-static char *redacted(apr_pool_t *p, const char *s)
+/* s with its query (from '?' up to end, exclusive; NULL: the end)
+ * replaced: the link's token may be under any spelling of its argument's
+ * name (the module reads query names without regard to case). */
+static char *redacted(apr_pool_t *p, const char *s, char end)
 {
-    const char *at, *hit;
-    char *out = "";
+    const char *q, *rest;
 
-    if (!s)
-        return NULL;
-    for (at = s; (hit = strstr(at, "token=")); ) {
-        const char *value = hit + 6;
-
-        out = apr_pstrcat(p, out, apr_pstrndup(p, at, (apr_size_t)(value - at)), NULL);
-        at = value;
-        /* an argument's name begins after ? or & (not "xtoken=") */
-        if (hit != s && hit[-1] != '?' && hit[-1] != '&')
-            continue;
-        out = apr_pstrcat(p, out, "REDACTED", NULL);
-        at = value + strcspn(value, "& #");
-    }
-    return apr_pstrcat(p, out, at, NULL);
+    if (!s || !(q = strchr(s, '?')))
+        return (char *)s;
+    rest = end ? strchr(q, end) : NULL;
+    return apr_pstrcat(p, apr_pstrndup(p, s, (apr_size_t)(q - s + 1)), REDACTED,
+                       rest ? rest : "", NULL);
 }
 
-/* Strips the token from everything mod_log_config (%r %U %q) and the
+/* Strips the query from everything mod_log_config (%r %U %q) and the
  * error log may print of this request. */
 static void redact_request(request_rec *r)
 {
-    r->the_request = redacted(r->pool, r->the_request);
-    r->unparsed_uri = redacted(r->pool, r->unparsed_uri);
-    r->args = redacted(r->pool, r->args);
-    r->parsed_uri.query = redacted(r->pool, r->parsed_uri.query);
+    r->the_request = redacted(r->pool, r->the_request, ' ');
+    r->unparsed_uri = redacted(r->pool, r->unparsed_uri, '#');
+    if (r->args)
+        r->args = apr_pstrdup(r->pool, REDACTED);
+    if (r->parsed_uri.query)
+        r->parsed_uri.query = apr_pstrdup(r->pool, REDACTED);
 }
 
 /* ---- the audit ---- */
