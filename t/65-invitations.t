@@ -153,6 +153,13 @@ subtest 'a guest reads the project and writes feedback and comments as "guest (e
     is($r->{json}{data}{my_role}, 'reviewer', 'my_role: the invited role');
     is($r->{json}{data}{guest}, JSON::PP::true, 'guest: true');
     envelope_ok(guest($g, GET => "/projects/$pid/videos"), 200, 'its videos');
+    # a <video> element sends no Authorization: the guest's signed URL
+    my $url = guest($g, GET => "/videos/$video->{id}")->{json}{data}{content_url} // '';
+    like($url, qr/session=g1\b/, 'a content URL signed for the guest');
+    (my $rel = $url) =~ s{^https?://[^/]+}{};
+    is(http(GET => $rel)->{status}, 200, 'it plays without a header');
+    (my $forged = $rel) =~ s/session=g1\b/session=g2/;
+    is(http(GET => $forged)->{status}, 403, 'another version in it: 403');
     $r = guest($g, POST => "/projects/$pid/feedbacks", { video_id => $video->{id}, timestamp => 0.5, content => "guest note $tag" });
     envelope_ok($r, 201, 'feedback');
     is($r->{json}{data}{author_name}, "guest ($a)", 'its author: guest (email)');
@@ -198,12 +205,15 @@ subtest 'cancel ends the guest token: REST 401, the WebSocket closed' => sub {
     my ($t, $g, $a) = new_guest();
     my $c = ws($g);
     my $id = inv_id($a);
+    (my $signed = guest($g, GET => "/videos/$video->{id}")->{json}{data}{content_url} // '') =~ s{^https?://[^/]+}{};
+    is(http(GET => $signed)->{status}, 200, 'the guest\'s signed content URL plays');
     error_ok(call($editor, POST => "/invitations/$id/cancel"), 403, 'forbidden', 'an editor may not cancel');
     error_ok(call($outsider, POST => "/invitations/$id/cancel"), 404, 'not_found', 'another tenant\'s invitation: 404');
     my $r = call($admin, POST => "/invitations/$id/cancel");
     envelope_ok($r, 200, 'the inviter cancels');
     is($r->{json}{data}{status}, 'cancelled', 'cancelled');
     error_ok(guest($g, GET => "/projects/$pid"), 401, 'invalid_token', 'the guest token: 401 at once');
+    is(http(GET => $signed)->{status}, 403, 'its signed content URL: 403');
     ok(defined $c->wait_close(10), 'the open WebSocket is closed');
     $r = verify($t);
     error_ok($r, 404, 'invitation_invalid', 'the link: 404');

@@ -84,6 +84,7 @@ vp_verdict_t vp_access_identify(const vp_runner_t *db, apr_pool_t *p,
         who->project_id = c.project_id;
         who->role = c.role;
         who->email = c.email;
+        who->ver = c.ver;
         return verdict(VP_ACCESS_OK, NULL, NULL);
     }
     if (strcmp(c.typ, "access") != 0 || !c.sid)
