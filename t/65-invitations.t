@@ -439,13 +439,23 @@ subtest '20 parallel accepts, cancels, resends, declines, friend adds' => sub {
     is_deeply(\%st, { 201 => 1, 200 => 19 }, 'friend add: one 201, the others 200');
     is(psql("SELECT count(*) FROM friends WHERE user_id = :'u' AND friend_id = :'f'", "u=$owner->{id}", "f=$f->{id}"),
        1, 'one row');
+    @r = parallel(20, sub { call($owner, DELETE => "/friends/$f->{id}") });
+    %st = (); $st{$_->{status}}++ for @r;
+    is_deeply(\%st, { 200 => 1, 404 => 19 }, 'friend delete: one 200, the others 404');
 
-    my (undef, $gw) = new_guest(role => 'editor');
+    my (undef, $gw, $gwa) = new_guest(role => 'editor');
     @r = parallel(20, sub { guest($gw, POST => "/projects/$pid/feedbacks",
                                   { video_id => $video->{id}, timestamp => 1, content => "parallel $_[0] $tag" }) });
     is_deeply([grep { $_ != 201 } map { $_->{status} } @r], [], 'guest feedback: twenty 201');
     is(psql("SELECT count(DISTINCT content) FROM feedbacks WHERE content LIKE :'c'", "c=parallel % $tag"), 20,
        'twenty rows');
+    my $fb = psql("SELECT id FROM feedbacks WHERE content LIKE :'c' LIMIT 1", "c=parallel % $tag");
+    @r = parallel(20, sub { guest($gw, POST => "/feedbacks/$fb/comments", { content => "comment $_[0] $tag" }) });
+    is_deeply([grep { $_ != 201 } map { $_->{status} } @r], [], 'guest comments: twenty 201');
+    is(psql("SELECT count(*) FROM comments WHERE feedback_id = :'f'", "f=$fb"), 20, 'twenty comments');
+    is(psql("SELECT count(*) FROM guest_audit a JOIN invitations i ON i.id = a.invitation_id"
+          . " WHERE i.email = :'e' AND a.action <> 'invitation.verified'", "e=$gwa"), 40,
+       'forty audit rows: one per write');
 };
 
 done_testing();
