@@ -450,12 +450,19 @@ subtest '20 parallel accepts, cancels, resends, declines, friend adds' => sub {
     is(psql("SELECT count(DISTINCT content) FROM feedbacks WHERE content LIKE :'c'", "c=parallel % $tag"), 20,
        'twenty rows');
     my $fb = psql("SELECT id FROM feedbacks WHERE content LIKE :'c' LIMIT 1", "c=parallel % $tag");
-    @r = parallel(20, sub { guest($gw, POST => "/feedbacks/$fb/comments", { content => "comment $_[0] $tag" }) });
+    is(psql("SELECT count(*) FROM guest_audit a JOIN invitations i ON i.id = a.invitation_id"
+          . " WHERE i.email = :'e' AND a.action = 'feedback.created'", "e=$gwa"), 20,
+       'twenty audit rows: one per write');
+    # another guest (the guest limit, 30 writes an hour, counts comments too)
+    my (undef, $gc, $gca) = new_guest(role => 'reviewer');
+    @r = parallel(20, sub { guest($gc, POST => "/feedbacks/$fb/comments", { content => "comment $_[0] $tag" }) });
     is_deeply([grep { $_ != 201 } map { $_->{status} } @r], [], 'guest comments: twenty 201');
     is(psql("SELECT count(*) FROM comments WHERE feedback_id = :'f'", "f=$fb"), 20, 'twenty comments');
     is(psql("SELECT count(*) FROM guest_audit a JOIN invitations i ON i.id = a.invitation_id"
-          . " WHERE i.email = :'e' AND a.action <> 'invitation.verified'", "e=$gwa"), 40,
-       'forty audit rows: one per write');
+          . " WHERE i.email = :'e' AND a.action = 'comment.added'", "e=$gca"), 20, 'twenty audit rows');
+    my @more = map { guest($gc, POST => "/feedbacks/$fb/comments", { content => "more $_ $tag" })->{status} } 1 .. 11;
+    is_deeply([@more[0 .. 9]], [(201) x 10], 'ten more: 30 in the hour');
+    is($more[10], 429, 'the 31st: 429 (the guest limit of the invitation)');
 };
 
 done_testing();
