@@ -84,6 +84,33 @@ subtest 'writes through this httpd are answered at once by every child' => sub {
     is(seen('viewer'), '200:0:0', 'gone at once');
 };
 
+subtest 'a feedback\'s comment thread: remembered, and new at once after a write' => sub {
+    my $f = create_here({});
+    my $thread = "/api/v1/feedbacks/$f->{id}/comments";
+    my $count = sub {
+        my %s;
+        $s{ join ':', $_->{status}, $_->{json}{data}{comments_count} // '-' } = 1
+            for map { get('viewer', $thread) } 1 .. 12;
+        return join ',', sort keys %s;
+    };
+    is($count->(), '200:0', 'an empty thread (and remembered)');
+    my $r = here(reviewer => POST => $thread, { content => "a comment $tag" });
+    is($r->{status}, 201, 'a comment through this httpd');
+    is($count->(), '200:1', 'every child shows it at once');
+    $r = here(reviewer => DELETE => "/api/v1/comments/$r->{json}{data}{id}");
+    is($r->{status}, 200, 'deleted');
+    is($count->(), '200:0', 'gone at once');
+    # remembered indeed: one behind its back is not seen by the child that
+    # remembers (on the kept connection) within the seconds
+    my $t0 = Time::HiRes::time();
+    is(get('viewer', $thread, 'keep')->{json}{data}{comments_count}, 0, 'remembered by one child');
+    $r = call($U{reviewer}, POST => "/feedbacks/$f->{id}/comments", { content => "behind $tag" });
+    is($r->{status}, 201, 'a comment through the other httpd');
+    my $now = get('viewer', $thread, 'keep')->{json}{data}{comments_count};
+    ok(Time::HiRes::time() - $t0 >= 4 || $now == 0, "still the remembered thread ($now)");
+    here(reviewer => DELETE => "/api/v1/feedbacks/$f->{id}");
+};
+
 subtest 'each caller keeps its own view of an anonymous author' => sub {
     my $f = create_here({ display_mode => 'anonymous' });
     for (1 .. 2) {      # the second round from memory

@@ -1,5 +1,6 @@
 /* Feedback exports for editors (vp_export.h). */
 #include "vp_export.h"
+#include "vp_buf.h"
 
 #include <apr_strings.h>
 #include <stdarg.h>
@@ -8,59 +9,6 @@
 #include <string.h>
 #include <unictype.h>
 #include <unistr.h>
-
-/* --- a growing text in a pool (the old blocks stay in the pool until it
- * goes: at most as much again as the text) --- */
-
-typedef struct {
-    apr_pool_t *p;
-    char *s;
-    size_t n, cap;
-} buf_t;
-
-static void put_n(buf_t *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        char *s2;
-
-        while (b->n + n + 1 > cap)
-            cap *= 2;
-        s2 = apr_palloc(b->p, cap);
-        if (b->n)
-            memcpy(s2, b->s, b->n);
-        b->s = s2;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void put(buf_t *b, const char *s)
-{
-    put_n(b, s, strlen(s));
-}
-
-static void putf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(buf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, fmt);
-    s = apr_pvsprintf(b->p, fmt, ap);
-    va_end(ap);
-    put(b, s);
-}
-
-static char *done(buf_t *b, size_t *len)
-{
-    if (!b->s)
-        put_n(b, "", 0);
-    *len = b->n;
-    return b->s;
-}
 
 /* --- the fields of an item --- */
 
@@ -238,38 +186,38 @@ static const char *avid_color(json_t *item)
 /* --- CSV (RFC 4180) --- */
 
 /* a text cell: the formula guard, then quoted when it must be */
-static void csv_text(buf_t *b, const char *s)
+static void csv_text(vp_buf_t *b, const char *s)
 {
     int quote = strpbrk(s, ",\"\r\n") != NULL;
     const char *q;
 
     if (quote)
-        put(b, "\"");
+        vp_buf_put(b, "\"");
     if (*s && strchr("=+-@\t\r", *s))
-        put(b, "'");
+        vp_buf_put(b, "'");
     while ((q = strchr(s, '"'))) {
-        put_n(b, s, (size_t)(q - s) + 1);
-        put(b, "\"");
+        vp_buf_put_n(b, s, (size_t)(q - s) + 1);
+        vp_buf_put(b, "\"");
         s = q + 1;
     }
-    put(b, s);
+    vp_buf_put(b, s);
     if (quote)
-        put(b, "\"");
+        vp_buf_put(b, "\"");
 }
 
-static void csv_row(buf_t *b, const char *const *cells, size_t n, const char *raw)
+static void csv_row(vp_buf_t *b, const char *const *cells, size_t n, const char *raw)
 {
     size_t i;
 
     for (i = 0; i < n; i++) {
         if (i)
-            put(b, ",");
+            vp_buf_put(b, ",");
         if (raw && raw[i] == 'n')
-            put(b, cells[i]);
+            vp_buf_put(b, cells[i]);
         else
             csv_text(b, cells[i]);
     }
-    put(b, "\r\n");
+    vp_buf_put(b, "\r\n");
 }
 
 #define BOM "\xef\xbb\xbf"
@@ -280,13 +228,13 @@ char *vp_export_csv(apr_pool_t *p, json_t *items, int project_wide, size_t *len)
         "video", "version", "timecode", "frame", "timestamp", "end_timestamp", "author", "kind",
         "priority", "status", "tags", "content", "created_at", "id"
     };
-    buf_t b = {p, NULL, 0, 0};
+    vp_buf_t b = VP_BUF_INIT(p);
     json_t *o;
     size_t i, skip = project_wide ? 0 : 2;
 
     if (!json_is_array(items))
         return NULL;
-    put(&b, BOM);
+    vp_buf_put(&b, BOM);
     csv_row(&b, head + skip, 14 - skip, NULL);
     json_array_foreach(items, i, o) {
         const char *row[14];
@@ -310,7 +258,7 @@ char *vp_export_csv(apr_pool_t *p, json_t *items, int project_wide, size_t *len)
         /* 'n': a number, written as it is */
         csv_row(&b, row + skip, 14 - skip, &"tntnnntttttttt"[skip]);
     }
-    return done(&b, len);
+    return vp_buf_text(&b, len);
 }
 
 /* --- CMX 3600 EDL --- */
@@ -335,7 +283,7 @@ static const char *title_version(apr_pool_t *p, const vp_export_video_t *v)
 
 char *vp_export_edl(apr_pool_t *p, const vp_export_video_t *v, json_t *items, size_t *len)
 {
-    buf_t b = {p, NULL, 0, 0};
+    vp_buf_t b = VP_BUF_INIT(p);
     int drop = vp_rate_drops(v->rate);
     size_t n, i;
     mark_t *m;
@@ -343,7 +291,7 @@ char *vp_export_edl(apr_pool_t *p, const vp_export_video_t *v, json_t *items, si
     if (!json_is_array(items) || v->rate.num <= 0 || v->rate.den <= 0)
         return NULL;
     m = marks(p, v->rate, items, &n);
-    putf(&b, "TITLE: %s\r\nFCM: %s\r\n\r\n", one_line(p, title_version(p, v), 70, 0),
+    vp_buf_putf(&b, "TITLE: %s\r\nFCM: %s\r\n\r\n", one_line(p, title_version(p, v), 70, 0),
          drop ? "DROP FRAME" : "NON-DROP FRAME");
     for (i = 0; i < n && i < EDL_MAX_EVENTS; i++) {
         const char *in = vp_timecode(p, v->rate, m[i].in, drop);
@@ -351,16 +299,16 @@ char *vp_export_edl(apr_pool_t *p, const vp_export_video_t *v, json_t *items, si
         const char *say = one_line(p, author_text(p, m[i].item), 200, 1);
 
         /* event, reel, track, transition: the CMX 3600 columns */
-        putf(&b, "%03d  %-8s %-5s %-8s %s %s %s %s\r\n", (int)i + 1, "AX", "V", "C", in, out,
+        vp_buf_putf(&b, "%03d  %-8s %-5s %-8s %s %s %s %s\r\n", (int)i + 1, "AX", "V", "C", in, out,
              in, out);
-        putf(&b, " |C:ResolveColor%s |M:%s |D:%" APR_INT64_T_FMT "\r\n",
+        vp_buf_putf(&b, " |C:ResolveColor%s |M:%s |D:%" APR_INT64_T_FMT "\r\n",
              vp_export_color(m[i].item), say, (apr_int64_t)(m[i].out - m[i].in));
-        putf(&b, "* LOC: %s %s %s\r\n\r\n", in, avid_color(m[i].item), say);
+        vp_buf_putf(&b, "* LOC: %s %s %s\r\n\r\n", in, avid_color(m[i].item), say);
     }
     if (n > EDL_MAX_EVENTS)
-        putf(&b, "* %d MORE FEEDBACK ITEMS LEFT OUT: CMX 3600 HOLDS %d EVENTS\r\n",
+        vp_buf_putf(&b, "* %d MORE FEEDBACK ITEMS LEFT OUT: CMX 3600 HOLDS %d EVENTS\r\n",
              (int)(n - EDL_MAX_EVENTS), EDL_MAX_EVENTS);
-    return done(&b, len);
+    return vp_buf_text(&b, len);
 }
 
 /* --- FCPXML --- */
@@ -368,19 +316,19 @@ char *vp_export_edl(apr_pool_t *p, const vp_export_video_t *v, json_t *items, si
 /* s escaped for an XML 1.0 attribute value: & < > " as entities, TAB LF
  * CR as character references (an attribute's whitespace is otherwise
  * normalised to spaces), characters XML 1.0 does not allow dropped */
-static void xml_attr(buf_t *b, const char *s)
+static void xml_attr(vp_buf_t *b, const char *s)
 {
     const unsigned char *c = (const unsigned char *)s;
 
     for (; *c; c++) {
         switch (*c) {
-        case '&': put(b, "&amp;"); break;
-        case '<': put(b, "&lt;"); break;
-        case '>': put(b, "&gt;"); break;
-        case '"': put(b, "&quot;"); break;
-        case '\t': put(b, "&#9;"); break;
-        case '\n': put(b, "&#10;"); break;
-        case '\r': put(b, "&#13;"); break;
+        case '&': vp_buf_put(b, "&amp;"); break;
+        case '<': vp_buf_put(b, "&lt;"); break;
+        case '>': vp_buf_put(b, "&gt;"); break;
+        case '"': vp_buf_put(b, "&quot;"); break;
+        case '\t': vp_buf_put(b, "&#9;"); break;
+        case '\n': vp_buf_put(b, "&#10;"); break;
+        case '\r': vp_buf_put(b, "&#13;"); break;
         default:
             if (*c < 0x20)
                 break;
@@ -389,7 +337,7 @@ static void xml_attr(buf_t *b, const char *s)
                 c += 2;
                 break;
             }
-            put_n(b, (const char *)c, 1);
+            vp_buf_put_n(b, (const char *)c, 1);
         }
     }
 }
@@ -439,7 +387,7 @@ static int64_t total_frames(const vp_export_video_t *v, const mark_t *m, size_t 
 
 char *vp_export_fcpxml(apr_pool_t *p, const vp_export_video_t *v, json_t *items, size_t *len)
 {
-    buf_t b = {p, NULL, 0, 0};
+    vp_buf_t b = VP_BUF_INIT(p);
     const char *name, *dur, *tcf = vp_rate_drops(v->rate) ? "DF" : "NDF";
     size_t n, i;
     mark_t *m;
@@ -450,42 +398,42 @@ char *vp_export_fcpxml(apr_pool_t *p, const vp_export_video_t *v, json_t *items,
     name = v->title && *v->title ? v->title : "video";
     dur = fcp_time(p, v->rate, total_frames(v, m, n));
 
-    put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE fcpxml>\n"
+    vp_buf_put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE fcpxml>\n"
         "<fcpxml version=\"1.9\">\n  <resources>\n");
-    putf(&b, "    <format id=\"r1\" frameDuration=\"%s\"", fcp_time(p, v->rate, 1));
+    vp_buf_putf(&b, "    <format id=\"r1\" frameDuration=\"%s\"", fcp_time(p, v->rate, 1));
     if (v->width > 0 && v->height > 0)
-        putf(&b, " width=\"%d\" height=\"%d\"", v->width, v->height);
-    put(&b, "/>\n    <asset id=\"r2\" name=\"");
+        vp_buf_putf(&b, " width=\"%d\" height=\"%d\"", v->width, v->height);
+    vp_buf_put(&b, "/>\n    <asset id=\"r2\" name=\"");
     xml_attr(&b, name);
-    putf(&b, "\" start=\"0s\" duration=\"%s\" hasVideo=\"1\" format=\"r1\">\n"
+    vp_buf_putf(&b, "\" start=\"0s\" duration=\"%s\" hasVideo=\"1\" format=\"r1\">\n"
          "      <media-rep kind=\"original-media\" src=\"", dur);
     xml_attr(&b, url_path(p, v->file_name && *v->file_name ? v->file_name : name));
-    put(&b, "\"/>\n    </asset>\n  </resources>\n  <library>\n    <event name=\"");
+    vp_buf_put(&b, "\"/>\n    </asset>\n  </resources>\n  <library>\n    <event name=\"");
     xml_attr(&b, title_version(p, v));
-    put(&b, "\">\n      <project name=\"");
+    vp_buf_put(&b, "\">\n      <project name=\"");
     xml_attr(&b, apr_pstrcat(p, title_version(p, v), " feedback", NULL));
-    putf(&b, "\">\n        <sequence format=\"r1\" duration=\"%s\" tcStart=\"0s\" tcFormat=\"%s\">\n"
+    vp_buf_putf(&b, "\">\n        <sequence format=\"r1\" duration=\"%s\" tcStart=\"0s\" tcFormat=\"%s\">\n"
          "          <spine>\n            <asset-clip ref=\"r2\" name=\"", dur, tcf);
     xml_attr(&b, name);
-    putf(&b, "\" offset=\"0s\" start=\"0s\" duration=\"%s\" format=\"r1\" tcFormat=\"%s\">\n",
+    vp_buf_putf(&b, "\" offset=\"0s\" start=\"0s\" duration=\"%s\" format=\"r1\" tcFormat=\"%s\">\n",
          dur, tcf);
     for (i = 0; i < n; i++) {
         json_t *o = m[i].item;
         const char *t = tags(p, o);
 
-        putf(&b, "              <marker start=\"%s\" duration=\"%s\" value=\"",
+        vp_buf_putf(&b, "              <marker start=\"%s\" duration=\"%s\" value=\"",
              fcp_time(p, v->rate, m[i].in), fcp_time(p, v->rate, m[i].out - m[i].in));
         xml_attr(&b, apr_psprintf(p, "[%s] %s", text(o, "priority"),
                                   one_line(p, text(o, "content"), 100, 0)));
-        putf(&b, "\" completed=\"%d\" note=\"", done_status(o));
+        vp_buf_putf(&b, "\" completed=\"%d\" note=\"", done_status(o));
         xml_attr(&b, apr_psprintf(p, "%s\n\n%s / %s / %s / %s%s%s", text(o, "content"),
                                   text(o, "author_name"), text(o, "kind"), text(o, "priority"),
                                   text(o, "status"), *t ? " / " : "", t));
-        put(&b, "\"/>\n");
+        vp_buf_put(&b, "\"/>\n");
     }
-    put(&b, "            </asset-clip>\n          </spine>\n        </sequence>\n"
+    vp_buf_put(&b, "            </asset-clip>\n          </spine>\n        </sequence>\n"
         "      </project>\n    </event>\n  </library>\n</fcpxml>\n");
-    return done(&b, len);
+    return vp_buf_text(&b, len);
 }
 
 /* --- DaVinci Resolve marker CSV --- */
@@ -499,7 +447,7 @@ char *vp_export_resolve(apr_pool_t *p, const vp_export_video_t *v, json_t *items
         "EDL Clip Name", "Marker", "Keywords"
     };
     enum { COLS = sizeof(head) / sizeof(head[0]) };
-    buf_t b = {p, NULL, 0, 0};
+    vp_buf_t b = VP_BUF_INIT(p);
     int drop = vp_rate_drops(v->rate);
     const char *fps, *res, *title;
     size_t n, i;
@@ -511,7 +459,7 @@ char *vp_export_resolve(apr_pool_t *p, const vp_export_video_t *v, json_t *items
     fps = apr_psprintf(p, "%.3f", (double)v->rate.num / (double)v->rate.den);
     res = v->width > 0 && v->height > 0 ? apr_psprintf(p, "%dx%d", v->width, v->height) : "";
     title = title_version(p, v);
-    put(&b, BOM);
+    vp_buf_put(&b, BOM);
     csv_row(&b, head, COLS, NULL);
     for (i = 0; i < n; i++) {
         json_t *o = m[i].item;
@@ -529,7 +477,7 @@ char *vp_export_resolve(apr_pool_t *p, const vp_export_video_t *v, json_t *items
 
         csv_row(&b, row, COLS, NULL);
     }
-    return done(&b, len);
+    return vp_buf_text(&b, len);
 }
 
 /* --- file names --- */

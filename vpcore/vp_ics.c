@@ -1,4 +1,5 @@
 #include "vp_ics.h"
+#include "vp_buf.h"
 
 #include <apr_strings.h>
 #include <ctype.h>
@@ -6,37 +7,22 @@
 
 struct vp_ics {
     apr_pool_t *p;
-    char *buf;
-    size_t len, cap;
+    vp_buf_t text;
 };
 
 vp_ics_t *vp_ics_new(apr_pool_t *p)
 {
     vp_ics_t *b = apr_pcalloc(p, sizeof *b);
+    vp_buf_t empty = VP_BUF_INIT(p);
 
     b->p = p;
-    b->cap = 4096;
-    b->buf = apr_palloc(p, b->cap);
-    b->buf[0] = '\0';
+    b->text = empty;
     return b;
 }
 
 static void put(vp_ics_t *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap;
-        char *grown;
-
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        grown = apr_palloc(b->p, cap);
-        memcpy(grown, b->buf, b->len);
-        b->buf = grown;
-        b->cap = cap;
-    }
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
-    b->buf[b->len] = '\0';
+    vp_buf_put_n(&b->text, s, n);
 }
 
 /* Octets of the UTF-8 sequence starting with byte c (1 for anything that
@@ -148,9 +134,7 @@ int vp_ics_date(vp_ics_t *b, const char *name, const char *d)
     return 1;
 }
 
-const char *vp_ics_text_of(const vp_ics_t *b, size_t *len)
+const char *vp_ics_text_of(vp_ics_t *b, size_t *len)
 {
-    if (len)
-        *len = b->len;
-    return b->buf;
+    return vp_buf_text(&b->text, len);
 }

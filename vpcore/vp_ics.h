@@ -29,7 +29,7 @@ int vp_ics_utc(vp_ics_t *b, const char *name, const char *rfc3339);
  * is not one (nothing written). */
 int vp_ics_date(vp_ics_t *b, const char *name, const char *date);
 /* The document so far and its length in octets. */
-const char *vp_ics_text_of(const vp_ics_t *b, size_t *len);
+const char *vp_ics_text_of(vp_ics_t *b, size_t *len);
 
 /* A TEXT value escaped: \ as \\, ; as \;, , as \, and a line break (LF,
  * CRLF or CR) as \n; other control characters but TAB dropped (RFC 5545
