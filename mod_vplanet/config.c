@@ -33,6 +33,7 @@ void *vp_config_create(apr_pool_t *p, server_rec *s)
     c->max_json_members = c->max_json_values = -1;
     c->diagnostics = -1;
     c->ws_max_per_client = -1;
+    c->plan_timeout = -1;
     for (i = 0; i < VP_RL_COUNT; i++)
         c->limits[i].count = -1;
     return c;
@@ -65,6 +66,10 @@ void *vp_config_merge(apr_pool_t *p, void *base_, void *add_)
     MERGE_NUM(diagnostics);
     MERGE_NUM(ws_max_per_client);
     MERGE_PTR(time_zone);
+    MERGE_PTR(plan_url);
+    MERGE_PTR(plan_model);
+    MERGE_PTR(plan_key_file);
+    MERGE_NUM(plan_timeout);
     c->argon2 = add->argon2.m_kib ? add->argon2 : base->argon2;
     for (i = 0; i < VP_RL_COUNT; i++)
         c->limits[i] = add->limits[i].count >= 0 ? add->limits[i] : base->limits[i];
@@ -248,6 +253,37 @@ static const char *set_time_zone(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+static const char *set_plan_url(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8))
+        return "VPlanetPlanningEndpoint takes an http:// or https:// URL (the API's base,"
+               " e.g. https://api.openai.com/v1)";
+    server_config(cmd)->plan_url = arg;
+    return NULL;
+}
+
+static const char *set_plan_model(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    server_config(cmd)->plan_model = arg;
+    return NULL;
+}
+
+static const char *set_plan_key_file(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    server_config(cmd)->plan_key_file = ap_server_root_relative(cmd->pool, arg);
+    return NULL;
+}
+
+static const char *set_plan_timeout(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    long v;
+
+    if (!number(arg, 1, 300, &v))
+        return "VPlanetPlanningTimeout takes seconds from 1 to 300";
+    server_config(cmd)->plan_timeout = (int)v;
+    return NULL;
+}
+
 static const char *set_ratelimit_cache(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
@@ -332,6 +368,16 @@ const command_rec vp_cmds[] = {
         "IANA time zone whose days the calendar uses (month view, ?date=, all-day "
         "events, the feed's phases); default Asia/Seoul; the server refuses to start "
         "with a zone the system does not know"),
+    AP_INIT_TAKE1("VPlanetPlanningEndpoint", set_plan_url, NULL, RSRC_CONF,
+        "Base URL of an OpenAI-compatible API asked for each plan step (POST "
+        "{url}/chat/completions); default none: the built-in generator"),
+    AP_INIT_TAKE1("VPlanetPlanningModel", set_plan_model, NULL, RSRC_CONF,
+        "The model named in those requests"),
+    AP_INIT_TAKE1("VPlanetPlanningKeyFile", set_plan_key_file, NULL, RSRC_CONF,
+        "File holding the endpoint's bearer key; without one (or empty) nothing is asked"),
+    AP_INIT_TAKE1("VPlanetPlanningTimeout", set_plan_timeout, NULL, RSRC_CONF,
+        "Seconds a step waits for the endpoint before the built-in generator answers "
+        "(1..300, default 20)"),
     {NULL}
 };
 
@@ -395,6 +441,46 @@ vp_limit_t vp_config_limit(const vp_config_t *c, vp_rl_kind_t kind)
 int vp_config_ws_max_per_client(const vp_config_t *c)
 {
     return c->ws_max_per_client >= 0 ? c->ws_max_per_client : VP_WS_MAX_PER_CLIENT_DEFAULT;
+}
+
+int vp_config_plan_endpoint(const vp_config_t *c, const char **url, const char **model,
+                            const char **key, long *timeout_ms)
+{
+    if (!c->plan_url || !c->plan_key || !*c->plan_key)
+        return 0;
+    *url = c->plan_url;
+    *model = c->plan_model ? c->plan_model : "gpt-4o-mini";
+    *key = c->plan_key;
+    *timeout_ms = 1000L * (c->plan_timeout > 0 ? c->plan_timeout : 20);
+    return 1;
+}
+
+/* The key of VPlanetPlanningKeyFile, its spaces and newlines trimmed. */
+static const char *load_plan_key(apr_pool_t *p, vp_config_t *c)
+{
+    apr_file_t *f;
+    char buf[4096];
+    apr_size_t n = sizeof buf - 1;
+    apr_status_t rv;
+    char *k, *e;
+
+    if (!c->plan_key_file)
+        return NULL;
+    if ((rv = apr_file_open(&f, c->plan_key_file, APR_FOPEN_READ, 0, p)) != APR_SUCCESS)
+        return apr_psprintf(p, "VPlanetPlanningKeyFile %s: %pm", c->plan_key_file, &rv);
+    rv = apr_file_read_full(f, buf, n, &n);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS && rv != APR_EOF)
+        return apr_psprintf(p, "VPlanetPlanningKeyFile %s: %pm", c->plan_key_file, &rv);
+    buf[n] = 0;
+    for (k = buf; *k == ' ' || *k == '\n' || *k == '\r' || *k == '\t'; k++)
+        ;
+    for (e = k + strlen(k); e > k && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'); e--)
+        ;
+    *e = 0;
+    c->plan_key = apr_pstrdup(p, k);
+    memset(buf, 0, sizeof buf);
+    return NULL;
 }
 
 const char *vp_config_time_zone(const vp_config_t *c)
@@ -464,6 +550,8 @@ const char *vp_config_load_keys(apr_pool_t *p, server_rec *s)
 
         if (!err)
             err = check_time_zone(p, c);
+        if (!err)
+            err = load_plan_key(p, c);
 
         if (err)
             return err;

@@ -207,4 +207,23 @@ int vp_h_friend_list(vp_req_t *q);
 int vp_h_friend_add(vp_req_t *q);
 int vp_h_friend_delete(vp_req_t *q);
 
+/* handlers/plannings.c (spec section 9) */
+int vp_h_planning_list(vp_req_t *q);
+int vp_h_planning_create(vp_req_t *q);
+int vp_h_planning_workflow(vp_req_t *q);
+int vp_h_planning_get(vp_req_t *q);
+int vp_h_planning_update(vp_req_t *q);
+int vp_h_planning_delete(vp_req_t *q);
+int vp_h_planning_story(vp_req_t *q);
+int vp_h_planning_scenes(vp_req_t *q);
+int vp_h_planning_shots(vp_req_t *q);
+int vp_h_planning_storyboard(vp_req_t *q);
+int vp_h_planning_status(vp_req_t *q);
+int vp_h_planning_pdf(vp_req_t *q);
+int vp_h_framework_list(vp_req_t *q);
+int vp_h_framework_create(vp_req_t *q);
+int vp_h_framework_get(vp_req_t *q);
+int vp_h_framework_update(vp_req_t *q);
+int vp_h_framework_delete(vp_req_t *q);
+
 #endif

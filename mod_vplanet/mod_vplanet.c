@@ -2,6 +2,8 @@
  * One request flow: request id -> route -> handler (authenticate, authorize,
  * validate, one transaction) -> one envelope. */
 #include "vplanet.h"
+#include "vpcore/vp_plan_llm.h"
+#include "vpcore/vp_plan_pdf.h"
 #include "db.h"
 #include "handlers.h"
 #include "routes.h"
@@ -175,6 +177,11 @@ static int vp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VP0001: mod_vplanet cannot start: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    /* the plans' PDF needs a Korean font; without one it alone is off */
+    if (!vp_plan_pdf_font())
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "VP0681: no Korean font installed"
+                     " (fonts-nanum or fonts-noto-cjk): GET /api/v1/plannings/{id}/pdf answers 503");
+    vp_plan_llm_global_init();
     return OK;
 }
 

@@ -51,6 +51,12 @@ typedef struct {
     vp_limit_t limits[VP_RL_COUNT];
     int ws_max_per_client;      /* 0: no cap */
     const char *time_zone;      /* VPlanetTimeZone: the calendar's days */
+    /* the plans' OpenAI-compatible endpoint (handlers/plannings.c) */
+    const char *plan_url;       /* VPlanetPlanningEndpoint; NULL: none */
+    const char *plan_model;     /* VPlanetPlanningModel */
+    const char *plan_key_file;  /* VPlanetPlanningKeyFile */
+    int plan_timeout;           /* VPlanetPlanningTimeout, seconds */
+    const char *plan_key;       /* read from the key file in post_config */
     /* resolved in post_config */
     vp_token_keys_t keys;
     vp_media_key_t media_key;   /* signs media URLs */
@@ -108,6 +114,11 @@ vp_limit_t vp_config_limit(const vp_config_t *c, vp_rl_kind_t kind);
 int vp_config_ws_max_per_client(const vp_config_t *c);
 /* The zone whose days the calendar uses (default Asia/Seoul). */
 const char *vp_config_time_zone(const vp_config_t *c);
+/* The plans' endpoint: 1 with url, model, key and timeout (ms) set when
+ * VPlanetPlanningEndpoint and a non-empty key file are configured; else 0
+ * (no key, no call). */
+int vp_config_plan_endpoint(const vp_config_t *c, const char **url, const char **model,
+                            const char **key, long *timeout_ms);
 /* The socache provider spec of VPlanetRateLimitCache (global). */
 const char *vp_config_ratelimit_cache(void);
 

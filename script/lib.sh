@@ -24,6 +24,9 @@ PACKAGES=(
     libunistring-dev
     # libFuzzer harnesses of the core (script/fuzz)
     clang libclang-rt-14-dev
+    # the plan's PDF (cairo, pango, a Korean font) and t/80-planning.t's
+    # reading of it (pdfinfo, pdftotext, pdffonts)
+    libcairo2-dev libpango1.0-dev fonts-nanum poppler-utils
 )
 
 say() { printf '==> %s\n' "$*"; }

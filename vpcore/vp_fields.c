@@ -275,6 +275,49 @@ const vp_field_t vp_calendar_batch_fields[] = {
     VP_FIELDS_END
 };
 
+/* ---- handlers/plannings.c ---- */
+
+/* options and the steps are checked by the generator's rules
+ * (vp_plan_options, vp_plan_check_*): 422 naming the field */
+#define PLANNING_FIELDS(req) \
+    VP_FIELD("title", VP_TEXT, .required = (req), .min = 1, .max = 200), \
+    VP_FIELD("planning_text", VP_STRING, .required = (req), .min = 1, .max = 20000), \
+    VP_FIELD("options", VP_OBJECT), \
+    VP_FIELD("framework_id", VP_UUID, .nullable = 1)
+
+const vp_field_t vp_planning_create_fields[] = {
+    PLANNING_FIELDS(1),
+    VP_FIELD("project_id", VP_UUID, .nullable = 1),
+    VP_FIELDS_END
+};
+
+const vp_field_t vp_planning_update_fields[] = {
+    PLANNING_FIELDS(0),
+    VP_FIELD("story", VP_OBJECT),
+    VP_FIELD("scenes", VP_ARRAY, .max = 100),
+    VP_FIELD("shots", VP_ARRAY, .max = 1000),
+    VP_FIELD("storyboard", VP_ARRAY, .max = 1000),
+    VP_FIELDS_END
+};
+
+#define FRAMEWORK_FIELDS(req) \
+    VP_FIELD("name", VP_TEXT, .required = (req), .min = 1, .max = 100), \
+    VP_FIELD("intro_hook", VP_STRING, .max = 1000), \
+    VP_FIELD("immersion", VP_STRING, .max = 1000), \
+    VP_FIELD("twist", VP_STRING, .max = 1000), \
+    VP_FIELD("hook_next", VP_STRING, .max = 1000), \
+    VP_FIELD("is_default", VP_BOOLEAN)
+
+const vp_field_t vp_framework_create_fields[] = {
+    FRAMEWORK_FIELDS(1),
+    VP_FIELDS_END
+};
+
+const vp_field_t vp_framework_update_fields[] = {
+    FRAMEWORK_FIELDS(0),
+    VP_FIELDS_END
+};
+
 /* ---- handlers/notifications.c ---- */
 
 const char *const vp_notification_email_modes[] = {"instant", "hourly", "daily", "off", NULL};
@@ -396,6 +439,10 @@ const vp_field_table_t vp_field_tables[] = {
     TABLE(vp_comment_update_fields, "CommentUpdateRequest"),
     TABLE(vp_reaction_fields, "ReactionRequest"),
     TABLE(vp_reaction_delete_fields, "ReactionDeleteRequest"),
+    TABLE(vp_planning_create_fields, "PlanningCreateRequest"),
+    TABLE(vp_planning_update_fields, "PlanningUpdateRequest"),
+    TABLE(vp_framework_create_fields, "PlanningFrameworkCreateRequest"),
+    TABLE(vp_framework_update_fields, "PlanningFrameworkUpdateRequest"),
     TABLE(vp_invitation_create_fields, "InvitationCreateRequest"),
     TABLE(vp_invitation_accept_fields, "InvitationAcceptRequest"),
     TABLE(vp_friend_add_fields, "FriendAddRequest"),

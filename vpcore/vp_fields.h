@@ -73,6 +73,11 @@ extern const vp_field_t vp_comment_create_fields[];
 extern const vp_field_t vp_comment_update_fields[];
 extern const vp_field_t vp_reaction_fields[];
 extern const vp_field_t vp_reaction_delete_fields[];
+/* handlers/plannings.c */
+extern const vp_field_t vp_planning_create_fields[];
+extern const vp_field_t vp_planning_update_fields[];
+extern const vp_field_t vp_framework_create_fields[];
+extern const vp_field_t vp_framework_update_fields[];
 /* handlers/invitations.c */
 extern const vp_field_t vp_invitation_create_fields[];
 extern const vp_field_t vp_invitation_accept_fields[];
