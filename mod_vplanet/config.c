@@ -303,7 +303,7 @@ static const char *set_ratelimit(cmd_parms *cmd, void *dummy, const char *name,
 
     if (kind < 0)
         return apr_psprintf(cmd->pool, "VPlanetRateLimit: unknown limit %s (one of login, "
-                            "login_long, signup, password_reset, feedback, default, media)", name);
+                            "login_long, signup, password_reset, feedback, default, media, guest, verify)", name);
     if (!number(count, 0, 1000000000, &n) || !number(seconds, 1, 86400 * 31, &secs))
         return "VPlanetRateLimit takes a name, a count (0 turns the limit off) and a "
                "window in seconds (1 to 2678400)";

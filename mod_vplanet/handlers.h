@@ -191,6 +191,21 @@ int vp_notify_feedback(vp_req_t *q, const char *feedback_id);
  * (the update's jsonb of changed columns) changes the status, the author
  * is told the new one. 0 or a recorded error. */
 int vp_notify_status_change(vp_req_t *q, const char *feedback_id, const char *changes);
+/* handlers/invitations.c (spec section 7) */
+int vp_h_invitation_create(vp_req_t *q);
+int vp_h_invitation_verify(vp_req_t *q);
+int vp_h_invitation_accept(vp_req_t *q);
+int vp_h_invitation_decline(vp_req_t *q);
+int vp_h_invitation_cancel(vp_req_t *q);
+int vp_h_invitation_resend(vp_req_t *q);
+int vp_h_invitation_sent(vp_req_t *q);
+int vp_h_invitation_received(vp_req_t *q);
+int vp_h_invitation_stats(vp_req_t *q);
+int vp_h_invitation_recent(vp_req_t *q);
+int vp_h_project_audit(vp_req_t *q);
+int vp_h_friend_list(vp_req_t *q);
+int vp_h_friend_add(vp_req_t *q);
+int vp_h_friend_delete(vp_req_t *q);
 
 /* handlers/plannings.c (spec section 9) */
 int vp_h_planning_list(vp_req_t *q);

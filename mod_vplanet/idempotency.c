@@ -31,7 +31,8 @@ int vp_idempotency_begin(vp_req_t *q, const json_t *body)
     PGresult *res;
     int st;
 
-    if (!key)
+    /* keys are kept per account: a guest's requests are not remembered */
+    if (!key || q->who->kind != VP_KIND_USER)
         return 0;
     if (!key_ok(key))
         return vp_fail_field(q, HTTP_BAD_REQUEST, "Idempotency-Key",

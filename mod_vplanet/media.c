@@ -2,6 +2,7 @@
  * screenshots): URLs signed for the caller's session, the signature's
  * check, and the hand-over to httpd's own file handler. */
 #include "vplanet.h"
+#include "db.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -24,7 +25,10 @@ const char *vp_media_url(vp_req_t *q, const char *path, const char *id, const ch
 {
     apr_pool_t *p = q->r->pool;
     int64_t exp = (int64_t)apr_time_sec(apr_time_now()) + URL_TTL;
-    const char *sid = q->who->sid ? q->who->sid : "";
+    /* a guest's URL names its invitation and token version ("g" and the
+     * version: no session id looks like it), checked again when used */
+    const char *sid = q->who->kind == VP_KIND_GUEST ? apr_psprintf(p, "g%ld", q->who->ver)
+                      : q->who->sid ? q->who->sid : "";
     const char *sig = vp_media_sign(p, &q->cfg->media_key, id, object,
                                     apr_pstrcat(p, q->who->id, ":", sid, NULL), exp);
 
@@ -33,6 +37,32 @@ const char *vp_media_url(vp_req_t *q, const char *path, const char *id, const ch
     return vp_url(q, apr_psprintf(p, "%s?%sexpires=%" APR_INT64_T_FMT
                                   "&user=%s&session=%s&signature=%s",
                                   path, args, (apr_int64_t)exp, q->who->id, sid, sig));
+}
+
+/* The guest of a signed URL (its invitation and token version ver): 0
+ * with q->who set while the invitation holds, else 403. */
+static int guest_caller(vp_req_t *q, const char *invitation, const char *ver)
+{
+    vp_principal_t *who;
+    PGresult *res;
+    long v;
+    int st;
+
+    if (!vp_parse_long(ver, &v) || v <= 0)
+        return vp_fail(q, HTTP_FORBIDDEN, NULL, "the signature of this URL is not valid", NULL);
+    if ((st = vp_db_exec(q, VP_SQL_GUEST_MEDIA, &res, invitation, apr_ltoa(q->r->pool, v))))
+        return st;
+    if (PQntuples(res) != 1)
+        return vp_fail(q, HTTP_FORBIDDEN, NULL, "the invitation of this URL has ended", NULL);
+    who = apr_pcalloc(q->r->pool, sizeof *who);
+    who->kind = VP_KIND_GUEST;
+    who->id = invitation;
+    who->ver = v;
+    who->project_id = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 0));
+    who->role = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 1));
+    who->email = apr_pstrdup(q->r->pool, PQgetvalue(res, 0, 2));
+    q->who = who;
+    return 0;
 }
 
 /* A signed URL's caller, when the query carries a signature: 0 (q->who
@@ -57,6 +87,10 @@ int vp_media_caller(vp_req_t *q, const char *id, const char *object)
         return vp_fail(q, HTTP_FORBIDDEN, NULL, "the signature of this URL is not valid", NULL);
     if (e < (long)apr_time_sec(apr_time_now()))
         return vp_fail(q, HTTP_FORBIDDEN, NULL, "this URL has expired", NULL);
+    if (sid[0] == 'g')
+        return guest_caller(q, user, sid + 1);
+    if (!vp_is_uuid(sid))
+        return vp_fail(q, HTTP_FORBIDDEN, NULL, "the signature of this URL is not valid", NULL);
     /* the session it was made for must still be live (logout revokes) */
     db = vp_db_runner(q, &st);
     v = vp_access_session(&db, user, sid);

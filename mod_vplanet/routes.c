@@ -113,6 +113,21 @@ const vp_route_t vp_routes[] = {
     ROUTE("GET",  "/api/v1/planning-frameworks/{id}",      vp_h_framework_get),
     ROUTE("PATCH", "/api/v1/planning-frameworks/{id}",     vp_h_framework_update),
     ROUTE("DELETE", "/api/v1/planning-frameworks/{id}",    vp_h_framework_delete),
+
+    ROUTE("POST", "/api/v1/projects/{id}/invitations",     vp_h_invitation_create),
+    ROUTE("GET",  "/api/v1/projects/{id}/audit",           vp_h_project_audit),
+    ROUTE("GET",  "/api/v1/invitations/verify",            vp_h_invitation_verify),
+    ROUTE("POST", "/api/v1/invitations/accept",            vp_h_invitation_accept),
+    ROUTE("POST", "/api/v1/invitations/{id}/decline",      vp_h_invitation_decline),
+    ROUTE("POST", "/api/v1/invitations/{id}/cancel",       vp_h_invitation_cancel),
+    ROUTE("POST", "/api/v1/invitations/{id}/resend",       vp_h_invitation_resend),
+    ROUTE("GET",  "/api/v1/invitations/sent",              vp_h_invitation_sent),
+    ROUTE("GET",  "/api/v1/invitations/received",          vp_h_invitation_received),
+    ROUTE("GET",  "/api/v1/invitations/stats",             vp_h_invitation_stats),
+    ROUTE("GET",  "/api/v1/invitations/recent",            vp_h_invitation_recent),
+    ROUTE("GET",  "/api/v1/friends",                       vp_h_friend_list),
+    ROUTE("POST", "/api/v1/friends",                       vp_h_friend_add),
+    ROUTE("DELETE", "/api/v1/friends/{user_id}",           vp_h_friend_delete),
 };
 
 const int vp_nroutes = sizeof vp_routes / sizeof vp_routes[0];

@@ -295,6 +295,12 @@ int vp_write_run(vp_req_t *q, const vp_write_t *w, json_t *data, vp_sql_id id, i
     (VP_SQL_CHECK(id, __VA_ARGS__),                                                                \
      vp_write_run(q, w, data, id, VP_NARGS(__VA_ARGS__), VP_PARAMS(__VA_ARGS__)))
 
+/* ---- handlers/invitations.c ---- */
+/* Inside a write's transaction: a guest caller's action (and its target,
+ * may be NULL) goes to the audit table; a no-op for users. 0 or a
+ * recorded error. */
+int vp_guest_audit(vp_req_t *q, const char *action, const char *target);
+
 /* ---- list.c ---- */
 /* Reads ?page and ?page_size; 0, or 400/422 recorded. */
 int vp_list_page(vp_req_t *q, vp_page_t *pg);

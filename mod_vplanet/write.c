@@ -41,7 +41,8 @@ static int write_tx(vp_req_t *q, void *ctx)
     if ((w->after && (st = w->after(q, res, &r->out, &r->event)))
         || (w->touch && (st = vp_db_exec(q, VP_SQL_PROJECT_TOUCH, NULL, q->project_id)))
         || (!r->out && (st = answer(q, r, res)))
-        || (st = vp_event(q, w->event, r->event ? r->event : r->data ? r->data : r->out)))
+        || (st = vp_event(q, w->event, r->event ? r->event : r->data ? r->data : r->out))
+        || (st = vp_guest_audit(q, w->event, r->out ? vp_str(r->out, "id") : NULL)))
         return st;
     /* a no-op unless vp_idempotency_begin took a key */
     return vp_idempotency_record(q, w->status, w->message, r->out);

@@ -142,10 +142,19 @@ subtest 'a refresh or guest token is refused for access, an id that is no UUID b
     refused(http(POST => '/api/v1/auth/logout', json => {refresh_token => $bad_refresh}),
             'invalid_token', '... and at /auth/logout');
 
-    my $guest = jwt_sign({alg => 'HS256', typ => 'JWT'},
-                         {iss => $claims->{iss}, aud => $claims->{aud}, sub => uuid4(), jti => uuid4(),
-                          typ => 'guest', project_id => uuid4(), role => 'reviewer',
-                          email => 'guest@example.com', iat => $now, exp => $now + 3600}, $KEY);
+    # a guest token holds while its invitation does (spec section 7): one
+    # of no invitation is refused as a token
+    my %g = (iss => $claims->{iss}, aud => $claims->{aud}, jti => uuid4(), typ => 'guest',
+             role => 'reviewer', email => 'guest@example.com', ver => 1, iat => $now, exp => $now + 3600);
+    my $orphan = jwt_sign({alg => 'HS256', typ => 'JWT'}, {%g, sub => uuid4(), project_id => uuid4()}, $KEY);
+    refused(me($orphan), 'invalid_token', 'a guest token of no invitation');
+    is(me($orphan)->{json}{message}, 'the token is invalid or expired', '... is no valid token');
+    my $project = new_project($alice, "Guest tokens $$");
+    my $invitation = psql("INSERT INTO invitations (batch_id, project_id, email, email_key, token_hash,"
+                        . " expires_at) VALUES (gen_random_uuid(), :'p', 'guest\@example.com',"
+                        . " 'guest\@example.com', md5(random()::text), now() + interval '1 hour') RETURNING id",
+                          "p=$project");
+    my $guest = jwt_sign({alg => 'HS256', typ => 'JWT'}, {%g, sub => $invitation, project_id => $project}, $KEY);
     # spec section 7: every route but the guest ones answers 401 to a guest token
     refused(me($guest), 'invalid_token', 'a guest token at /users/me');
     is(me($guest)->{json}{message}, 'a guest token cannot be used here', '... said so');

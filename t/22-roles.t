@@ -11,9 +11,11 @@
 # restore and transfer owner only; feedback reviewer+ to write, its author
 # to edit, editor+ for status and carry-over, author or admin+ to delete
 # (spec section 6); a registered user who is not a member
-# gets 404 below /projects/{id}; a guest token is 401 invalid_token on
-# every project endpoint (for now; spec section 7: "every other route
-# answers 401 to a guest token"). Member-management rules (only the owner
+# gets 404 below /projects/{id}; a guest token reads the project, its
+# videos, feedback and comments and (as an editor) writes feedback and
+# comments, and is 401 invalid_token on every other project endpoint
+# (spec section 7: "every other route answers 401 to a guest token";
+# t/66-guest-routes.t walks every route of routes.c). Member-management rules (only the owner
 # manages admins, nobody touches the owner, a member may leave but the
 # owner may not) are extra rows of the same table.
 #
@@ -49,18 +51,27 @@ my ($setup_ip, $setup_calls) = (new_ip(), 0);
 my $KEY = jwt_key();
 my $now = time;
 
+# A guest token is bound to a pending invitation (spec section 7): one is
+# written for each token (as POST .../invitations would, with a hash that
+# opens no link), and the token signed as GET /invitations/verify signs
+# it (the invitation's id as sub, its token version as ver).
+my $guests = 0;
 sub guest_token {
     my ($project, $role, %o) = @_;
+    my $email = "guest-$tag-" . ++$guests . '@example.com';
+    my $id = psql("INSERT INTO invitations (batch_id, project_id, email, email_key, role,"
+                . " invited_by, token_hash, expires_at) VALUES (gen_random_uuid(), :'p', :'e', :'e',"
+                . " :'r', :'u', md5(random()::text), now() + interval '1 day') RETURNING id",
+                  "p=$project", "e=$email", "r=$role", "u=$U{owner}{id}");
     return jwt_sign({alg => 'HS256', typ => 'JWT'},
-                    {iss => 'vplanet', aud => 'vplanet-api', typ => 'guest', sub => uuid4(),
-                     jti => uuid4(), project_id => $project, role => $role,
-                     email => "guest-$tag\@example.com", iat => $now,
-                     exp => $o{exp} // $now + 3600}, $KEY);
+                    {iss => 'vplanet', aud => 'vplanet-api', typ => 'guest', sub => $id,
+                     jti => uuid4(), project_id => $project, role => $role, ver => 1,
+                     email => $email, iat => $now, exp => $o{exp} // $now + 3600}, $KEY);
 }
 
 # (A forged guest token that failed verification would be a 401 too; the
-# message asserted below, "a guest token cannot be used here", shows these
-# verify and are refused as guests.)
+# message asserted below for a refused guest, "a guest token cannot be
+# used here", shows these verify and are refused as guests.)
 
 # A video upload's body: [bytes, content type] (multipart/form-data, parts
 # title and file: an mp4 made by ffmpeg).
@@ -163,7 +174,7 @@ sub as_member {
 
 # authored_by(WHO): a new feedback on the shared project written by WHO
 # itself: the viewer while it was a reviewer (demoted since), the
-# outsider while it was a reviewer (removed since); a guest writes none
+# outsider while it was a reviewer (removed since); a guest edits none
 # yet, so the owner's.
 sub authored_by {
     my ($who) = @_;
@@ -348,6 +359,9 @@ my %HOW = (
         call => sub { (POST => "/api/v1/feedbacks/$feedback->{id}/reactions", { reaction => 'like' }) } },
     'DELETE feedback reaction' => {
         call => sub { (DELETE => "/api/v1/feedbacks/$feedback->{id}/reactions", { reaction => 'like' }) } },
+    'POST invitations'   => { call => sub { (POST => "$_[1]{base}/invitations",
+                                             { emails => ["invited-by-$_[0]-$tag-" . ++$n . '@example.com'] }) } },
+    'GET audit'          => { call => sub { (GET => "$_[1]{base}/audit?actor=guest") } },
     'GET project (deleted)' => {
         prep => sub { $gone //= do { my $p = project(); setup(200, DELETE => $p->{base}); $p } },
         call => sub { (GET => $_[1]{base}) } },
@@ -377,8 +391,12 @@ for my $row (@MATRIX) {
                    : error_ok($r, $want, $want == 404 ? 'not_found'
                                          : $want == 401 ? 'invalid_token' : 'forbidden',
                               $label);
-            $ok &&= is($r->{json}{message}, 'a guest token cannot be used here', "$label: as a guest")
-                if $GUEST_ROLE{$who};
+            # a deleted project's guest tokens ended with it (its
+            # invitations hold no more): the token itself is refused
+            $ok &&= is($r->{json}{message}, $name =~ /\(deleted\)/ ? 'the token is invalid or expired'
+                                                                   : 'a guest token cannot be used here',
+                       "$label: as a guest")
+                if $GUEST_ROLE{$who} && $want == 401;
             push @wrong, "$name / $who" unless $ok;
         }
     };
@@ -469,13 +487,15 @@ subtest 'refused calls change nothing: the shared project keeps its members' => 
        'admin,editor,owner', 'videos were uploaded by the owner, the admin and the editor alone');
     is(psql("SELECT string_agg(substr(content, 11), ',' ORDER BY content) FROM feedbacks"
           . " WHERE project_id = :'p' AND content LIKE 'posted by %'", "p=$S->{id}"),
-       'admin,editor,owner,reviewer', 'feedback was posted by the owner, the admin, the editor and the reviewer alone');
+       'admin,editor,guest_e,owner,reviewer',
+       'feedback was posted by the owner, the admin, the editor, the reviewer and the editor guest alone');
     is(psql("SELECT string_agg(content, ',' ORDER BY content) FROM feedbacks WHERE id IN (:'a', :'b')",
             "a=$feedback->{id}", "b=$by_reviewer->{id}"),
        "shared,the reviewer's", 'nobody edited the content of a feedback not their own');
     is(psql("SELECT string_agg(substr(content, 14), ',' ORDER BY content) FROM comments"
           . " WHERE project_id = :'p' AND content LIKE 'commented by %'", "p=$S->{id}"),
-       'admin,editor,owner,reviewer', 'comments were written by the owner, the admin, the editor and the reviewer alone');
+       'admin,editor,guest_e,owner,reviewer',
+       'comments were written by the owner, the admin, the editor, the reviewer and the editor guest alone');
     is(psql("SELECT string_agg(content, ',' ORDER BY content) FROM comments WHERE id IN (:'a', :'b')",
             "a=$comment->{id}", "b=$by_reviewer_c->{id}"),
        "shared,the reviewer's", 'nobody edited the content of a comment not their own');

@@ -138,9 +138,13 @@ subtest '/ws/me: bad, guest and revoked tokens' => sub {
     my $bad = me_ws(query => 'token=not.a.token');
     is($bad->wait_close(5), 4001, 'an invalid token: 4001');
     my $now = time;
+    # a guest of a real invitation of the project (spec section 7)
+    my $invitation = psql("INSERT INTO invitations (batch_id, project_id, email, email_key, token_hash,"
+                        . " expires_at) VALUES (gen_random_uuid(), :'p', :'e', :'e', md5(random()::text),"
+                        . " now() + interval '1 hour') RETURNING id", "p=$pid", "e=guest-$tag\@example.com");
     my $guest = jwt_sign({ alg => 'HS256', typ => 'JWT' },
-                         { iss => 'vplanet', aud => 'vplanet-api', typ => 'guest', sub => uuid4(),
-                           jti => uuid4(), project_id => $pid, role => 'reviewer',
+                         { iss => 'vplanet', aud => 'vplanet-api', typ => 'guest', sub => $invitation,
+                           jti => uuid4(), project_id => $pid, role => 'reviewer', ver => 1,
                            email => "guest-$tag\@example.com", iat => $now, exp => $now + 600 },
                          jwt_key());
     my $g = me_ws(protocol => "bearer, $guest");

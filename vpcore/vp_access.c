@@ -62,10 +62,29 @@ vp_verdict_t vp_access_identify(const vp_runner_t *db, apr_pool_t *p,
     who->id = c.sub;
     who->exp = c.exp;
     if (strcmp(c.typ, "guest") == 0) {
+        PGresult *res;
+
+        /* a guest token holds while its invitation is pending, unexpired,
+         * of a live project and still at the token's version: a
+         * revocation raises the version (or ends the invitation) and
+         * every token made before fails here at its next use */
+        if (!c.project_id || !c.role || c.ver <= 0)
+            return verdict(VP_ACCESS_UNAUTHENTICATED, VP_ACCESS_INVALID,
+                           "a guest token without project, role or version");
+        if (!(res = db->run(db->ctx, VP_SQL_GUEST_ACTIVE, 3,
+                            VP_PARAMS(c.sub, c.project_id, apr_ltoa(p, c.ver)))))
+            return verdict(VP_ACCESS_UNAVAILABLE, NULL, NULL);
+        if (PQntuples(res) != 1) {
+            release(db, res);
+            return verdict(VP_ACCESS_UNAUTHENTICATED, VP_ACCESS_INVALID,
+                           "the guest's invitation ended, expired or was revoked");
+        }
+        release(db, res);
         who->kind = VP_KIND_GUEST;
         who->project_id = c.project_id;
         who->role = c.role;
         who->email = c.email;
+        who->ver = c.ver;
         return verdict(VP_ACCESS_OK, NULL, NULL);
     }
     if (strcmp(c.typ, "access") != 0 || !c.sid)

@@ -49,6 +49,7 @@ typedef struct {
     const char *project_id;     /* guests: the token's project */
     const char *role;           /* guests: the token's role */
     const char *email;          /* guests: the invited address */
+    long ver;                   /* guests: the invitation's token version */
     long exp;                   /* the token's expiry (seconds) */
     json_t *user;               /* users: the public user object, made by
                                  * the module from vp_access_identify's row */

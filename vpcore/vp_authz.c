@@ -21,8 +21,9 @@ typedef struct {
 #define FROM(r) {1, r, VP_ROLE_OWNER}
 #define SPAN(least, most) {1, least, most}
 
-/* Who may do what: the only place that says so. Guests may do nothing
- * until the invitations open their surface (spec section 7). */
+/* Who may do what: the only place that says so. A guest (spec section 7)
+ * reads the review surface and, as a reviewer or an editor, writes
+ * feedback and comments: nothing else, whatever its role. */
 static const span_t policy[VP_KIND_COUNT][VP_ACT_COUNT] = {
     [VP_KIND_USER] = {
         [VP_ACT_ACCOUNT]  = ANYONE,
@@ -39,6 +40,10 @@ static const span_t policy[VP_KIND_COUNT][VP_ACT_COUNT] = {
         [VP_ACT_FEEDBACK] = FROM(VP_ROLE_REVIEWER),
         [VP_ACT_FEEDBACK_TRIAGE] = FROM(VP_ROLE_EDITOR),
         [VP_ACT_FEEDBACK_MODERATE] = FROM(VP_ROLE_ADMIN),
+        [VP_ACT_VIEW]     = FROM(VP_ROLE_VIEWER),
+        [VP_ACT_REACT]    = FROM(VP_ROLE_REVIEWER),
+        [VP_ACT_INVITE]   = FROM(VP_ROLE_ADMIN),
+        [VP_ACT_AUDIT]    = FROM(VP_ROLE_ADMIN),
     },
     [VP_KIND_GUEST] = {
         [VP_ACT_ACCOUNT]  = NOBODY,
@@ -52,9 +57,15 @@ static const span_t policy[VP_KIND_COUNT][VP_ACT_COUNT] = {
         [VP_ACT_SCHEDULE] = NOBODY,
         [VP_ACT_MEMOS]    = NOBODY,
         [VP_ACT_VIDEOS]   = NOBODY,
-        [VP_ACT_FEEDBACK] = NOBODY,
+        /* writing: feedback and comments, never editing or deleting */
+        [VP_ACT_FEEDBACK] = SPAN(VP_ROLE_REVIEWER, VP_ROLE_EDITOR),
         [VP_ACT_FEEDBACK_TRIAGE] = NOBODY,
         [VP_ACT_FEEDBACK_MODERATE] = NOBODY,
+        [VP_ACT_VIEW]     = SPAN(VP_ROLE_VIEWER, VP_ROLE_EDITOR),
+        /* reactions are kept per account (reactions.user_id): none for guests */
+        [VP_ACT_REACT]    = NOBODY,
+        [VP_ACT_INVITE]   = NOBODY,
+        [VP_ACT_AUDIT]    = NOBODY,
     },
 };
 

@@ -38,6 +38,13 @@ typedef enum {
     VP_ACT_FEEDBACK,        /* write feedback; edit and delete one's own */
     VP_ACT_FEEDBACK_TRIAGE, /* set status and priority, export, carry to a version */
     VP_ACT_FEEDBACK_MODERATE, /* delete anyone's feedback; see anonymous authors */
+    /* the review surface a guest may read too (spec section 7): the
+     * project itself, its videos (list, read, content, poster), its
+     * feedback and their comments, and its realtime feed */
+    VP_ACT_VIEW,
+    VP_ACT_REACT,           /* react on feedback and comments */
+    VP_ACT_INVITE,          /* invite by email; cancel and resend invitations */
+    VP_ACT_AUDIT,           /* read the audit of guest actions */
     VP_ACT_COUNT
 } vp_action_t;
 

@@ -373,6 +373,29 @@ const vp_field_t vp_reaction_delete_fields[] = {
     VP_FIELDS_END
 };
 
+/* ---- handlers/invitations.c ---- */
+/* each email: a string (handlers/invitations.c: an address that is not
+ * one goes to failed, the batch goes on) */
+static const char *const invitable[] = {"viewer", "reviewer", "editor", NULL};
+
+const vp_field_t vp_invitation_create_fields[] = {
+    VP_FIELD("emails", VP_ARRAY, .required = 1, .min = 1, .max = 100),
+    VP_FIELD("role", VP_ENUM, .choices = invitable),
+    VP_FIELD("message", VP_STRING, .max = 1000),
+    VP_FIELD("expires_at", VP_DATETIME, .nullable = 1),
+    VP_FIELDS_END
+};
+
+const vp_field_t vp_invitation_accept_fields[] = {
+    VP_FIELD("token", VP_STRING, .required = 1, .min = 1, .max = 200),
+    VP_FIELDS_END
+};
+
+const vp_field_t vp_friend_add_fields[] = {
+    VP_FIELD("user_id", VP_UUID, .required = 1),
+    VP_FIELDS_END
+};
+
 /* the C name, the rows, and the name of its schema in the OpenAPI document */
 #define TABLE(t, schema) {#t, t, schema}
 
@@ -420,6 +443,9 @@ const vp_field_table_t vp_field_tables[] = {
     TABLE(vp_planning_update_fields, "PlanningUpdateRequest"),
     TABLE(vp_framework_create_fields, "PlanningFrameworkCreateRequest"),
     TABLE(vp_framework_update_fields, "PlanningFrameworkUpdateRequest"),
+    TABLE(vp_invitation_create_fields, "InvitationCreateRequest"),
+    TABLE(vp_invitation_accept_fields, "InvitationAcceptRequest"),
+    TABLE(vp_friend_add_fields, "FriendAddRequest"),
 };
 
 const int vp_nfield_tables = sizeof vp_field_tables / sizeof vp_field_tables[0];

@@ -78,6 +78,10 @@ extern const vp_field_t vp_planning_create_fields[];
 extern const vp_field_t vp_planning_update_fields[];
 extern const vp_field_t vp_framework_create_fields[];
 extern const vp_field_t vp_framework_update_fields[];
+/* handlers/invitations.c */
+extern const vp_field_t vp_invitation_create_fields[];
+extern const vp_field_t vp_invitation_accept_fields[];
+extern const vp_field_t vp_friend_add_fields[];
 
 typedef struct {
     const char *name;           /* the C name of the table */

@@ -265,6 +265,10 @@ json_t *vp_envelope(const vp_envelope_t *e)
                                 json_integer((json_int_t)(json_object_size(e->details)
                                                           - VP_DETAILS_MAX)));
         json_object_set_new(env, "error", err);
+        /* an error may say more in data (an invitation link's
+         * {valid: false, reason}: spec section 7) */
+        if (e->data)
+            json_object_set_new(env, "data", json_incref(e->data));
     }
     json_object_set_new(env, "timestamp", json_real(round_to(e->timestamp, 0.001)));
     json_object_set_new(env, "request_id", json_string(e->request_id));

@@ -57,7 +57,7 @@ const char *vp_error_code(int status);
 typedef struct {
     int status;               /* HTTP status; >= 400 makes an error envelope */
     const char *message;
-    json_t *data;             /* success payload (borrowed), may be NULL */
+    json_t *data;             /* payload (borrowed), may be NULL: an error's too */
     const char *code;         /* error code; NULL: derived from status */
     json_t *details;          /* error details (borrowed), may be NULL */
     const char *request_id;

@@ -61,3 +61,52 @@ void vp_mail_password_reset(apr_pool_t *p, const char *public_url, const char *n
             apr_pstrcat(p, public_url, "/reset-password?token=", token, NULL),
             "The link is valid for one hour and works once. If you did not ask for it, ignore this email.");
 }
+
+/* The invitation (spec section 7): the invitee has no account, so its
+ * language is the one the inviter's request asked for (vp_locale_pick of
+ * its Accept-Language; README "Invitations and guests"). */
+void vp_mail_invitation(apr_pool_t *p, const char *locale, const char *link,
+                        const char *inviter, const char *project, const char *role,
+                        const char *message, const char *expires_at, vp_mail_t *m)
+{
+    int en = locale && strcmp(locale, "en") == 0;
+    const char *ko_role = !strcmp(role, "viewer") ? "뷰어" : !strcmp(role, "editor") ? "편집자"
+                                                                                 : "리뷰어";
+    const char *intro, *note;
+    const char *msg_text = message && *message
+                               ? apr_pstrcat(p, en ? "\nTheir message:\n" : "\n메시지:\n",
+                                             message, "\n", NULL)
+                               : "";
+    const char *msg_html = message && *message
+                               ? apr_pstrcat(p, "<blockquote>", vp_html_escape(p, message),
+                                             "</blockquote>", NULL)
+                               : "";
+
+    m->kind = "invitation";
+    if (en) {
+        m->subject = apr_psprintf(p, "%s invites you to \"%s\" on VideoPlanet", inviter, project);
+        intro = apr_psprintf(p, "%s invites you to review the project \"%s\" as a %s.",
+                             inviter, project, role);
+        note = apr_psprintf(p, "The link is valid until %s (UTC). You can review without an "
+                            "account; sign in to join the project as a member.", expires_at);
+        m->text = apr_psprintf(p, "Hello,\n\n%s\n%s\nOpen the invitation:\n%s\n\n%s\n\n-- VideoPlanet\n",
+                               intro, msg_text, link, note);
+        m->html = apr_psprintf(p,
+            "<!doctype html><html><body><p>Hello,</p><p>%s</p>%s"
+            "<p><a href=\"%s\">Open the invitation</a></p><p>%s</p><p>&mdash; VideoPlanet</p>"
+            "</body></html>", vp_html_escape(p, intro), msg_html, vp_html_escape(p, link),
+            vp_html_escape(p, note));
+        return;
+    }
+    m->subject = apr_psprintf(p, "%s님이 VideoPlanet 프로젝트 \"%s\"에 초대했습니다", inviter, project);
+    intro = apr_psprintf(p, "%s님이 프로젝트 \"%s\"에 %s(으)로 초대했습니다.", inviter, project,
+                         ko_role);
+    note = apr_psprintf(p, "링크는 %s (UTC)까지 유효합니다. 계정 없이 리뷰할 수 있으며, 로그인하면 "
+                        "프로젝트 멤버로 참여합니다.", expires_at);
+    m->text = apr_psprintf(p, "안녕하세요,\n\n%s\n%s\n초대 열기:\n%s\n\n%s\n\n-- VideoPlanet\n",
+                           intro, msg_text, link, note);
+    m->html = apr_psprintf(p,
+        "<!doctype html><html><body><p>안녕하세요,</p><p>%s</p>%s"
+        "<p><a href=\"%s\">초대 열기</a></p><p>%s</p><p>&mdash; VideoPlanet</p></body></html>",
+        vp_html_escape(p, intro), msg_html, vp_html_escape(p, link), vp_html_escape(p, note));
+}

@@ -15,6 +15,10 @@ static const struct {
     [VP_RL_DEFAULT]        = {"default", {1000, 3600}},
     /* a <video> element seeking asks for many ranges */
     [VP_RL_MEDIA]          = {"media", {20000, 3600}},
+    /* spec section 7: guest writes 30 an hour per invitation */
+    [VP_RL_GUEST]          = {"guest", {30, 3600}},
+    /* a link's token is 256 random bits; this keeps guessing loud */
+    [VP_RL_VERIFY]         = {"verify", {20, 600}},
 };
 
 const char *vp_rl_name(vp_rl_kind_t kind)

@@ -14,6 +14,8 @@ typedef enum {
     VP_RL_FEEDBACK,         /* per user */
     VP_RL_DEFAULT,          /* per client IP, every /api/v1 request but media */
     VP_RL_MEDIA,            /* per client IP, video content and posters */
+    VP_RL_GUEST,            /* per invitation: a guest's feedback and comments */
+    VP_RL_VERIFY,           /* per client IP: invitation links verified */
     VP_RL_COUNT
 } vp_rl_kind_t;
 

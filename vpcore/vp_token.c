@@ -1,4 +1,6 @@
 #include "vp_token.h"
+
+#include <errno.h>
 #include "vp_json.h"
 #include "vp_valid.h"
 
@@ -127,6 +129,7 @@ char *vp_token_sign(apr_pool_t *p, const vp_token_keys_t *k, const vp_claims_t *
         && !add(jwt, "typ", c->typ) && !add(jwt, "sid", c->sid)
         && !add(jwt, "project_id", c->project_id) && !add(jwt, "role", c->role)
         && !add(jwt, "email", c->email)
+        && (c->ver <= 0 || !jwt_add_grant_int(jwt, "ver", c->ver))
         && !jwt_add_grant_int(jwt, "iat", c->iat)
         && !jwt_add_grant_int(jwt, "exp", c->exp)
         && (enc = jwt_encode_str(jwt)) != NULL) {
@@ -207,6 +210,11 @@ const char *vp_token_verify(apr_pool_t *p, const vp_token_keys_t *k,
     else {
         out->role = grant(p, jwt, "role");
         out->email = grant(p, jwt, "email");
+        /* guests: the invitation's token version (0 when absent) */
+        errno = 0;
+        out->ver = jwt_get_grant_int(jwt, "ver");
+        if (errno)
+            out->ver = 0;
     }
     jwt_free(jwt);
     vp_json_alloc_plain(plain);

@@ -45,6 +45,7 @@ typedef struct {
     const char *project_id;        /* guest only */
     const char *role;              /* guest only */
     const char *email;             /* guest only */
+    long ver;                      /* guest only: the invitation's token version */
     long iat, exp;
 } vp_claims_t;
 

@@ -111,7 +111,12 @@ void vpd_ws_authenticate(conn_t *c, const char *token, long long after)
     if (v.outcome == VP_ACCESS_OK)
         v = c->me ? me_access(&who, &row)
                   : vp_access_project(&db, &who, c->project_id, VP_SQL_MEMBER_ROLE_FEED,
-                                      VP_ACT_READ, &row);
+                                      VP_ACT_VIEW, &row);
+    /* a guest the policy lets in (its own project) has no membership row:
+     * it starts from the project's last event (README "Invitations and guests") */
+    if (v.outcome == VP_ACCESS_OK && !c->me && who.kind == VP_KIND_GUEST
+        && !(row = vpd_ws_exec(VPD_SQL_GUEST_FEED, c->project_id)))
+        v.outcome = VP_ACCESS_UNAVAILABLE;
     if (v.outcome != VP_ACCESS_OK)
         refuse(c, &v);
     else if (!row)                  /* no membership: no snapshot to start from */
@@ -121,7 +126,7 @@ void vpd_ws_authenticate(conn_t *c, const char *token, long long after)
         floor = c->me ? 0 : strtoll(PQgetvalue(row, 0, 1), NULL, 10);
         last = strtoll(PQgetvalue(row, 0, c->me ? 0 : 2), NULL, 10);
         snprintf(c->user_id, sizeof c->user_id, "%s", who.id);
-        snprintf(c->sid, sizeof c->sid, "%s", who.sid);
+        snprintf(c->sid, sizeof c->sid, "%s", who.sid ? who.sid : "");
         lws_sul_schedule(vpd_ws.ctx, 0, &c->exp_timer, token_expired,
                          (lws_usec_t)(who.exp - now) * LWS_US_PER_SEC);
     }

@@ -79,6 +79,10 @@ static void deliver(conn_t *c, const event_t *ev, int gone)
     c->last_sent = ev->id;
     if (mine && strcmp(ev->type, "member.left") == 0)
         vpd_ws_close(c, CLOSE_NOT_MEMBER, "no longer a member of the project");
+    /* a guest's invitation ended (cancelled, declined, accepted): so did
+     * its guest tokens (its id is the invitation's) */
+    else if (mine && strncmp(ev->type, "invitation.", 11) == 0)
+        vpd_ws_close(c, CLOSE_NOT_MEMBER, "the invitation ended");
     else if (mine && strcmp(ev->type, "member.role_changed") == 0
              && !vp_may(VP_KIND_USER, vp_role_parse(ev->role), VP_ACT_READ))
         vpd_ws_close(c, CLOSE_NOT_MEMBER, "the new role does not read the project");

@@ -78,7 +78,7 @@ int vp_h_comment_list(vp_req_t *q)
     int st, live;
 
     if ((st = vp_param_uuid(q, "id", NO_FEEDBACK, &id))
-        || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_FEEDBACK_ACCESS, id, NO_FEEDBACK, NULL)))
+        || (st = vp_object_access(q, VP_ACT_VIEW, VP_SQL_FEEDBACK_ACCESS, id, NO_FEEDBACK, NULL)))
         return st;
     /* a review screen polling the thread: the same answer while nothing
      * was written to the project (VPlanetListCache) */
@@ -322,7 +322,7 @@ static int added(vp_req_t *q, const PGresult *res, json_t **out, json_t **event)
     int st;
 
     if ((st = vp_db_exec(q, VP_SQL_COMMENT_NOTIFY, NULL, c->mentions, c->parent_author,
-                         q->who->id, q->project_id, c->feedback, id, c->content))
+                         q->who->kind == VP_KIND_USER ? q->who->id : NULL, q->project_id, c->feedback, id, c->content))
         || (st = comment_of(q, id, out)))
         return st;
     *event = *out;
@@ -338,7 +338,7 @@ int vp_h_comment_create(vp_req_t *q)
 {
     comment_ctx_t *c = apr_pcalloc(q->r->pool, sizeof *c);
     json_t *body;
-    int st;
+    int st, guest;
 
     if ((st = vp_param_uuid(q, "id", NO_FEEDBACK, &c->feedback))
         || (st = vp_object_access(q, VP_ACT_FEEDBACK, VP_SQL_FEEDBACK_ACCESS, c->feedback,
@@ -350,8 +350,13 @@ int vp_h_comment_create(vp_req_t *q)
     if ((st = resolve_mentions(q, json_object_get(body, "mentions"), c->content, &c->mentions)))
         return st;
     q->ctx = c;
+    guest = q->who->kind == VP_KIND_GUEST;
+    /* a guest's writes count against its invitation (spec section 7) */
+    if (guest && (st = vp_rate_limit(q, VP_RL_GUEST, q->who->id)))
+        return st;
     return vp_write(q, &comment_added, NULL, VP_SQL_COMMENT_INSERT, q->project_id, c->feedback,
-                    q->who->id, c->parent, c->content, c->mentions);
+                    guest ? NULL : q->who->id, c->parent, c->content, c->mentions,
+                    guest ? q->who->email : NULL);
 }
 
 /* After an edit: the mentions it added are notified (those made before
@@ -472,11 +477,11 @@ static int toggled(vp_req_t *q, const PGresult *res, json_t **out, json_t **even
 }
 
 static const vp_write_t comment_reacted = {
-    .action = VP_ACT_FEEDBACK, .event = "reaction.changed", .status = HTTP_OK,
+    .action = VP_ACT_REACT, .event = "reaction.changed", .status = HTTP_OK,
     .message = "reactions", .missing = NO_COMMENT, .after = toggled,
 };
 static const vp_write_t feedback_reacted = {
-    .action = VP_ACT_FEEDBACK, .event = "reaction.changed", .status = HTTP_OK,
+    .action = VP_ACT_REACT, .event = "reaction.changed", .status = HTTP_OK,
     .message = "reactions", .missing = NO_FEEDBACK, .after = toggled,
 };
 
@@ -492,7 +497,7 @@ static int react(vp_req_t *q, int on_feedback, int remove, const char *arg)
     int st;
 
     if ((st = vp_param_uuid(q, "id", missing, &id))
-        || (st = vp_object_access(q, VP_ACT_FEEDBACK,
+        || (st = vp_object_access(q, VP_ACT_REACT,
                                   on_feedback ? VP_SQL_FEEDBACK_ACCESS : VP_SQL_COMMENT_ACCESS,
                                   id, missing, NULL))
         || (st = remove ? vp_read_json_opt(q, vp_reaction_delete_fields, &body)

@@ -111,7 +111,11 @@ static void complete(vp_req_t *q, const PGresult *res, int i, json_t *item, cons
     if (hidden && vp_list_wanted(keep, "author"))
         json_object_set_new(item, "author", json_null());
     if (vp_list_wanted(keep, "author_name")) {
-        const char *nick = cell(res, i, "author.nickname");
+        const char *guest = cell(res, i, "guest_email");
+        /* a guest's feedback names its invited address (spec section 7) */
+        const char *nick = guest && !author
+                               ? apr_pstrcat(q->r->pool, "guest (", guest, ")", NULL)
+                               : cell(res, i, "author.nickname");
         const char *name = hidden ? ANONYMOUS
                            : anonymous ? apr_pstrcat(q->r->pool, nick ? nick : "?",
                                                      " (" ANONYMOUS ")", NULL)
@@ -142,6 +146,7 @@ static void complete(vp_req_t *q, const PGresult *res, int i, json_t *item, cons
     if (vp_list_wanted(keep, "reactions") && !json_object_get(item, "reactions"))
         json_object_set_new(item, "reactions", json_object());
     json_object_del(item, "screenshot_type");
+    json_object_del(item, "guest_email");
     json_object_del(item, "fps_num");
     json_object_del(item, "fps_den");
 }
@@ -196,7 +201,7 @@ int vp_h_feedback_list(vp_req_t *q)
         return st;
     if (vp_answer_find(q, vp_param(&q->params, "id"), &remembered))
         return vp_ok(q, HTTP_OK, "feedback", NULL);
-    if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_list_page(q, &pg))
+    if ((st = vp_project_access(q, VP_ACT_VIEW)) || (st = vp_list_page(q, &pg))
         || (st = vp_list_arg(q, "video_id", NULL, 1, &video))
         || (st = vp_list_arg(q, "status", vp_feedback_statuses, 0, &status))
         || (st = vp_list_arg(q, "priority", vp_feedback_priorities, 0, &priority))
@@ -231,7 +236,7 @@ int vp_h_feedback_get(vp_req_t *q)
     int st;
 
     if ((st = vp_param_uuid(q, "id", NO_FEEDBACK, &id))
-        || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_FEEDBACK_ACCESS, id, NO_FEEDBACK, NULL))
+        || (st = vp_object_access(q, VP_ACT_VIEW, VP_SQL_FEEDBACK_ACCESS, id, NO_FEEDBACK, NULL))
         || (st = vp_db_exec(q, VP_SQL_FEEDBACK_GET, &res, id)))
         return st;
     if (!PQntuples(res))
@@ -453,7 +458,7 @@ int vp_h_feedback_create(vp_req_t *q)
     vp_shot_t *shot = apr_pcalloc(q->r->pool, sizeof *shot);
     PGresult *res;
     vp_clip_t c;
-    int st;
+    int st, guest;
 
     if ((st = vp_project_access(q, VP_ACT_FEEDBACK))
         || (st = vp_shot_read(q, vp_feedback_create_fields, &body, shot)))
@@ -469,12 +474,16 @@ int vp_h_feedback_create(vp_req_t *q)
         return vp_fail_field(q, HTTP_UNPROCESSABLE_ENTITY, "video_id",
                              "names no video of this project");
     c = vp_clip_of(res, 0);
+    guest = q->who->kind == VP_KIND_GUEST;
+    if (guest)      /* no account: the author is the invited address */
+        json_object_set_new(row, "guest_email", json_string(q->who->email));
     if ((st = positions(q, body, &c, 1, 0, -1, row))
-        /* only feedback that would be created counts against the limit */
-        || (st = vp_rate_limit(q, VP_RL_FEEDBACK, q->who->id)))
+        /* only feedback that would be created counts against the limit;
+         * a guest's against its invitation's (spec section 7) */
+        || (st = vp_rate_limit(q, guest ? VP_RL_GUEST : VP_RL_FEEDBACK, q->who->id)))
         return st;
     return vp_write(q, &feedback_created, NULL, VP_SQL_FEEDBACK_INSERT, q->project_id, video,
-                    q->who->id, vp_json_dump(q->r->pool, row));
+                    guest ? NULL : q->who->id, vp_json_dump(q->r->pool, row));
 }
 
 static int updated(vp_req_t *q, const PGresult *res, json_t **out, json_t **event)

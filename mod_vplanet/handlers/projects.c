@@ -159,8 +159,13 @@ int vp_h_project_get(vp_req_t *q)
     json_t *project;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_READ)) || (st = fetch_project(q, &project)))
+    if ((st = vp_project_access(q, VP_ACT_VIEW)) || (st = fetch_project(q, &project)))
         return st;
+    if (q->who->kind == VP_KIND_GUEST) {
+        /* a guest's role is its invitation's (spec section 7) */
+        json_object_set_new(project, "my_role", json_string(vp_role_name(q->role)));
+        json_object_set_new(project, "guest", json_true());
+    }
     return vp_ok(q, HTTP_OK, "project", json_incref(project));
 }
 

@@ -219,7 +219,7 @@ int vp_h_feedback_screenshot(vp_req_t *q)
         return st;
     id = vp_media_id(q->r->pool, id);
     if ((st = vp_media_caller(q, id, "screenshot")) > 0
-        || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_FEEDBACK_ACCESS, id, NO_FEEDBACK, &res))
+        || (st = vp_object_access(q, VP_ACT_VIEW, VP_SQL_FEEDBACK_ACCESS, id, NO_FEEDBACK, &res))
         || (st = vp_video_storage(q)))
         return st;
     if (PQgetisnull(res, 0, PQfnumber(res, "screenshot_type")))

@@ -147,7 +147,7 @@ int vp_h_video_list(vp_req_t *q)
     json_t *by_id;
     int st;
 
-    if ((st = vp_project_access(q, VP_ACT_READ)) || (st = vp_list_page(q, &pg)))
+    if ((st = vp_project_access(q, VP_ACT_VIEW)) || (st = vp_list_page(q, &pg)))
         return st;
     if (all && strcmp(all, "true") && strcmp(all, "false"))
         return vp_fail_field(q, HTTP_BAD_REQUEST, "all_versions", "must be true or false");
@@ -188,7 +188,7 @@ int vp_h_video_get(vp_req_t *q)
     json_t *v;
     int st;
 
-    if ((st = video_access(q, VP_ACT_READ, &id)) || (st = fetch_video(q, id, &v)))
+    if ((st = video_access(q, VP_ACT_VIEW, &id)) || (st = fetch_video(q, id, &v)))
         return st;
     return vp_ok(q, HTTP_OK, "video", json_incref(v));
 }
@@ -536,7 +536,7 @@ static int media(vp_req_t *q, int poster, const char *name)
         return vp_fail_field(q, HTTP_BAD_REQUEST, "rendition", "must be web, 720p or 480p");
     object = poster ? "poster" : name ? apr_pstrcat(q->r->pool, "content/", name, NULL) : "content";
     if ((st = vp_media_caller(q, id, object)) > 0
-        || (st = vp_object_access(q, VP_ACT_READ, VP_SQL_VIDEO_MEDIA, id, NO_VIDEO, &res))
+        || (st = vp_object_access(q, VP_ACT_VIEW, VP_SQL_VIDEO_MEDIA, id, NO_VIDEO, &res))
         || (st = vp_video_storage(q)))
         return st;
     if (poster) {

@@ -1,7 +1,7 @@
 /* Unit tests of the policy (vpcore/vp_authz.c): every cell of the role
  * matrix t/roles.table, the table t/22-roles.t checks through HTTP, asked
- * of vp_may, vp_may_manage and vp_may_remove; and the guest kind refused
- * everything. */
+ * of vp_may, vp_may_manage and vp_may_remove; and the guest kind held to
+ * its surface (spec section 7). */
 #include "tap.h"
 
 #include <stdlib.h>
@@ -31,6 +31,8 @@ static const char *const actions[VP_ACT_COUNT] = {
     [VP_ACT_MEMBERS] = "members", [VP_ACT_LEAVE] = "leave", [VP_ACT_SCHEDULE] = "schedule",
     [VP_ACT_MEMOS] = "memos", [VP_ACT_VIDEOS] = "videos", [VP_ACT_FEEDBACK] = "feedback",
     [VP_ACT_FEEDBACK_TRIAGE] = "triage", [VP_ACT_FEEDBACK_MODERATE] = "moderate",
+    [VP_ACT_VIEW] = "view", [VP_ACT_REACT] = "react", [VP_ACT_INVITE] = "invite",
+    [VP_ACT_AUDIT] = "audit",
 };
 
 static int action_of(const char *name)
@@ -57,8 +59,17 @@ static int decide(char **w, int n, int i)
     vp_role_t role = callers[i].role, target;
     int a;
 
-    if (n == 2 && strcmp(w[0], "may") == 0)
-        return (a = action_of(w[1])) < 0 ? -1 : vp_may(kind, role, (vp_action_t)a);
+    if (n >= 2 && strcmp(w[0], "may") == 0) {
+        int k, all = 1;
+
+        /* may A B: the route checks A, then B */
+        for (k = 1; k < n; k++) {
+            if ((a = action_of(w[k])) < 0)
+                return -1;
+            all = all && vp_may(kind, role, (vp_action_t)a);
+        }
+        return all;
+    }
     if (n == 3 && strcmp(w[0], "manage") == 0)
         return vp_may(kind, role, VP_ACT_MEMBERS)
                && vp_may_manage(role, role_of(w[1], role), role_of(w[2], role));
@@ -136,10 +147,19 @@ static void test_guests(void)
 {
     int a, r, any = 0;
 
+    /* spec section 7: the review surface, and feedback and comments */
     for (a = 0; a < VP_ACT_COUNT; a++)
         for (r = VP_ROLE_NONE; r <= VP_ROLE_OWNER; r++)
-            any |= vp_may(VP_KIND_GUEST, (vp_role_t)r, (vp_action_t)a);
-    ok(!any, "a guest may nothing, whatever its role (until the invitations)");
+            if (a != VP_ACT_VIEW && a != VP_ACT_FEEDBACK)
+                any |= vp_may(VP_KIND_GUEST, (vp_role_t)r, (vp_action_t)a);
+    ok(!any, "a guest may only view and write feedback, whatever its role");
+    ok(vp_may(VP_KIND_GUEST, VP_ROLE_VIEWER, VP_ACT_VIEW), "a viewer guest views");
+    ok(!vp_may(VP_KIND_GUEST, VP_ROLE_VIEWER, VP_ACT_FEEDBACK), "but writes no feedback");
+    ok(vp_may(VP_KIND_GUEST, VP_ROLE_REVIEWER, VP_ACT_FEEDBACK), "a reviewer guest writes feedback");
+    ok(!vp_may(VP_KIND_GUEST, VP_ROLE_ADMIN, VP_ACT_VIEW)
+       && !vp_may(VP_KIND_GUEST, VP_ROLE_OWNER, VP_ACT_FEEDBACK),
+       "a guest token naming admin or owner (no invitation gives one) may nothing");
+    ok(!vp_may(VP_KIND_GUEST, VP_ROLE_NONE, VP_ACT_VIEW), "nor one without a role");
     ok(!vp_may(VP_KIND_COUNT, VP_ROLE_OWNER, VP_ACT_READ), "an unknown kind may nothing");
     ok(!vp_may(VP_KIND_USER, VP_ROLE_OWNER, VP_ACT_COUNT), "an unknown action is refused");
 }
