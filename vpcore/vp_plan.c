@@ -468,7 +468,8 @@ json_t *vp_plan_keys(const char *title, const char *brief, int n)
             nw++;
         }
     }
-    qsort(words, (size_t)nw, sizeof *words, by_weight);
+    if (nw)     /* words is NULL when the text had none */
+        qsort(words, (size_t)nw, sizeof *words, by_weight);
     for (i = 0; i < nw; i++) {
         if (i < n)
             json_array_append_new(out, json_string(words[i].w));
