@@ -260,8 +260,7 @@ void vp_respond_now(vp_req_t *q, int status)
      * socket, which carries other streams.) */
     ap_discard_request_body(q->r);
     c->keepalive = AP_CONN_CLOSE;
-    vp_respond(q, status);
-    ap_rflush(q->r);
+    vp_respond(q, status);     /* (flushed there) */
     if (!c->master)
         apr_socket_shutdown(ap_get_conn_socket(c), APR_SHUTDOWN_WRITE);
 }
@@ -315,5 +314,9 @@ int vp_respond(vp_req_t *q, int status)
             ap_rputs(tail, r);
         }
     }
+    /* On the wire now, not after httpd's pipeline check: a keep-alive
+     * client's next request is then often there when the worker looks, and
+     * the connection skips the round trip through the listener thread. */
+    ap_rflush(r);
     return OK;
 }
