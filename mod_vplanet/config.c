@@ -347,11 +347,11 @@ const command_rec vp_cmds[] = {
         "gets the same new pair instead of revoking the session (default 10; 0: off)"),
     AP_INIT_TAKE1("VPlanetSessionCache", set_ttl, (void *)3, RSRC_CONF,
         "Seconds a child remembers that a session is live instead of asking the "
-        "database on every request (default 0: always asks); revocations through "
+        "database on every request (default 5; 0: always asks); revocations through "
         "this httpd are seen at once, others within these seconds"),
     AP_INIT_TAKE1("VPlanetListCache", set_ttl, (void *)4, RSRC_CONF,
         "Seconds a child remembers the answer of a polled list (a video's feedback) "
-        "for one session and query (default 0: built every time); writes of the "
+        "for one session and query (default 5; 0: built every time); writes of the "
         "project through this httpd are seen at once, others within these seconds"),
     AP_INIT_TAKE3("VPlanetArgon2", set_argon2, NULL, RSRC_CONF,
         "argon2id cost of new password hashes: memory KiB, iterations, lanes "
@@ -414,12 +414,12 @@ int vp_config_refresh_ttl(const vp_config_t *c)
 
 int vp_config_list_cache(const vp_config_t *c)
 {
-    return c->list_cache >= 0 ? c->list_cache : 0;
+    return c->list_cache >= 0 ? c->list_cache : 5;
 }
 
 int vp_config_session_cache(const vp_config_t *c)
 {
-    return c->session_cache >= 0 ? c->session_cache : 0;
+    return c->session_cache >= 0 ? c->session_cache : 5;
 }
 
 int vp_config_refresh_grace(const vp_config_t *c)

@@ -260,8 +260,7 @@ void vp_respond_now(vp_req_t *q, int status)
      * socket, which carries other streams.) */
     ap_discard_request_body(q->r);
     c->keepalive = AP_CONN_CLOSE;
-    vp_respond(q, status);
-    ap_rflush(q->r);
+    vp_respond(q, status);     /* (flushed there) */
     if (!c->master)
         apr_socket_shutdown(ap_get_conn_socket(c), APR_SHUTDOWN_WRITE);
 }
@@ -281,8 +280,16 @@ int vp_respond(vp_req_t *q, int status)
         .timestamp = (double)apr_time_now() / APR_USEC_PER_SEC,
         .elapsed_ms = ms,
     };
-    json_t *env = vp_json_pool(r->pool, vp_envelope(&e));
-    const char *body = vp_json_dump(r->pool, env);
+    json_t *env;
+    const char *body;
+
+    /* httpd answered already (a body it could not read: its error went out
+     * through an ErrorDocument): a second answer would follow the first on
+     * the wire */
+    if (r->eos_sent || r->next)
+        return OK;
+    env = vp_json_pool(r->pool, vp_envelope(&e));
+    body = vp_json_dump(r->pool, env);
     /* data kept as text (answers.c) is written in place of the null, as
      * it is: head, the text, then the rest of the envelope */
     const char *at = q->data_text && !q->data && status < HTTP_BAD_REQUEST
@@ -315,5 +322,9 @@ int vp_respond(vp_req_t *q, int status)
             ap_rputs(tail, r);
         }
     }
+    /* On the wire now, not after httpd's pipeline check: a keep-alive
+     * client's next request is then often there when the worker looks, and
+     * the connection skips the round trip through the listener thread. */
+    ap_rflush(r);
     return OK;
 }

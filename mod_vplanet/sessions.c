@@ -1,9 +1,10 @@
 /* The session check of an authenticated request (USER_ACTIVE: the account
  * active, the session not revoked), remembered per child for
- * VPlanetSessionCache seconds (0, the default: asked every time).
+ * VPlanetSessionCache seconds (default 5; 0: asked every time).
  *
  * A revocation made through this httpd (logout, logout-all, a password
- * change or reset, an account deletion, a reused refresh token) moves a
+ * change or reset, an account deletion, a reused refresh token), and an
+ * edit of the account (nickname, locale, avatar, verified email), moves a
  * counter in the shared cache of the rate limits after its transaction and
  * before its answer; an entry remembered under another count is not used,
  * and the count is read before the database is asked, so an entry never
@@ -81,8 +82,10 @@ PGresult *vp_session_check(vp_req_t *q, const char *const *params, int *st)
 
 void vp_sessions_note(vp_req_t *q, vp_sql_id id)
 {
+    /* the remembered row is the account too: an edit of it is seen at once */
     if (id == VP_SQL_REFRESH_REVOKE_FAMILY || id == VP_SQL_REFRESH_REVOKE_USER
-        || id == VP_SQL_USER_SOFT_DELETE || id == VP_SQL_USER_SET_PASSWORD)
+        || id == VP_SQL_USER_SOFT_DELETE || id == VP_SQL_USER_SET_PASSWORD
+        || id == VP_SQL_USER_UPDATE || id == VP_SQL_USER_VERIFY_EMAIL)
         q->sessions_changed = 1;
 }
 

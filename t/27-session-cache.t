@@ -3,7 +3,8 @@
 # after a logout, a logout-all, a password change or an account deletion
 # made through it, whichever child answers; a change made behind its back
 # (SQL, or another httpd: here the suite's own) is seen within the cache's
-# seconds and not before; a refused session is never remembered.
+# seconds and not before; a refused session is never remembered; an edit of
+# the account is seen at once; the default (no directive) is 5 seconds.
 use strict;
 use warnings;
 use Test::More;
@@ -67,6 +68,35 @@ subtest 'logout-all, a password change and an account deletion likewise' => sub 
     $r = http(DELETE => '/api/v1/users/me', base => $base, headers => bearer($e->{access_token}));
     is($r->{status}, 200, 'account deleted') or diag $r->{body};
     is(me_all($f->{access_token}), '401', 'its sessions are refused at once');
+};
+
+subtest 'an edit of the account through this httpd is seen at once by every child' => sub {
+    my $u = new_user();
+    my $s = session($u);
+    is(me_all($s->{access_token}), '200', 'the token works (and is remembered)');
+    my $nick = 'renamed' . int(rand(1e9));
+    my $r = http(PATCH => '/api/v1/users/me', base => $base, headers => bearer($s->{access_token}),
+                 json => { nickname => $nick });
+    is($r->{status}, 200, 'nickname changed') or diag $r->{body};
+    my %seen;
+    for (1 .. 12) {
+        my $m = http(GET => '/api/v1/users/me', base => $base, headers => bearer($s->{access_token}),
+                     fresh => 1);
+        $seen{ $m->{json}{data}{nickname} // "status $m->{status}" } = 1;
+    }
+    is(join(',', sort keys %seen), $nick, 'every child answers the new nickname');
+};
+
+subtest 'without the directive a child remembers a session for 5 seconds' => sub {
+    # the suite's own httpd sets no VPlanetSessionCache: the default
+    my $u = new_user();
+    my $ua = HTTP::Tiny->new(keep_alive => 1, timeout => 10);
+    my $me = sub { $ua->get(base() . '/api/v1/users/me', { headers => bearer($u->{access}) })->{status} };
+    is($me->(), 200, 'the token works (and is remembered)');
+    psql("UPDATE users SET is_active = false WHERE id = '$u->{id}'");
+    is($me->(), 200, 'a deactivation behind its back is not seen at once');
+    sleep 6;
+    is($me->(), 401, 'and is seen once the 5 seconds have passed');
 };
 
 subtest 'a change behind its back is seen within the cache seconds' => sub {
