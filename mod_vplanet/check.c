@@ -296,8 +296,8 @@ static int problem(apr_pool_t *p, const server_rec *s, const char *err)
 {
     /* no server: the error log is not open yet, this goes to stderr (and,
      * at a restart, to the main error log, which stderr then is) */
-    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, NULL, "VP0001: mod_vplanet cannot start: %s%s%s%s",
-                 s ? "in " : "", s ? vp_server_desc(p, s) : "", s ? ": " : "", err);
+    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, NULL, "VP0001: mod_vplanet cannot start: in %s: %s",
+                 vp_server_desc(p, s), err);
     return 1;
 }
 
@@ -316,10 +316,11 @@ int vp_check_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         c->enabled = server_uses(ptemp, handlers, v);
         any_enabled |= c->enabled;
     }
+    /* global: set (or not) in the main server */
     if (any_enabled && (err = check_dbd()))
-        problems += problem(ptemp, NULL, err);
+        problems += problem(ptemp, s, err);
     if ((err = vp_ratelimit_check(ptemp, any_enabled)))
-        problems += problem(ptemp, NULL, err);
+        problems += problem(ptemp, s, err);
     for (v = s; v; v = v->next) {
         vp_config_t *c = config_of(v);
 
