@@ -16,7 +16,7 @@ use POSIX qw(WNOHANG);
 use VP;
 
 my $BASE = base();
-my $FROM = 'noreply@vplanet.invalid';
+my $FROM = 'noreply@vplanet.test';
 my $json = JSON::PP->new->utf8;
 
 # The outbox row ID as a hash.
