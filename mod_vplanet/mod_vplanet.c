@@ -237,5 +237,8 @@ module AP_MODULE_DECLARE_DATA vplanet_module = {
     vp_config_merge,
     vp_cmds,
     vp_register_hooks,
-    AP_MODULE_FLAG_NONE
+    /* every virtual host gets a configuration of its own, even without a
+     * VPlanet directive: which servers use the module, and their keys,
+     * are kept there (check.c), never in one shared with the main server */
+    AP_MODULE_FLAG_ALWAYS_MERGE
 };

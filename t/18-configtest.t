@@ -118,6 +118,25 @@ subtest 'a server that does not use the module is not checked' => sub {
     # the cache is global: with any server using the module it is checked
     refused('vhost-cache', '', $MAIN, 'VPlanetRateLimitCache nosuch', qr/no socache provider/,
             vhost => 1, main => 'VPlanetRateLimitCache nosuch');
+    # a second virtual host that turns the handler on with no VPlanet
+    # directive of its own: it (not the main server, whose settings it
+    # inherits) is checked
+    my $bport = free_port();
+    my ($rc, $out) = httpd_configtest('configtest-vhost-b', '', vhost => 1, main => <<"EOC");
+VPlanetJWTKeyFile $DIR/short.key
+Listen 127.0.0.1:$bport
+<VirtualHost 127.0.0.1:$bport>
+    ServerName b.vhost.test
+    <Location "/api">
+        SetHandler vplanet
+    </Location>
+</VirtualHost>
+EOC
+    isnt($rc, 0, 'a virtual host using the main server\'s broken key fails');
+    my @lines = $out =~ /(VP0001: .*)/g;
+    is(scalar @lines, 1, '... one problem') or diag($out);
+    like($lines[0] // '', qr/in the virtual host b\.vhost\.test:$bport .*holds 10 bytes/,
+         '... named after that virtual host, not the main server');
     # the virtual host's own problem names the virtual host
     refused('vhost-short', "VPlanetJWTKeyFile $DIR/short.key",
             qr/in the virtual host vplanet\.vhost\.test:\d+ \(\Q$ENV{VP_STATE}\E\/configtest-vhost-short-\d+\/httpd\.conf:\d+\)/,
