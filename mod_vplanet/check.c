@@ -301,19 +301,49 @@ static int problem(apr_pool_t *p, const server_rec *s, const char *err)
     return 1;
 }
 
+/* `httpd -k stop` (apachectl stop, graceful-stop) reads the configuration
+ * and runs check_config before it signals the server: a broken key must
+ * not keep anybody from stopping httpd. The MPM has taken -k out of
+ * process->argv by then; the command line is still in /proc. */
+static int stopping(apr_pool_t *p)
+{
+    apr_file_t *f;
+    char buf[8192];
+    apr_size_t n = sizeof buf - 1;
+    const char *a, *end, *k = NULL;
+
+    if (apr_file_open(&f, "/proc/self/cmdline", APR_FOPEN_READ, 0, p) != APR_SUCCESS)
+        return 0;
+    apr_file_read_full(f, buf, n, &n);
+    apr_file_close(f);
+    buf[n] = '\0';
+    for (a = buf, end = buf + n; a < end; a += strlen(a) + 1) {
+        if (k == a)     /* the word after -k */
+            break;
+        if (!strcmp(a, "-k"))
+            k = a + strlen(a) + 1;
+        else if (!strncmp(a, "-k", 2)) {
+            k = a + 2;
+            break;
+        }
+    }
+    return k && k < end && (!strcmp(k, "stop") || !strcmp(k, "graceful-stop"));
+}
+
 int vp_check_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     apr_hash_t *handlers = apr_hash_make(ptemp);
     const char *err;
     server_rec *v;
-    int problems = 0;
+    int problems = 0, stop = stopping(ptemp);
 
     collect_sethandlers(ptemp, ap_conftree, handlers);
     any_enabled = 0;
     for (v = s; v; v = v->next) {
         vp_config_t *c = config_of(v);
 
-        c->enabled = server_uses(ptemp, handlers, v);
+        /* a stop uses nothing: nothing is checked, read or made */
+        c->enabled = !stop && server_uses(ptemp, handlers, v);
         any_enabled |= c->enabled;
     }
     /* global: set (or not) in the main server */

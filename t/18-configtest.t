@@ -157,6 +157,27 @@ subtest 'a virtual host using the module works; the main server stays its own' =
     httpd_variant_stop($dir);
 };
 
+subtest 'a broken configuration: a restart is refused, a stop is not' => sub {
+    my ($base, $dir) = httpd_variant('configtest-running', '');
+    ok($base, 'a variant runs') or return diag($dir);
+    my $conf = slurp("$dir/httpd.conf");
+    write_file("$dir/httpd.conf", "$conf\nVPlanetJWTKeyFile $DIR/short.key\n");
+    local $ENV{LD_PRELOAD} = $ENV{VP_ASAN_LIB} if $ENV{VP_ASAN_LIB};
+    local $ENV{ASAN_OPTIONS} = "detect_leaks=0:log_path=$ENV{VP_STATE}/httpd/logs/asan";
+    my $out = `$ENV{VP_HTTPD_BIN} -f $dir/httpd.conf -k graceful 2>&1`;
+    isnt($?, 0, 'httpd -k graceful with the broken key fails');
+    like($out, qr/VP0001: .*holds 10 bytes/, '... saying why');
+    sleep 1;
+    envelope_ok(http(GET => '/api/health', base => $base), 200, '... and the running server keeps answering');
+    # apachectl stop and the systemd unit's graceful-stop read the
+    # configuration too: the module's checks must not stop them
+    $out = `$ENV{VP_HTTPD_BIN} -f $dir/httpd.conf -k stop 2>&1`;
+    is($?, 0, 'httpd -k stop with the same configuration works') or diag($out);
+    my $gone = 0;
+    for (1 .. 50) { $gone = 1, last if http(GET => '/api/health', base => $base)->{status} != 200; select(undef, undef, undef, 0.1) }
+    ok($gone, '... and the server stops');
+};
+
 subtest 'the start-up line' => sub {
     my $version = http(GET => '/api/version')->{json}{data}{version};
     my ($schema) = (sort map { m{/(\d{4}_[^/]+)\.sql$} ? $1 : () } glob("$ENV{VP_SRC}/sql/*.sql"))[-1];
