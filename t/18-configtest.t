@@ -144,13 +144,21 @@ EOC
 };
 
 subtest 'a virtual host using the module works; the main server stays its own' => sub {
-    my ($base, $dir, $main) = httpd_variant('configtest-vhost-run', '', vhost => 1);
+    write_file("$ENV{VP_STATE}/htdocs/configtest-$$.vp", 'not for the module');
+    chmod 0644, "$ENV{VP_STATE}/htdocs/configtest-$$.vp";
+    my ($base, $dir, $main) = httpd_variant('configtest-vhost-run', '', vhost => 1,
+                                            main => 'AddHandler vplanet .vp');
     ok($base, 'the variant with the module in a virtual host starts') or return diag($dir);
     envelope_ok(http(GET => '/api/health', base => $base), 200, 'the virtual host answers the API');
     my $r = http(GET => '/api/health', base => $main);
     is($r->{status}, 404, 'the main server has no API');
     ok(!$r->{json}, '... its 404 is httpd\'s, not an envelope') or diag($r->{body});
+    # the handler chosen where httpd's configuration does not give it
+    # (AddHandler in the main server): refused, not run without keys
+    my $r2 = http(GET => "/configtest-$$.vp", base => $main);
+    is($r2->{status}, 500, 'the handler chosen by AddHandler in a server not using the module: 500');
     my $log = slurp("$dir/logs/error.log");
+    like($log, qr/VP0006: the vplanet handler was chosen in the main server/, '... and VP0006 says why');
     my @started = $log =~ /(VP0009: .*)/g;
     is(scalar @started, 1, 'one start-up line') or diag($log);
     like($started[0] // '', qr/ in the virtual host vplanet\.vhost\.test:\d+ /, '... for the virtual host');
