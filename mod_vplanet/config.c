@@ -1,14 +1,10 @@
 /* Directives: one command table, server scope, merged for virtual hosts. */
 #include "vplanet.h"
 
-#include <apr_file_io.h>
 #include <apr_strings.h>
-#include <http_log.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <unixd.h>
 
 #define VP_MAX_BODY_DEFAULT (1024 * 1024)
 #define VP_ACCESS_TTL_DEFAULT 900
@@ -17,17 +13,30 @@
 #define VP_REFRESH_GRACE_DEFAULT 10
 #define VP_MAX_UPLOAD_DEFAULT ((apr_off_t)500 * 1024 * 1024)
 #define VP_TIME_ZONE_DEFAULT "Asia/Seoul"
-/* where the system's (and Debian's PostgreSQL's) zone rules are */
-#define VP_ZONEINFO "/usr/share/zoneinfo/"
 
 /* socache provider[:arguments] shared by every child (global scope) */
 static const char *ratelimit_cache = "shmcb";
+static const char *ratelimit_cache_at;
+
+/* FILE:LINE of the directive being read, for the messages of check.c. */
+static const char *where(cmd_parms *cmd)
+{
+    return cmd->directive ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
+                                         cmd->directive->line_num)
+                          : NULL;
+}
 
 void *vp_config_create(apr_pool_t *p, server_rec *s)
 {
     vp_config_t *c = apr_pcalloc(p, sizeof *c);
     int i;
 
+    /* the main server's comes first in each reading of the configuration:
+     * a restart without VPlanetRateLimitCache is back to the default */
+    if (!s->is_virtual) {
+        ratelimit_cache = "shmcb";
+        ratelimit_cache_at = NULL;
+    }
     c->access_ttl = c->refresh_ttl = c->refresh_grace = c->session_cache = c->list_cache = -1;
     c->max_body = c->max_upload = -1;
     c->max_json_members = c->max_json_values = -1;
@@ -70,6 +79,12 @@ void *vp_config_merge(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(plan_model);
     MERGE_PTR(plan_key_file);
     MERGE_NUM(plan_timeout);
+    /* each location goes with its value */
+    c->jwt_key_file_at = add->jwt_key_file ? add->jwt_key_file_at : base->jwt_key_file_at;
+    c->jwt_alg_at = add->jwt_alg ? add->jwt_alg_at : base->jwt_alg_at;
+    c->media_root_at = add->media_root ? add->media_root_at : base->media_root_at;
+    c->time_zone_at = add->time_zone ? add->time_zone_at : base->time_zone_at;
+    c->plan_key_file_at = add->plan_key_file ? add->plan_key_file_at : base->plan_key_file_at;
     c->argon2 = add->argon2.m_kib ? add->argon2 : base->argon2;
     for (i = 0; i < VP_RL_COUNT; i++)
         c->limits[i] = add->limits[i].count >= 0 ? add->limits[i] : base->limits[i];
@@ -88,10 +103,14 @@ static const char *set_path(cmd_parms *cmd, void *dummy, const char *arg)
 
     if (!path)
         return apr_pstrcat(cmd->pool, cmd->cmd->name, ": invalid path ", arg, NULL);
-    if (cmd->info == (void *)0)
+    if (cmd->info == (void *)0) {
         c->jwt_key_file = path;
-    else
+        c->jwt_key_file_at = where(cmd);
+    }
+    else {
         c->media_root = path;
+        c->media_root_at = where(cmd);
+    }
     return NULL;
 }
 
@@ -142,6 +161,7 @@ static const char *set_jwt_alg(cmd_parms *cmd, void *dummy, const char *arg)
     if (vp_token_alg(arg) == JWT_ALG_INVAL)
         return "VPlanetJWTAlgorithm must be HS256, RS256 or ES256";
     server_config(cmd)->jwt_alg = arg;
+    server_config(cmd)->jwt_alg_at = where(cmd);
     return NULL;
 }
 
@@ -250,6 +270,7 @@ static const char *set_time_zone(cmd_parms *cmd, void *dummy, const char *arg)
            != strlen(arg))
         return "VPlanetTimeZone takes a time zone name such as Asia/Seoul";
     server_config(cmd)->time_zone = arg;
+    server_config(cmd)->time_zone_at = where(cmd);
     return NULL;
 }
 
@@ -270,7 +291,11 @@ static const char *set_plan_model(cmd_parms *cmd, void *dummy, const char *arg)
 
 static const char *set_plan_key_file(cmd_parms *cmd, void *dummy, const char *arg)
 {
-    server_config(cmd)->plan_key_file = ap_server_root_relative(cmd->pool, arg);
+    vp_config_t *c = server_config(cmd);
+
+    if (!(c->plan_key_file = ap_server_root_relative(cmd->pool, arg)))
+        return apr_pstrcat(cmd->pool, "VPlanetPlanningKeyFile: invalid path ", arg, NULL);
+    c->plan_key_file_at = where(cmd);
     return NULL;
 }
 
@@ -291,6 +316,7 @@ static const char *set_ratelimit_cache(cmd_parms *cmd, void *dummy, const char *
     if (err)
         return err;
     ratelimit_cache = arg;
+    ratelimit_cache_at = where(cmd);
     return NULL;
 }
 
@@ -455,57 +481,9 @@ int vp_config_plan_endpoint(const vp_config_t *c, const char **url, const char *
     return 1;
 }
 
-/* The key of VPlanetPlanningKeyFile, its spaces and newlines trimmed. */
-static const char *load_plan_key(apr_pool_t *p, vp_config_t *c)
-{
-    apr_file_t *f;
-    char buf[4096];
-    apr_size_t n = sizeof buf - 1;
-    apr_status_t rv;
-    char *k, *e;
-
-    if (!c->plan_key_file)
-        return NULL;
-    if ((rv = apr_file_open(&f, c->plan_key_file, APR_FOPEN_READ, 0, p)) != APR_SUCCESS)
-        return apr_psprintf(p, "VPlanetPlanningKeyFile %s: %pm", c->plan_key_file, &rv);
-    rv = apr_file_read_full(f, buf, n, &n);
-    apr_file_close(f);
-    if (rv != APR_SUCCESS && rv != APR_EOF)
-        return apr_psprintf(p, "VPlanetPlanningKeyFile %s: %pm", c->plan_key_file, &rv);
-    buf[n] = 0;
-    for (k = buf; *k == ' ' || *k == '\n' || *k == '\r' || *k == '\t'; k++)
-        ;
-    for (e = k + strlen(k); e > k && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'); e--)
-        ;
-    *e = 0;
-    c->plan_key = apr_pstrdup(p, k);
-    memset(buf, 0, sizeof buf);
-    return NULL;
-}
-
 const char *vp_config_time_zone(const vp_config_t *c)
 {
     return c->time_zone ? c->time_zone : VP_TIME_ZONE_DEFAULT;
-}
-
-/* The zone must be one of the system's (whose tzdata Debian's PostgreSQL
- * uses too): a TZif file under the zone folder. */
-static const char *check_time_zone(apr_pool_t *p, const vp_config_t *c)
-{
-    const char *zone = vp_config_time_zone(c);
-    const char *path = apr_pstrcat(p, VP_ZONEINFO, zone, NULL);
-    char magic[4];
-    apr_size_t n = sizeof magic;
-    apr_file_t *f;
-
-    if (apr_file_open(&f, path, APR_FOPEN_READ, 0, p) != APR_SUCCESS)
-        return apr_psprintf(p, "VPlanetTimeZone %s: no such time zone (%s)", zone, path);
-    if (apr_file_read_full(f, magic, n, &n) != APR_SUCCESS || memcmp(magic, "TZif", 4)) {
-        apr_file_close(f);
-        return apr_psprintf(p, "VPlanetTimeZone %s: %s is no time zone file", zone, path);
-    }
-    apr_file_close(f);
-    return NULL;
 }
 
 const char *vp_config_ratelimit_cache(void)
@@ -513,48 +491,7 @@ const char *vp_config_ratelimit_cache(void)
     return ratelimit_cache;
 }
 
-static const char *load_key(apr_pool_t *p, vp_config_t *c)
+const char *vp_config_ratelimit_cache_at(void)
 {
-    const char *err;
-
-    if (!c->jwt_key_file)
-        return "VPlanetJWTKeyFile is not set: the module refuses to run without a signing key";
-    err = vp_token_keys_load(p, &c->keys, vp_token_alg(c->jwt_alg ? c->jwt_alg : "HS256"),
-                             "VPlanetJWTKeyFile", c->jwt_key_file);
-    if (err)
-        return err;
-    if (!vp_media_key(c->keys.sign_key, c->keys.sign_len, &c->media_key))
-        return "cannot derive the media URL key (OpenSSL)";
-    /* the folder is made and checked now: a server that cannot store an
-     * upload should not start taking them */
-    if (c->media_root) {
-        apr_status_t rv;
-
-        if ((err = vp_storage_open(p, c->media_root, &c->storage)))
-            return apr_pstrcat(p, "VPlanetMediaRoot: ", err, NULL);
-        if (geteuid() == 0 && (rv = vp_storage_chown(c->storage, p, (long)ap_unixd_config.user_id,
-                                                     (long)ap_unixd_config.group_id)))
-            return apr_psprintf(p, "VPlanetMediaRoot: cannot hand %s to the server user: %pm",
-                                c->media_root, &rv);
-    }
-    c->keys.issuer = c->jwt_issuer ? c->jwt_issuer : "vplanet";
-    c->keys.audience = c->jwt_audience ? c->jwt_audience : "vplanet-api";
-    return NULL;
-}
-
-const char *vp_config_load_keys(apr_pool_t *p, server_rec *s)
-{
-    for (; s; s = s->next) {
-        vp_config_t *c = ap_get_module_config(s->module_config, &vplanet_module);
-        const char *err = load_key(p, c);
-
-        if (!err)
-            err = check_time_zone(p, c);
-        if (!err)
-            err = load_plan_key(p, c);
-
-        if (err)
-            return err;
-    }
-    return NULL;
+    return ratelimit_cache_at;
 }

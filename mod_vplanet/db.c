@@ -55,7 +55,7 @@ const char *vp_db_register(apr_pool_t *p, server_rec *s)
         labels[i] = l;
     }
     for (; s; s = s->next)
-        for (i = 0; i < VP_SQL_COUNT; i++)
+        for (i = 0; vp_server_enabled(s) && i < VP_SQL_COUNT; i++)
             dbd_prepare(s, vp_statements[i].sql, labels[i]);
     return NULL;
 }

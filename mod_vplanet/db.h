@@ -8,7 +8,7 @@
 #include "vplanet.h"
 #include "vpcore/vp_sql.h"
 
-/* Registers every statement with mod_dbd for every server (post_config,
+/* Registers every statement with mod_dbd for every server using the module (post_config,
  * before mod_dbd's own). NULL or an error text. */
 const char *vp_db_register(apr_pool_t *p, server_rec *s);
 

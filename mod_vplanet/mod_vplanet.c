@@ -10,6 +10,7 @@
 #include "vpcore/vp_reqid.h"
 
 #include <apr_strings.h>
+#include <http_core.h>
 #include <http_protocol.h>
 #include <http_request.h>
 #include <util_script.h>
@@ -139,6 +140,8 @@ static int handle(request_rec *r)
  * there (the OpenAPI document) stays a file. */
 static int vp_translate(request_rec *r)
 {
+    if (!vp_server_enabled(r->server))     /* its /api is its own */
+        return DECLINED;
     if (strncmp(r->uri, "/api", 4) || (r->uri[4] && r->uri[4] != '/'))
         return DECLINED;
     r->filename = apr_pstrcat(r->pool, VP_NOT_A_FILE, r->uri, NULL);
@@ -158,6 +161,16 @@ static int vp_handler(request_rec *r)
 
     if (!r->handler || strcmp(r->handler, VP_HANDLER_NAME))
         return DECLINED;
+    /* a SetHandler check_config could not see (.htaccess, AddHandler):
+     * this server's keys were never read */
+    if (!vp_server_enabled(r->server)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "VP0006: the " VP_HANDLER_NAME " handler "
+                      "was chosen in %s, which httpd's configuration does not give it "
+                      "(SetHandler " VP_HANDLER_NAME " in an .htaccess file or AddHandler?): "
+                      "its settings were not checked; use SetHandler in the server's "
+                      "configuration", vp_server_desc(r->pool, r->server));
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     /* A request's JSON values live in its pool: freed with it in a few
      * large blocks, where single frees would leave each child's heap
      * fragmented at the size of the largest body it parsed. */
@@ -167,21 +180,32 @@ static int vp_handler(request_rec *r)
     return rc;
 }
 
+/* Every check, for a configuration test as for a start (check.c). */
+static int vp_check_config_hook(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                                server_rec *s)
+{
+    return vp_check_config(pconf, ptemp, s) ? HTTP_INTERNAL_SERVER_ERROR : OK;
+}
+
+/* What a start makes, in the servers that use the module: checked by now. */
 static int vp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
     const char *err;
 
-    if ((err = vp_config_load_keys(pconf, s)) || (err = vp_db_register(pconf, s))
-        || (err = vp_auth_prepare(pconf, s))) {
+    if (vp_any_enabled() && ((err = vp_config_start(pconf, s)) || (err = vp_db_register(pconf, s))
+                             || (err = vp_auth_prepare(pconf, s)))) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VP0001: mod_vplanet cannot start: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     /* the plans' PDF needs a Korean font; without one it alone is off */
-    if (!vp_plan_pdf_font())
+    if (vp_any_enabled() && !vp_plan_pdf_font())
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "VP0681: no Korean font installed"
                      " (fonts-nanum or fonts-noto-cjk): GET /api/v1/plannings/{id}/pdf answers 503");
     vp_plan_llm_global_init();
+    /* once per start: not in the pass httpd makes before it detaches */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+        vp_log_started(ptemp, s);
     return OK;
 }
 
@@ -193,6 +217,7 @@ static void vp_register_hooks(apr_pool_t *p)
     /* before any JSON value exists (and again when httpd reloads us) */
     vp_json_alloc_install();
 
+    ap_hook_check_config(vp_check_config_hook, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(vp_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
     ap_hook_translate_name(vp_translate, NULL, NULL, APR_HOOK_LAST);
     ap_hook_map_to_storage(vp_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
@@ -212,5 +237,8 @@ module AP_MODULE_DECLARE_DATA vplanet_module = {
     vp_config_merge,
     vp_cmds,
     vp_register_hooks,
-    AP_MODULE_FLAG_NONE
+    /* every virtual host gets a configuration of its own, even without a
+     * VPlanet directive: which servers use the module, and their keys,
+     * are kept there (check.c), never in one shared with the main server */
+    AP_MODULE_FLAG_ALWAYS_MERGE
 };

@@ -32,22 +32,54 @@ static apr_status_t destroy_cache(void *s)
     return APR_SUCCESS;
 }
 
+/* "PROVIDER[:ARGS]" -> its parts. */
+static const char *spec_args(apr_pool_t *p, const char **name)
+{
+    const char *spec = vp_config_ratelimit_cache(), *colon = strchr(spec, ':');
+
+    *name = colon ? apr_pstrmemdup(p, spec, colon - spec) : spec;
+    return colon ? colon + 1 : NULL;
+}
+
+const char *vp_ratelimit_check(apr_pool_t *ptemp, int used)
+{
+    const char *name, *args = spec_args(ptemp, &name), *err;
+    const char *at = vp_config_ratelimit_cache_at();
+    ap_socache_instance_t *probe = NULL;
+
+    provider = NULL;
+    if (!used)
+        return NULL;
+    provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name, AP_SOCACHE_PROVIDER_VERSION);
+    if (!provider)
+        return apr_psprintf(ptemp, "VPlanetRateLimitCache %s%s%s: no socache provider '%s'. "
+                            "Fix: load mod_socache_%s (LoadModule socache_%s_module, on "
+                            "Debian a2enmod socache_%s), or use shmcb (the default)",
+                            vp_config_ratelimit_cache(), at ? " set at " : "", at ? at : "",
+                            name, name, name, name);
+    /* its arguments, parsed into a throwaway instance: post_config makes
+     * the real one */
+    if ((err = provider->create(&probe, args, ptemp, ptemp)))
+        return apr_psprintf(ptemp, "VPlanetRateLimitCache %s%s%s: %s. Fix: see the arguments "
+                            "of the %s provider (SSLSessionCache's documentation)",
+                            vp_config_ratelimit_cache(), at ? " set at " : "", at ? at : "",
+                            err, name);
+    return NULL;
+}
+
+/* Makes the cache the check found (none when no server uses the module). */
 static int rl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                           server_rec *s)
 {
     static struct ap_socache_hints hints = {64, sizeof(vp_rl_state_t), 60};
-    const char *spec = vp_config_ratelimit_cache(), *colon = strchr(spec, ':');
-    const char *name = colon ? apr_pstrmemdup(ptemp, spec, colon - spec) : spec;
+    const char *name, *args = spec_args(ptemp, &name);
     const char *err;
     apr_status_t rv;
 
-    provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name, AP_SOCACHE_PROVIDER_VERSION);
-    if (!provider) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VP0002: VPlanetRateLimitCache: no socache "
-                     "provider '%s' (is mod_socache_%s loaded?)", name, name);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    err = provider->create(&instance, colon ? colon + 1 : NULL, ptemp, pconf);
+    mutex = NULL;       /* (the last configuration's went with its pool) */
+    if (!provider)
+        return OK;
+    err = provider->create(&instance, args, ptemp, pconf);
     if (err) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VP0003: VPlanetRateLimitCache: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -59,7 +91,7 @@ static int rl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     rv = provider->init(instance, "vplanet-ratelimit", &hints, s, pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "VP0004: cannot set up the rate-limit "
-                     "cache (%s)", spec);
+                     "cache (%s)", vp_config_ratelimit_cache());
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     apr_pool_cleanup_register(pconf, s, destroy_cache, apr_pool_cleanup_null);

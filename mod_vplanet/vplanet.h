@@ -56,10 +56,16 @@ typedef struct {
     const char *plan_model;     /* VPlanetPlanningModel */
     const char *plan_key_file;  /* VPlanetPlanningKeyFile */
     int plan_timeout;           /* VPlanetPlanningTimeout, seconds */
-    const char *plan_key;       /* read from the key file in post_config */
-    /* resolved in post_config */
+    /* where a directive was set (FILE:LINE), for the messages of the checks */
+    const char *jwt_key_file_at, *jwt_alg_at, *media_root_at, *time_zone_at, *plan_key_file_at;
+    /* check_config (check.c): the module is used here (SetHandler vplanet
+     * somewhere in this server's configuration); the other values are
+     * resolved only in such servers */
+    int enabled;
+    const char *plan_key;       /* read from the key file */
     vp_token_keys_t keys;
     vp_media_key_t media_key;   /* signs media URLs */
+    /* post_config */
     vp_storage_t *storage;      /* NULL without VPlanetMediaRoot */
 } vp_config_t;
 
@@ -97,9 +103,6 @@ struct vp_req {
 extern const command_rec vp_cmds[];
 void *vp_config_create(apr_pool_t *p, server_rec *s);
 void *vp_config_merge(apr_pool_t *p, void *base, void *add);
-/* Reads and checks the key file of every server, fills its signing and
- * verification keys and the other post_config values; NULL or an error. */
-const char *vp_config_load_keys(apr_pool_t *p, server_rec *s);
 apr_off_t vp_config_max_body(const vp_config_t *c);
 apr_off_t vp_config_max_upload(const vp_config_t *c);
 long vp_config_max_json_members(const vp_config_t *c);
@@ -119,8 +122,29 @@ const char *vp_config_time_zone(const vp_config_t *c);
  * (no key, no call). */
 int vp_config_plan_endpoint(const vp_config_t *c, const char **url, const char **model,
                             const char **key, long *timeout_ms);
-/* The socache provider spec of VPlanetRateLimitCache (global). */
+/* The socache provider spec of VPlanetRateLimitCache (global), and where
+ * it was set (FILE:LINE; NULL: the default). */
 const char *vp_config_ratelimit_cache(void);
+const char *vp_config_ratelimit_cache_at(void);
+
+/* ---- check.c: what configtest sees ---- */
+/* check_config: finds the servers that use the module and checks, for
+ * each, every setting and file it needs (reading the keys); logs each
+ * problem (VP0001, naming the server, the directive and the fix) and
+ * returns how many there were. */
+int vp_check_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+/* post_config: what each start makes (the media folders); NULL or why
+ * not, naming the server. */
+const char *vp_config_start(apr_pool_t *pconf, server_rec *s);
+/* post_config: the start-up line (info) of each server using the module. */
+void vp_log_started(apr_pool_t *ptemp, server_rec *s);
+/* 1 when the server uses the module (check_config said so). */
+int vp_server_enabled(const server_rec *s);
+/* 1 when some server does. */
+int vp_any_enabled(void);
+/* How a server is named in messages: the main server, or the virtual
+ * host NAME:PORT (FILE:LINE). */
+const char *vp_server_desc(apr_pool_t *p, const server_rec *s);
 
 /* ---- request.c ---- */
 /* Records an error answer and returns status (>= 400). details may be NULL
@@ -357,6 +381,10 @@ int vp_media_send(vp_req_t *q, const char *type, const char *filename, const cha
  * with Retry-After. Sets RateLimit-Limit/Remaining/Reset either way. */
 int vp_rate_limit(vp_req_t *q, vp_rl_kind_t kind, const char *subject);
 void vp_ratelimit_hooks(void);
+/* check_config: the provider of VPlanetRateLimitCache exists and takes its
+ * arguments (none is looked for when used is 0: no server uses the
+ * module, and post_config then makes no cache). NULL or the problem. */
+const char *vp_ratelimit_check(apr_pool_t *ptemp, int used);
 /* A counter shared by every child, in the rate-limit cache: adds delta to
  * the one named key (kept ttl seconds after its last change). An increase
  * that would pass max is not made (*allowed 0). APR_SUCCESS, or the

@@ -41,7 +41,7 @@ static int ws_fixups(request_rec *r)
     vp_tunnel_t *t;
     apr_status_t rv;
 
-    if (!max || !vp_ws_upgrade_request(r))
+    if (!max || !vp_server_enabled(r->server) || !vp_ws_upgrade_request(r))
         return DECLINED;
     t = apr_palloc(r->pool, sizeof *t);
     t->s = r->server;

@@ -85,7 +85,8 @@ static int wsframe_fixups(request_rec *r)
 {
     vp_wsframe_ctx_t *ctx;
 
-    if (!vp_ws_upgrade_request(r))
+    /* (another server's /ws/ may be another application's) */
+    if (!vp_server_enabled(r->server) || !vp_ws_upgrade_request(r))
         return DECLINED;
     /* in the connection's pool: a filter chain may still point here after
      * the request (pipelining); it then passes bytes through */

@@ -16,7 +16,7 @@ use POSIX qw(WNOHANG);
 use VP;
 
 my $BASE = base();
-my $FROM = 'noreply@vplanet.invalid';
+my $FROM = 'noreply@vplanet.test';
 my $json = JSON::PP->new->utf8;
 
 # The outbox row ID as a hash.
@@ -79,7 +79,8 @@ subtest 'the verification email of a signup is a proper MIME message whose link 
     is($h->{subject}, 'Confirm your VideoPlanet email address', '... the verification subject');
     like($h->{from}, qr/^"?VideoPlanet"? <\Q$FROM\E>$/, 'From: the configured sender and name');
     like($h->{date}, qr/^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000$/, 'Date: RFC 5322, UTC');
-    like($h->{'message-id'}, qr/^<vplanet\.$id\.[\w-]{22}\@vplanet\.invalid>$/,
+    my ($domain) = $FROM =~ /\@(.*)/;
+    like($h->{'message-id'}, qr/^<vplanet\.$id\.[\w-]{22}\@\Q$domain\E>$/,
          'Message-ID: outbox id, random part, sender domain');
     is($h->{'mime-version'}, '1.0', 'MIME-Version');
     is($h->{'auto-submitted'}, 'auto-generated', 'Auto-Submitted (no auto-replies)');

@@ -34,7 +34,8 @@ static const char *derive_public(apr_pool_t *p, vp_token_keys_t *k, jwt_alg_t al
     long n;
 
     if (!key)
-        why = "the key file holds no PEM private key";
+        why = "the key file holds no PEM private key (RS256 and ES256 sign with one; "
+              "random bytes are an HS256 secret)";
     else if (alg == JWT_ALG_RS256 && (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA
                                       || EVP_PKEY_get_bits(key) < 2048))
         why = "RS256 needs an RSA private key of at least 2048 bits";
@@ -67,7 +68,16 @@ const char *vp_token_keys_init(apr_pool_t *p, vp_token_keys_t *k, jwt_alg_t alg,
     k->verify_len = len;
     switch (alg) {
     case JWT_ALG_HS256:
-        return len < VP_TOKEN_HS_KEY_MIN ? "an HS256 key needs at least 32 bytes" : NULL;
+        if (len < VP_TOKEN_HS_KEY_MIN)
+            return "an HS256 key needs at least 32 bytes";
+        /* a PEM key is a key meant for RS256 or ES256 with the algorithm
+         * forgotten; a public one would make every token forgeable */
+        while (len && (*data == ' ' || *data == '\n' || *data == '\r' || *data == '\t'))
+            data++, len--;
+        if (len >= 11 && !memcmp(data, "-----BEGIN ", 11))
+            return "the key file holds a PEM key, and HS256 takes random bytes as a shared "
+                   "secret (a PEM private key is for RS256 or ES256; a public key is no secret)";
+        return NULL;
     case JWT_ALG_RS256:
     case JWT_ALG_ES256:
         return derive_public(p, k, alg, data, len);

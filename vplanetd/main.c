@@ -7,7 +7,7 @@
  * (vpd_notify.c) and the video encoding jobs (vpd_encode.c). The main thread handles the signals. Runs in the foreground and logs to stderr (systemd, or
  * script/stack, takes care of the rest).
  *
- *   vplanetd [-c FILE] [-t]      -t: check the configuration and exit
+ *   vplanetd [-c FILE] [-t] [-v] [-h]   (usage: vplanetd --help; man vplanetd)
  *
  * Exit status: 0 after a stop by SIGTERM/SIGINT, 1 when a part failed,
  * 2 on a bad command line or configuration. */
@@ -22,6 +22,7 @@
 
 #include <apr_general.h>
 #include <curl/curl.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,14 +32,35 @@
 #define VPD_CONFIG_FILE "/etc/vplanet/vplanetd.conf"
 #endif
 
+/* The help on stdout (exit 0), or after a bad command line its first
+ * line on stderr (exit 2). */
 static int usage(FILE *out, int rc)
 {
-    fprintf(out, "usage: vplanetd [-c FILE] [-t] [-v]\n"
-                 "  -c FILE  configuration file (default " VPD_CONFIG_FILE ")\n"
-                 "  -t       check the configuration and exit\n"
-                 "  -v       print the version and exit\n");
+    if (rc) {
+        fprintf(out, "usage: vplanetd [-c FILE] [-t] [-v] [-h]; vplanetd --help says more\n");
+        return rc;
+    }
+    fprintf(out, "usage: vplanetd [-c FILE] [-t] [-v] [-h]\n"
+                 "The sidecar of mod_vplanet: realtime events over WebSocket, the mail\n"
+                 "outbox, notification emails and video encoding. Runs in the foreground\n"
+                 "and logs to stderr.\n"
+                 "  -c, --config FILE  configuration file (default " VPD_CONFIG_FILE ")\n"
+                 "  -t, --test         check the configuration (and the files it names)\n"
+                 "                     and exit: 0 valid, 2 not\n"
+                 "  -v, --version      print the version and exit\n"
+                 "  -h, --help         print this help and exit\n"
+                 "Exit status: 0 after SIGTERM/SIGINT, 1 when it could not run or a part\n"
+                 "failed, 2 on a bad command line or configuration. See vplanetd(8).\n");
     return rc;
 }
+
+static const struct option long_options[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"test", no_argument, NULL, 't'},
+    {"version", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}
+};
 
 /* The WebSocket part's thread: its loop runs until the stop; a part that
  * cannot run stops the daemon. */
@@ -66,7 +88,7 @@ int main(int argc, char **argv)
     apr_pool_t *p;
     int opt, check = 0, rc;
 
-    while ((opt = getopt(argc, argv, "c:tvh")) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:tvh", long_options, NULL)) != -1) {
         switch (opt) {
         case 'c': path = optarg; break;
         case 't': check = 1; break;

@@ -201,6 +201,33 @@ static const char *check_url(vpd_config_t *c)
     return NULL;
 }
 
+/* An address at a domain reserved for examples (RFC 2606, RFC 6761):
+ * receivers refuse mail from it or file it as spam, and it is what the
+ * shipped example configuration says until the operator sets a real one.
+ * NULL, or the problem. */
+static const char *example_sender(apr_pool_t *p, const char *from)
+{
+    static const char *const reserved[] = {"example.com", "example.net", "example.org",
+                                           "example", "invalid"};
+    char *d = apr_pstrdup(p, strrchr(from, '@') + 1), *e;
+    size_t n, i;
+
+    for (e = d; *e; e++)
+        *e = (char)tolower((unsigned char)*e);
+    n = strlen(d);
+    for (i = 0; i < sizeof reserved / sizeof *reserved; i++) {
+        size_t m = strlen(reserved[i]);
+
+        if ((n == m || (n > m && d[n - m - 1] == '.')) && !strcmp(d + n - m, reserved[i]))
+            return apr_psprintf(p, "smtp_from %s is at %s%s, reserved for examples: mail from "
+                                "it is refused or lost. Set smtp_from to an address of a "
+                                "domain this server sends mail for (the shipped example "
+                                "configuration is refused until then)", from,
+                                n == m ? "" : "*.", reserved[i]);
+    }
+    return NULL;
+}
+
 static const char *check(apr_pool_t *p, vpd_config_t *c)
 {
     const char *err;
@@ -221,6 +248,8 @@ static const char *check(apr_pool_t *p, vpd_config_t *c)
     if (!vpd_plain_address(c->smtp_from))
         return apr_psprintf(p, "smtp_from %s is not a plain email address (user@domain, "
                             "no display name: that is smtp_from_name)", c->smtp_from);
+    if ((err = example_sender(p, c->smtp_from)))
+        return err;
     if (c->smtp_from_name && !clean(c->smtp_from_name))
         return "smtp_from_name holds control characters";
     if (!c->smtp_username != !c->smtp_password_file)

@@ -22,7 +22,7 @@ use Test::More;
 our @EXPORT = qw(http raw_http envelope_ok error_ok stack psql base pg_env pg_super
                  new_ip new_user signup login refresh me call api new_project uuid4
                  bearer jwt_sign jwt_claims jwt_header jwt_key events_after
-                 httpd_variant httpd_variant_stop slurp write_file
+                 httpd_variant httpd_variant_stop httpd_configtest slurp write_file
                  wait_for mails mails_to wait_mail free_port parallel);
 
 my $json = JSON::PP->new->utf8->canonical;
@@ -452,16 +452,23 @@ sub free_port {
     IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
 }
 
-# httpd_variant(NAME, EXTRA): a second httpd with the test stack's
-# configuration plus EXTRA (later directives win), on its own port, logs
-# in VP_STATE/NAME, stopped when the test ends (or by httpd_variant_stop).
-# Returns (base URL, folder), or (undef, what it logged) when httpd refuses
-# to start.
+# httpd_variant(NAME, EXTRA, vhost => 1): a second httpd with the test
+# stack's configuration plus EXTRA (later directives win), on its own port,
+# logs in VP_STATE/NAME, stopped when the test ends (or by
+# httpd_variant_stop). Returns (base URL, folder), or (undef, what it
+# logged) when httpd refuses to start.
+# vhost => 1: the module's configuration (conf/vplanet.conf, every VPlanet
+# directive and EXTRA) goes in a <VirtualHost> of a port of its own, and the
+# main server keeps none of it (but the lines of main => MAIN_EXTRA); the
+# base URL is the virtual host's, the main server's comes third.
 my @variants;
 my $test_pid = $$;
 END { if ($$ == $test_pid) { local $?; httpd_variant_stop($_) for @variants } }
-sub httpd_variant {
-    my ($name, $extra) = @_;
+
+# Writes the variant's configuration: (folder, main server's port,
+# virtual host's port or undef).
+sub variant_conf {
+    my ($name, $extra, %o) = @_;
     my $dir = "$ENV{VP_STATE}/$name";
     mkdir $_ for $dir, "$dir/logs", "$dir/run";
     my $port = free_port();
@@ -471,22 +478,56 @@ sub httpd_variant {
     $conf =~ s/^DefaultRuntimeDir .*/DefaultRuntimeDir "$dir\/run"/m;
     $conf =~ s/^ErrorLog .*/ErrorLog "$dir\/logs\/error.log"/m;
     $conf =~ s/^CustomLog "[^"]*"/CustomLog "$dir\/logs\/access.log"/m;
+    my $vport;
+    if ($o{vhost}) {
+        $vport = free_port();
+        $conf =~ s/^(Include "[^"]*\/conf\/vplanet\.conf")\n//m or die "no vplanet.conf include";
+        my $include = $1;
+        $conf =~ s/^VPlanet\S+.*\n//mg;
+        $extra = ($o{main} // '') . "\nListen 127.0.0.1:$vport\n<VirtualHost 127.0.0.1:$vport>\n"
+               . "    ServerName vplanet.vhost.test\n    $include\n$extra\n</VirtualHost>";
+    }
     open(my $fh, '>', "$dir/httpd.conf") or die "$dir/httpd.conf: $!";
     print $fh $conf, "\n# variant $name\n", $extra, "\n";
     close $fh;
-    local $ENV{LD_PRELOAD} = $ENV{VP_ASAN_LIB} if $ENV{VP_ASAN_LIB};
-    local $ENV{ASAN_OPTIONS} = "detect_leaks=0:log_path=$ENV{VP_STATE}/httpd/logs/asan";
-    local $ENV{UBSAN_OPTIONS} = "print_stacktrace=1:log_path=$ENV{VP_STATE}/httpd/logs/ubsan";
+    return ($dir, $port, $vport);
+}
+
+# The sanitizer build's module needs its runtime in httpd.
+sub variant_env {
+    return (($ENV{VP_ASAN_LIB} ? (LD_PRELOAD => $ENV{VP_ASAN_LIB}) : ()),
+            ASAN_OPTIONS => "detect_leaks=0:log_path=$ENV{VP_STATE}/httpd/logs/asan",
+            UBSAN_OPTIONS => "print_stacktrace=1:log_path=$ENV{VP_STATE}/httpd/logs/ubsan");
+}
+
+sub httpd_variant {
+    my ($name, $extra, %o) = @_;
+    my ($dir, $port, $vport) = variant_conf($name, $extra, %o);
+    my %env = variant_env();
+    local @ENV{keys %env} = values %env;
     my $out = `$ENV{VP_HTTPD_BIN} -f $dir/httpd.conf -k start 2>&1`;
     return (undef, $out . slurp("$dir/logs/error.log")) if $?;
-    my $base = "http://127.0.0.1:$port";
+    my $main = "http://127.0.0.1:$port";
+    my $base = $vport ? "http://127.0.0.1:$vport" : $main;
     for (1 .. 100) {
         my $r = $ua->get("$base/api/health");
-        if ($r->{status} == 200) { push @variants, $dir; return ($base, $dir) }
+        if ($r->{status} == 200) { push @variants, $dir; return ($base, $dir, $main) }
         select(undef, undef, undef, 0.1);
     }
     httpd_variant_stop($dir);
     return (undef, 'variant did not answer: ' . slurp("$dir/logs/error.log"));
+}
+
+# httpd_configtest(NAME, EXTRA, vhost => 1): `httpd -t` (what `apachectl
+# configtest` runs) on the configuration httpd_variant would start; returns
+# (exit status, what it printed).
+sub httpd_configtest {
+    my ($name, $extra, %o) = @_;
+    my ($dir) = variant_conf($name, $extra, %o);
+    my %env = variant_env();
+    local @ENV{keys %env} = values %env;
+    my $out = `$ENV{VP_HTTPD_BIN} -t -f $dir/httpd.conf 2>&1`;
+    return ($? >> 8, $out);
 }
 
 sub httpd_variant_stop {

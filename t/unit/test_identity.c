@@ -180,6 +180,14 @@ static void test_tokens(void)
        "RSA under 2048 bits refused");
     pem = make_pem(0, &pem_len);
     ok(!vp_token_keys_init(p, &rs, JWT_ALG_ES256, pem, pem_len), "ES256 key from PEM");
+    {
+        vp_token_keys_t hs = {0};
+        const char *why = vp_token_keys_init(p, &hs, JWT_ALG_HS256, pem, pem_len);
+
+        ok(why && strstr(why, "PEM key"), "a PEM private key is not taken as an HS256 secret");
+        why = vp_token_keys_init(p, &hs, JWT_ALG_HS256, rs.verify_key, rs.verify_len);
+        ok(why && strstr(why, "PEM key"), "nor a PEM public key (every token would be forgeable)");
+    }
     rs.issuer = k.issuer;
     rs.audience = k.audience;
     t = vp_token_sign(p, &rs, &c);

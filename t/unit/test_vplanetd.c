@@ -18,7 +18,7 @@
 static apr_pool_t *p;
 static const char *dir;        /* a scratch folder */
 
-#define MINIMAL "jwt_key_file = /k\nsmtp_from = noreply@example.com\n"
+#define MINIMAL "jwt_key_file = /k\nsmtp_from = noreply@vplanet.test\n"
 
 static const char *parse(vpd_config_t *c, const char *text)
 {
@@ -90,7 +90,7 @@ static void test_config(void)
                     "jwt_key_file = /etc/k # not a comment\n"
                     "jwt_algorithm = ES256\n"
                     "smtp_url = smtps://mail.example.com:465\n"
-                    "smtp_from = a@example.com\n"
+                    "smtp_from = a@vplanet.test\n"
                     "smtp_from_name = \"  Video Planet  \"\n"
                     "smtp_username = me\n"
                     "smtp_password_file = /etc/pw\n"
@@ -149,6 +149,37 @@ static void test_config(void)
     refused("jwt_key_file = /k\nsmtp_from = a@b.com, c@d.com\n", "not a plain email address",
             "two senders");
     refused("smtp_from = a@example.com\n", "jwt_key_file is not set", "no key file");
+    /* the domains reserved for examples (RFC 2606, RFC 6761) */
+    refused("jwt_key_file = /k\nsmtp_from = noreply@example.com\n",
+            "smtp_from noreply@example.com is at example.com, reserved for examples",
+            "smtp_from at example.com");
+    refused("jwt_key_file = /k\nsmtp_from = a@example.org\n", "at example.org, reserved",
+            "... example.org");
+    refused("jwt_key_file = /k\nsmtp_from = a@example.net\n", "at example.net, reserved",
+            "... example.net");
+    refused("jwt_key_file = /k\nsmtp_from = a@Mail.EXAMPLE.com\n", "at *.example.com, reserved",
+            "... a name under it, in capitals");
+    refused("jwt_key_file = /k\nsmtp_from = a@vplanet.invalid\n", "at *.invalid, reserved",
+            "... *.invalid");
+    refused("jwt_key_file = /k\nsmtp_from = a@vplanet.example\n", "at *.example, reserved",
+            "... *.example");
+    ok(!parse(&c, "jwt_key_file = /k\nsmtp_from = a@notexample.com\n"),
+       "notexample.com is not example.com");
+    ok(!parse(&c, "jwt_key_file = /k\nsmtp_from = a@example.com.au\n"),
+       "nor is example.com.au");
+    ok(!parse(&c, "jwt_key_file = /k\nsmtp_from = a@invalid.org\n"), "nor invalid.org");
+#ifdef EXAMPLE_CONF
+    {
+        const char *why;
+
+        vpd_config_defaults(&c);
+        why = vpd_config_load(p, &c, EXAMPLE_CONF);
+        ok(why && strstr(why, "reserved for examples"),
+           "the shipped conf/vplanetd.conf is refused until smtp_from is set");
+        if (!why || !strstr(why, "reserved for examples"))
+            printf("#   got '%s'\n", why ? why : "(accepted)");
+    }
+#endif
     refused(MINIMAL "jwt_algorithm = none\n", "jwt_algorithm must be", "algorithm none");
     refused(MINIMAL "database =\n", "database is empty", "no database");
     refused(MINIMAL "smtp_username = me\n", "go together", "a user without a password file");
