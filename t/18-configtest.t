@@ -190,14 +190,14 @@ subtest 'the start-up line' => sub {
     my $version = http(GET => '/api/version')->{json}{data}{version};
     my ($schema) = (sort map { m{/(\d{4}_[^/]+)\.sql$} ? $1 : () } glob("$ENV{VP_SRC}/sql/*.sql"))[-1];
     ok($version && $schema, "version $version, newest migration $schema");
-    my ($base, $dir) = httpd_variant('configtest-info', "LogLevel info\nVPlanetSessionCache 5");
+    my ($base, $dir) = httpd_variant('configtest-info', "LogLevel info\nVPlanetSessionCache 3");
     ok($base, 'a variant with LogLevel info starts') or return diag($dir);
     my @started = slurp("$dir/logs/error.log") =~ /(\[vplanet:info\] .*VP0009: .*)/g;
     is(scalar @started, 1, 'one start-up line at info (none for the pass before httpd detaches)')
         or diag(slurp("$dir/logs/error.log"));
     like($started[0] // '', qr/VP0009: mod_vplanet \Q$version\E \(schema \Q$schema\E\) $MAIN: /,
          '... with the version, the schema and the server');
-    like($started[0] // '', qr/key \Q$ENV{VP_STATE}\E\/jwt\.key \(HS256\), media \Q$ENV{VP_STATE}\E\/media, public URL http:\/\/127\.0\.0\.1:\d+, rate-limit cache shmcb, session cache 5 s, list cache 0 s/,
+    like($started[0] // '', qr/key \Q$ENV{VP_STATE}\E\/jwt\.key \(HS256\), media \Q$ENV{VP_STATE}\E\/media, public URL http:\/\/127\.0\.0\.1:\d+, rate-limit cache shmcb, session cache 3 s, list cache 5 s/,
          '... and the main settings');
     httpd_variant_stop($dir);
 
