@@ -27,6 +27,9 @@ PACKAGES=(
     # the plan's PDF (cairo, pango, a Korean font) and t/80-planning.t's
     # reading of it (pdfinfo, pdftotext, pdffonts)
     libcairo2-dev libpango1.0-dev fonts-nanum poppler-utils
+    # script/test-packages: the package build and its checks, and what
+    # README.Debian's first run uses (jq, a WebSocket client)
+    debhelper dpkg-dev fakeroot lintian jq python3-websockets
 )
 
 say() { printf '==> %s\n' "$*"; }
