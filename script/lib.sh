@@ -27,6 +27,10 @@ PACKAGES=(
     # the plan's PDF (cairo, pango, a Korean font) and t/80-planning.t's
     # reading of it (pdfinfo, pdftotext, pdffonts)
     libcairo2-dev libpango1.0-dev fonts-nanum poppler-utils
+    # script/test-packages: the package build and its checks, and what
+    # README.Debian's first run uses (jq, a WebSocket client)
+    # (iproute2: ss for free ports; openssl: the TLS site's certificate)
+    debhelper dpkg-dev fakeroot lintian jq python3-websockets iproute2 openssl
 )
 
 say() { printf '==> %s\n' "$*"; }
