@@ -68,7 +68,7 @@ int vp_answer_find(vp_req_t *q, const char *project_id, vp_answer_t *a)
     a->key = NULL;
     if (!vp_config_list_cache(q->cfg) || !store || !q->who || q->who->kind != VP_KIND_USER
         || !q->who->sid
-        || vp_shared_read(q->r->server, q->r->pool, version_key(q->r->pool, project_id),
+        || vp_version_read(q->r->server, q->r->pool, version_key(q->r->pool, project_id),
                           &a->version) != APR_SUCCESS)
         return 0;
     a->key = apr_pstrcat(q->r->pool, q->who->id, "/", q->who->sid, " ", q->r->uri, "?",

@@ -6,7 +6,10 @@
 
 #include <ap_provider.h>
 #include <ap_socache.h>
+#include <apr_atomic.h>
 #include <apr_global_mutex.h>
+#include <apr_hash.h>
+#include <apr_shm.h>
 #include <apr_strings.h>
 #include <http_protocol.h>
 #include <util_mutex.h>
@@ -17,6 +20,15 @@
 static ap_socache_provider_t *provider;
 static ap_socache_instance_t *instance;
 static apr_global_mutex_t *mutex;       /* NULL when the provider needs none */
+
+/* The versions (vp_version_read) of a cache on this machine: slots in
+ * shared memory, read on every request without the mutex (under it, every
+ * thread of every child queued on one lock). Two keys may share a slot: a
+ * move then outdates both, which costs a rebuild, never a stale answer.
+ * NULL when the cache is shared between machines (memcache, redis): the
+ * versions are its counters then, so every node sees a move. */
+#define VERSION_SLOTS 4096
+static apr_uint32_t *versions;
 
 static int rl_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
@@ -77,8 +89,23 @@ static int rl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     apr_status_t rv;
 
     mutex = NULL;       /* (the last configuration's went with its pool) */
+    versions = NULL;
     if (!provider)
         return OK;
+    if (!strcmp(name, "shmcb") || !strcmp(name, "dbm")) {
+        apr_shm_t *shm;
+
+        /* anonymous: the children inherit it; a restart starts at 0 with
+         * new children, which remember nothing yet */
+        if ((rv = apr_shm_create(&shm, VERSION_SLOTS * sizeof *versions, NULL, pconf))
+            != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "VP0007: no shared memory for the "
+                         "cache versions");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        versions = apr_shm_baseaddr_get(shm);
+        memset(versions, 0, VERSION_SLOTS * sizeof *versions);
+    }
     err = provider->create(&instance, args, ptemp, pconf);
     if (err) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VP0003: VPlanetRateLimitCache: %s", err);
@@ -179,19 +206,41 @@ apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int 
     return rv;
 }
 
-apr_status_t vp_shared_read(server_rec *s, apr_pool_t *p, const char *key, int32_t *n)
+static apr_uint32_t *version_slot(const char *key)
+{
+    apr_ssize_t len = APR_HASH_KEY_STRING;
+
+    return &versions[apr_hashfunc_default(key, &len) % VERSION_SLOTS];
+}
+
+apr_status_t vp_version_read(server_rec *s, apr_pool_t *p, const char *key, int32_t *v)
 {
     apr_status_t rv;
 
-    *n = 0;
+    *v = 0;
+    if (versions) {
+        *v = (int32_t)apr_atomic_read32(version_slot(key));
+        return APR_SUCCESS;
+    }
     if (!instance)
         return APR_EINIT;
     if (mutex && (rv = apr_global_mutex_lock(mutex)) != APR_SUCCESS)
         return rv;
-    *n = read_count(s, p, key);
+    *v = read_count(s, p, key);
     if (mutex)
         apr_global_mutex_unlock(mutex);
     return APR_SUCCESS;
+}
+
+apr_status_t vp_version_move(server_rec *s, apr_pool_t *p, const char *key, int ttl)
+{
+    int allowed;
+
+    if (versions) {
+        apr_atomic_inc32(version_slot(key));
+        return APR_SUCCESS;
+    }
+    return vp_shared_count(s, p, key, 1, INT32_MAX, ttl, &allowed);
 }
 
 int vp_rate_limit(vp_req_t *q, vp_rl_kind_t kind, const char *subject)

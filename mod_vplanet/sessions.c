@@ -5,8 +5,8 @@
  * A revocation made through this httpd (logout, logout-all, a password
  * change or reset, an account deletion, a reused refresh token), and an
  * edit of the account (nickname, locale, avatar, verified email), moves a
- * counter in the shared cache of the rate limits after its transaction and
- * before its answer; an entry remembered under another count is not used,
+ * version (vp_version_move) after its transaction and before its answer;
+ * an entry remembered under another count is not used,
  * and the count is read before the database is asked, so an entry never
  * outlives a revocation made while it was being filled. What changes the
  * database behind this httpd's back (an administrator's SQL, another
@@ -55,7 +55,7 @@ PGresult *vp_session_check(vp_req_t *q, const char *const *params, int *st)
     entry_t *e;
 
     *st = 0;
-    if (!ttl || !store || !params[1] || vp_shared_read(q->r->server, q->r->pool, EPOCH_KEY,
+    if (!ttl || !store || !params[1] || vp_version_read(q->r->server, q->r->pool, EPOCH_KEY,
                                                       &epoch) != APR_SUCCESS)
         return (*st = vp_db_run(q, VP_SQL_USER_ACTIVE, &res, 2, params)) ? NULL : res;
     key = apr_pstrcat(q->r->pool, params[0], "/", params[1], NULL);

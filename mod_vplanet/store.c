@@ -55,8 +55,7 @@ void vp_store_forget(vp_store_t *s)
 
 apr_status_t vp_store_outdate(vp_req_t *q, vp_store_t *s, const char *key, int ttl)
 {
-    int allowed;
-    apr_status_t rv = vp_shared_count(q->r->server, q->r->pool, key, 1, INT32_MAX, ttl, &allowed);
+    apr_status_t rv = vp_version_move(q->r->server, q->r->pool, key, ttl);
 
     if (rv == APR_SUCCESS || rv == APR_EINIT)   /* (no shared cache: nothing is remembered) */
         return APR_SUCCESS;

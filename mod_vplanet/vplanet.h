@@ -391,8 +391,13 @@ const char *vp_ratelimit_check(apr_pool_t *ptemp, int used);
  * cache's error (nothing changed). */
 apr_status_t vp_shared_count(server_rec *s, apr_pool_t *p, const char *key, int delta,
                              int max, int ttl, int *allowed);
-/* The counter key (0 when there is none); APR_EINIT without a cache. */
-apr_status_t vp_shared_read(server_rec *s, apr_pool_t *p, const char *key, int32_t *n);
+/* A version: a counter that only moves up (a revocation count, the writes
+ * of a project), read on every request of the caches (sessions.c,
+ * answers.c) and moved after a write, so every child sees the move before
+ * it answers from memory. 0 before any move; APR_EINIT without a cache.
+ * Kept ttl seconds after its last move when the cache holds it. */
+apr_status_t vp_version_read(server_rec *s, apr_pool_t *p, const char *key, int32_t *v);
+apr_status_t vp_version_move(server_rec *s, apr_pool_t *p, const char *key, int ttl);
 
 /* ---- sessions.c ---- */
 /* USER_ACTIVE (params: user, session) for the access decision, answered
